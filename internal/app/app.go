@@ -1,0 +1,123 @@
+// Package app is the composition root: from a configuration it opens the
+// database, applies migrations and wires the store, services, resolvers and
+// HTTP server together. server.go runs it as a process; the end-to-end tests
+// build exactly the same thing.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+
+	"github.com/uptrace/bun"
+
+	"socrates/graph"
+	"socrates/internal/access"
+	"socrates/internal/account"
+	"socrates/internal/auth"
+	"socrates/internal/clock"
+	"socrates/internal/config"
+	"socrates/internal/database"
+	"socrates/internal/httpserver"
+	"socrates/internal/loaders"
+	"socrates/internal/project"
+	"socrates/internal/session"
+	"socrates/internal/store"
+	"socrates/migrations"
+	"socrates/resolvers"
+)
+
+// Options are what New needs besides the configuration.
+type Options struct {
+	Config *config.Config
+	Logger *slog.Logger
+	// Argon2 sets the password hashing cost; zero means auth.DefaultArgon2.
+	Argon2 auth.Argon2Params
+	// Clock supplies timestamps; nil means clock.System.
+	Clock clock.Clock
+}
+
+// App is a wired server and the resources it owns.
+type App struct {
+	DB     *bun.DB
+	Store  *store.Store
+	Server *httpserver.Server
+	Tokens *auth.Tokens
+}
+
+// New opens the database, applies pending migrations and wires the server.
+func New(ctx context.Context, o Options) (*App, error) {
+	cfg := o.Config
+	if o.Clock == nil {
+		o.Clock = clock.System()
+	}
+	if o.Argon2 == (auth.Argon2Params{}) {
+		o.Argon2 = auth.DefaultArgon2()
+	}
+	if cfg.JWTSecret == "" {
+		return nil, errors.New("no JWT secret configured")
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.Pool{MaxOpen: cfg.DBMaxOpenConns})
+	if err != nil {
+		return nil, err
+	}
+	a, err := wire(ctx, db, o)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
+	cfg, logger := o.Config, o.Logger
+	runner, err := migrations.NewRunner(db)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := runner.Up(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(applied) > 0 {
+		logger.Info("applied migrations", "migrations", applied)
+	}
+
+	st := store.New(db)
+	read := loaders.NewReader(st)
+	policy := access.NewPolicy()
+	passwords, err := auth.NewPasswords(o.Argon2, 2*runtime.GOMAXPROCS(0))
+	if err != nil {
+		return nil, fmt.Errorf("set up password hashing: %w", err)
+	}
+	tokens := auth.NewTokens([]byte(cfg.JWTSecret), o.Clock)
+	projects := project.NewService(st, policy, read, o.Clock)
+	res := &resolvers.Resolver{
+		AccountService: account.NewService(st, read, passwords, tokens, o.Clock),
+		ProjectService: projects,
+		SessionService: session.NewService(st, policy, read, projects, o.Clock),
+		Read:           read,
+	}
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
+	srv := httpserver.New(httpserver.Options{
+		Schema:          schema,
+		DB:              db,
+		Auth:            tokens,
+		Loaders:         loaders.NewFactory(st, cfg.LoaderWait),
+		Logger:          logger,
+		QueryTimeout:    cfg.QueryTimeout,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		MaxDepth:        cfg.MaxDepth,
+		MaxAliases:      cfg.MaxAliases,
+		MaxComplexity:   cfg.MaxComplexity,
+		AllowedOrigins:  cfg.AllowedOrigins,
+		KeepAlive:       cfg.KeepAlive,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+	})
+	return &App{DB: db, Store: st, Server: srv, Tokens: tokens}, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }

@@ -1,0 +1,124 @@
+// Package apperr defines the errors services return and the codes clients
+// see in extensions.code. A Validation error becomes userErrors in a mutation
+// payload; every other *Error becomes a top-level GraphQL error. Any other
+// error is internal: logged, never shown.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Code is a stable machine-readable error class, sent as extensions.code.
+type Code string
+
+// The top-level error codes of the API contract.
+const (
+	Unauthenticated    Code = "UNAUTHENTICATED"
+	Forbidden          Code = "FORBIDDEN"
+	NotFound           Code = "NOT_FOUND"
+	BadUserInput       Code = "BAD_USER_INPUT"
+	RateLimited        Code = "RATE_LIMITED"
+	ComplexityExceeded Code = "COMPLEXITY_LIMIT_EXCEEDED"
+	Internal           Code = "INTERNAL"
+)
+
+// Error is an error a client may see, with its code.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+// Error implements error.
+func (e *Error) Error() string { return e.Message }
+
+// New returns an *Error with a formatted message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrUnauthenticated is returned when an operation needs a signed-in principal.
+var ErrUnauthenticated = &Error{Code: Unauthenticated, Message: "authentication required"}
+
+// NotFoundf reports that an object does not exist or the viewer may not see
+// it; the two are deliberately indistinguishable.
+func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
+
+// Forbiddenf reports that the viewer may see an object but not do this to it.
+func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }
+
+// BadInputf reports malformed arguments (ids, cursors, page sizes).
+func BadInputf(format string, args ...any) *Error { return New(BadUserInput, format, args...) }
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// FieldError is one validation failure, reported to the client as a UserError.
+type FieldError struct {
+	Field   []string
+	Code    string
+	Message string
+}
+
+// Validation is a list of validation failures. Services return it before
+// writing anything, or from inside a transaction so that it rolls back.
+type Validation struct {
+	Errors []FieldError
+}
+
+// Error implements error.
+func (v *Validation) Error() string {
+	parts := make([]string, len(v.Errors))
+	for i, e := range v.Errors {
+		parts[i] = strings.Join(e.Field, ".") + ": " + e.Message
+	}
+	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// Invalid returns a Validation with one failure on the given input field.
+func Invalid(field, code, format string, args ...any) *Validation {
+	v := &Validation{}
+	v.Add(field, code, format, args...)
+	return v
+}
+
+// Add records a failure on an input field (the path is input.<field>).
+func (v *Validation) Add(field, code, format string, args ...any) {
+	path := []string{"input"}
+	if field != "" {
+		path = append(path, field)
+	}
+	v.Errors = append(v.Errors, FieldError{Field: path, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns v when it holds failures and nil otherwise.
+func (v *Validation) Err() error {
+	if v == nil || len(v.Errors) == 0 {
+		return nil
+	}
+	return v
+}
+
+// AsValidation returns the *Validation in err's chain, if any.
+func AsValidation(err error) (*Validation, bool) {
+	var v *Validation
+	ok := errors.As(err, &v)
+	return v, ok
+}
+
+// Validation codes shared by services.
+const (
+	CodeRequired     = "REQUIRED"
+	CodeTooLong      = "TOO_LONG"
+	CodeTooShort     = "TOO_SHORT"
+	CodeInvalid      = "INVALID"
+	CodeTaken        = "TAKEN"
+	CodeInvalidState = "INVALID_STATE"
+	CodeCredentials  = "INVALID_CREDENTIALS"
+	CodeInvalidToken = "INVALID_TOKEN"
+)

@@ -1,0 +1,201 @@
+// Package config reads the server's settings from environment variables,
+// with command-line flags overriding them, and checks them for the mode the
+// server runs in.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Modes the server runs in.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// MinSecretBytes is the shortest JWT secret production accepts.
+const MinSecretBytes = 32
+
+// Config is the server configuration.
+type Config struct {
+	Port        int
+	DatabaseURL string
+	JWTSecret   string
+	Env         string
+	LogLevel    slog.Level
+	LogFormat   string
+	DataDir     string
+
+	DBMaxOpenConns  int
+	QueryTimeout    time.Duration
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+	MaxDepth        int
+	MaxAliases      int
+	MaxComplexity   int
+	AllowedOrigins  []string
+	LoaderWait      time.Duration
+	KeepAlive       time.Duration
+}
+
+// Production reports whether the server runs in production mode.
+func (c *Config) Production() bool { return c.Env == Production }
+
+// Load reads the configuration from getenv and then args (flags win).
+func Load(args []string, getenv func(string) string, output io.Writer) (*Config, error) {
+	env := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("socrates", flag.ContinueOnError)
+	fs.SetOutput(output)
+	port := fs.String("port", env("PORT", "8080"), "HTTP port (env PORT)")
+	dbURL := fs.String("database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://path; default sqlite://<data-dir>/socrates.db in development (env DATABASE_URL)")
+	secret := fs.String("jwt-secret", env("JWT_SECRET", ""), "HS256 secret, at least 32 bytes in production (env JWT_SECRET)")
+	mode := fs.String("env", env("APP_ENV", Development), "development or production (env APP_ENV)")
+	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	format := fs.String("log-format", env("LOG_FORMAT", ""), "text or json; default text in development, json in production (env LOG_FORMAT)")
+	dataDir := fs.String("data-dir", env("DATA_DIR", "data"), "directory of the embedded database and development secret (env DATA_DIR)")
+	maxConns := fs.String("db-max-open-conns", env("DB_MAX_OPEN_CONNS", "0"), "connection pool size; 0 picks 20 on PostgreSQL, 8 on SQLite (env DB_MAX_OPEN_CONNS)")
+	queryTimeout := fs.String("query-timeout", env("QUERY_TIMEOUT", "30s"), "longest a query or mutation may run (env QUERY_TIMEOUT)")
+	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "20s"), "longest graceful shutdown waits for in-flight work (env SHUTDOWN_TIMEOUT)")
+	maxBody := fs.String("max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest request body (env MAX_BODY_BYTES)")
+	maxDepth := fs.String("max-depth", env("MAX_QUERY_DEPTH", "12"), "deepest field nesting of an operation (env MAX_QUERY_DEPTH)")
+	maxAliases := fs.String("max-aliases", env("MAX_QUERY_ALIASES", "30"), "most aliased fields in an operation (env MAX_QUERY_ALIASES)")
+	maxComplexity := fs.String("max-complexity", env("MAX_QUERY_COMPLEXITY", "20000"), "highest complexity score of an operation (env MAX_QUERY_COMPLEXITY)")
+	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed cross-origin, or *; default * in development (env ALLOWED_ORIGINS)")
+	loaderWait := fs.String("loader-wait", env("LOADER_WAIT", "2ms"), "how long a dataloader gathers keys before a batch (env LOADER_WAIT)")
+	keepAlive := fs.String("ws-keepalive", env("WS_KEEPALIVE", "15s"), "websocket ping interval (env WS_KEEPALIVE)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+
+	c := &Config{DatabaseURL: *dbURL, JWTSecret: *secret, Env: strings.ToLower(*mode), DataDir: *dataDir}
+	var errs []error
+	num := func(name, v string, dst *int) {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s must be a non-negative integer, got %q", name, v))
+		}
+		*dst = n
+	}
+	dur := func(name, v string, dst *time.Duration) {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s must be a duration like 30s, got %q", name, v))
+		}
+		*dst = d
+	}
+	num("PORT", *port, &c.Port)
+	num("DB_MAX_OPEN_CONNS", *maxConns, &c.DBMaxOpenConns)
+	num("MAX_QUERY_DEPTH", *maxDepth, &c.MaxDepth)
+	num("MAX_QUERY_ALIASES", *maxAliases, &c.MaxAliases)
+	num("MAX_QUERY_COMPLEXITY", *maxComplexity, &c.MaxComplexity)
+	var body int
+	num("MAX_BODY_BYTES", *maxBody, &body)
+	c.MaxBodyBytes = int64(body)
+	dur("QUERY_TIMEOUT", *queryTimeout, &c.QueryTimeout)
+	dur("SHUTDOWN_TIMEOUT", *shutdown, &c.ShutdownTimeout)
+	dur("LOADER_WAIT", *loaderWait, &c.LoaderWait)
+	dur("WS_KEEPALIVE", *keepAlive, &c.KeepAlive)
+	if c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("PORT must be at most 65535, got %d", c.Port))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", *level))
+	}
+	switch c.Env {
+	case Development, Production:
+	default:
+		errs = append(errs, fmt.Errorf("APP_ENV must be development or production, got %q", *mode))
+	}
+	c.LogFormat = strings.ToLower(*format)
+	if c.LogFormat == "" {
+		c.LogFormat = "text"
+		if c.Production() {
+			c.LogFormat = "json"
+		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT must be text or json, got %q", *format))
+	}
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	if len(c.AllowedOrigins) == 0 && !c.Production() {
+		c.AllowedOrigins = []string{"*"}
+	}
+	if c.Production() {
+		if c.DatabaseURL == "" {
+			errs = append(errs, errors.New("production needs DATABASE_URL"))
+		}
+		if len(c.JWTSecret) < MinSecretBytes {
+			errs = append(errs, fmt.Errorf("production needs JWT_SECRET of at least %d bytes", MinSecretBytes))
+		}
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite://" + filepath.ToSlash(filepath.Join(c.DataDir, "socrates.db"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DevSecretFile is the file under DataDir that keeps the development JWT
+// secret across restarts.
+const DevSecretFile = "jwt-secret"
+
+// EnsureSecret fills JWTSecret in development when it is empty: it reads
+// DataDir/jwt-secret, or creates it with a fresh random secret. It returns
+// the file's path and whether it created the file; path is empty when the
+// secret came from the environment.
+func (c *Config) EnsureSecret() (path string, created bool, err error) {
+	if c.JWTSecret != "" {
+		return "", false, nil
+	}
+	if c.Production() {
+		return "", false, errors.New("production needs JWT_SECRET")
+	}
+	path = filepath.Join(c.DataDir, DevSecretFile)
+	if b, err := os.ReadFile(path); err == nil {
+		if s := strings.TrimSpace(string(b)); len(s) >= MinSecretBytes {
+			c.JWTSecret = s
+			return path, false, nil
+		}
+		return "", false, fmt.Errorf("development secret %s is shorter than %d bytes; delete it to make a new one", path, MinSecretBytes)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", false, fmt.Errorf("read development secret: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", false, fmt.Errorf("generate development secret: %w", err)
+	}
+	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
+		return "", false, fmt.Errorf("create data directory: %w", err)
+	}
+	secret := hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return "", false, fmt.Errorf("write development secret: %w", err)
+	}
+	c.JWTSecret = secret
+	return path, true, nil
+}

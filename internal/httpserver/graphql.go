@@ -1,0 +1,108 @@
+package httpserver
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"socrates/internal/auth"
+	"socrates/internal/loaders"
+)
+
+// newGraphQLHandler configures the gqlgen server: transports (websocket
+// graphql-transport-ws, GET, POST, SSE), limits, error presentation and
+// per-operation loaders.
+func newGraphQLHandler(o Options, m *metrics) *handler.Server {
+	srv := handler.New(o.Schema)
+	srv.AddTransport(transport.Websocket{
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originPatterns(o.AllowedOrigins)},
+		},
+		InitFunc:              auth.WebsocketInit(o.Auth),
+		InitTimeout:           10 * time.Second,
+		KeepAlivePingInterval: o.KeepAlive,
+		PingPongInterval:      o.KeepAlive,
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.SSE{})
+	srv.AddTransport(transport.POST{})
+
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
+	srv.Use(shapeLimit{maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
+
+	srv.SetErrorPresenter(errorPresenter(o.Logger))
+	srv.SetRecoverFunc(recoverFunc(o.Logger))
+
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		op := graphql.GetOperationContext(ctx)
+		kind := "unknown"
+		if op.Operation != nil {
+			kind = string(op.Operation.Operation)
+		}
+		o.Logger.DebugContext(ctx, "graphql operation", "request_id", RequestID(ctx),
+			"operation", op.OperationName, "type", kind)
+		return next(ctx)
+	})
+	// Each response gets fresh loaders: once for a query or mutation, and
+	// once per event of a subscription, whose connection may live for hours.
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		ctx = loaders.Attach(ctx, o.Loaders.New())
+		kind := "unknown"
+		if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil {
+			kind = string(op.Operation.Operation)
+		}
+		if kind == string(ast.Subscription) {
+			return next(ctx)
+		}
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(ctx, o.QueryTimeout)
+		defer cancel()
+		resp := next(ctx)
+		outcome := "ok"
+		if resp != nil && len(resp.Errors) > 0 {
+			outcome = "error"
+		}
+		m.operations.WithLabelValues(kind, outcome).Inc()
+		m.opDuration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+		return resp
+	})
+	return srv
+}
+
+// originPatterns converts allowed origins (full URLs or "*") into the host
+// patterns the websocket library checks.
+func originPatterns(allowed []string) []string {
+	var out []string
+	for _, o := range allowed {
+		if o == "*" {
+			return []string{"*"}
+		}
+		if _, host, ok := cutScheme(o); ok {
+			out = append(out, host)
+		} else {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func cutScheme(origin string) (string, string, bool) {
+	for _, s := range []string{"http://", "https://"} {
+		if len(origin) > len(s) && origin[:len(s)] == s {
+			return s, origin[len(s):], true
+		}
+	}
+	return "", "", false
+}
+

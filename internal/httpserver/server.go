@@ -1,0 +1,204 @@
+// Package httpserver assembles the HTTP surface: the GraphQL endpoint on
+// /query (POST, GET, websocket, SSE), the IDE at /, the SDL, health checks
+// and metrics, with request ids, structured logs and graceful shutdown.
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/uptrace/bun"
+	"github.com/vektah/gqlparser/v2/formatter"
+
+	"socrates/internal/auth"
+	"socrates/internal/ide"
+	"socrates/internal/loaders"
+)
+
+// Options configure the server.
+type Options struct {
+	Schema  graphql.ExecutableSchema
+	DB      *bun.DB
+	Auth    auth.Authenticator
+	Loaders *loaders.Factory
+	Logger  *slog.Logger
+
+	// QueryTimeout bounds a query or mutation (not a subscription).
+	QueryTimeout time.Duration
+	// MaxBodyBytes bounds a request body.
+	MaxBodyBytes int64
+	// MaxDepth, MaxAliases and MaxComplexity bound an operation's shape.
+	MaxDepth, MaxAliases, MaxComplexity int
+	// AllowedOrigins lists the browser origins allowed cross-origin ("*" for any).
+	AllowedOrigins []string
+	// KeepAlive is the websocket ping interval.
+	KeepAlive time.Duration
+	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Server is the HTTP server.
+type Server struct {
+	opts    Options
+	handler http.Handler
+	metrics *metrics
+
+	streamCtx     context.Context
+	cancelStreams context.CancelFunc
+	mu            sync.Mutex
+	closing       bool
+	streams       sync.WaitGroup
+	draining      atomic.Bool
+}
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	s := &Server{opts: o, metrics: newMetrics(o.DB.DB)}
+	s.streamCtx, s.cancelStreams = context.WithCancel(context.Background())
+
+	gql := newGraphQLHandler(o, s.metrics)
+	reject := func(w http.ResponseWriter, r *http.Request, err error) {
+		writeJSONError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+	}
+	query := auth.Middleware(o.Auth, reject)(s.trackStreams(http.MaxBytesHandler(gql, o.MaxBodyBytes)))
+
+	mux := http.NewServeMux()
+	mux.Handle("/query", query)
+	mux.HandleFunc("GET /schema.graphql", s.schemaSDL)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.ready)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	idePages := ide.Handler()
+	mux.Handle("GET /{$}", idePages)
+	mux.Handle("GET /ide/", idePages)
+
+	s.handler = withRequestID(accessLog(o.Logger, s.metrics, cors(o.AllowedOrigins, securityHeaders(mux))))
+	return s
+}
+
+// Handler returns the root handler, for tests that serve it themselves.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeStatus(w http.ResponseWriter, code int, status string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = fmt.Fprintf(w, "{\"status\":%q}\n", status)
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeStatus(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.opts.DB.PingContext(ctx); err != nil {
+		s.opts.Logger.WarnContext(ctx, "readiness check failed", "request_id", RequestID(ctx), "error", err.Error())
+		writeStatus(w, http.StatusServiceUnavailable, "database unavailable")
+		return
+	}
+	writeStatus(w, http.StatusOK, "ok")
+}
+
+func (s *Server) schemaSDL(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	formatter.NewFormatter(w, formatter.WithComments()).FormatSchema(s.opts.Schema.Schema())
+}
+
+// isStream reports whether r opens a long-lived stream (websocket or SSE).
+func isStream(r *http.Request) bool {
+	return r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+}
+
+// trackStreams gives websocket and SSE requests a context that shutdown
+// cancels, and counts them so shutdown can wait until they have closed.
+func (s *Server) trackStreams(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isStream(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.mu.Lock()
+		if s.closing {
+			s.mu.Unlock()
+			writeJSONError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the server is shutting down")
+			return
+		}
+		s.streams.Add(1)
+		s.mu.Unlock()
+		defer s.streams.Done()
+		s.metrics.openStreams.Inc()
+		defer s.metrics.openStreams.Dec()
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(s.streamCtx, cancel)
+		defer stop()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// Serve answers requests on ln until ctx is cancelled, then shuts down
+// gracefully: it stops accepting, lets in-flight requests finish, closes
+// websockets and SSE streams, and returns nil once all are done.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	s.opts.Logger.Info("shutting down: no new connections, finishing in-flight requests")
+	s.draining.Store(true)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
+	defer cancel()
+
+	s.mu.Lock()
+	s.closing = true
+	s.mu.Unlock()
+	s.cancelStreams()
+
+	err := hs.Shutdown(shutdownCtx)
+	done := make(chan struct{})
+	go func() { s.streams.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-shutdownCtx.Done():
+		err = errors.Join(err, errors.New("streams still open at shutdown deadline"))
+	}
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	s.opts.Logger.Info("shutdown complete")
+	return nil
+}

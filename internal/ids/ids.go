@@ -1,0 +1,58 @@
+// Package ids encodes and decodes the opaque global ids of GraphQL nodes:
+// base64url of "<Type>:<primary key>".
+package ids
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Node type names used in global ids.
+const (
+	User    = "User"
+	Project = "Project"
+	Session = "Session"
+)
+
+// Encode returns the global id of the object of the given type and key.
+func Encode(typeName string, id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(typeName + ":" + strconv.FormatInt(id, 10)))
+}
+
+// Decode splits a global id into its type name and key.
+func Decode(global string) (string, int64, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(global)
+	if err != nil || len(global) > 64 {
+		return "", 0, fmt.Errorf("malformed id %q", truncate(global))
+	}
+	typeName, key, ok := strings.Cut(string(raw), ":")
+	if !ok || typeName == "" {
+		return "", 0, fmt.Errorf("malformed id %q", truncate(global))
+	}
+	id, err := strconv.ParseInt(key, 10, 64)
+	if err != nil || id <= 0 {
+		return "", 0, fmt.Errorf("malformed id %q", truncate(global))
+	}
+	return typeName, id, nil
+}
+
+// DecodeAs decodes a global id that must be of the given type.
+func DecodeAs(typeName, global string) (int64, error) {
+	t, id, err := Decode(global)
+	if err != nil {
+		return 0, err
+	}
+	if t != typeName {
+		return 0, fmt.Errorf("id %q is not a %s id", truncate(global), typeName)
+	}
+	return id, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

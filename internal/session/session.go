@@ -1,0 +1,227 @@
+// Package session implements the lifecycle of dialogue sessions: start,
+// pause, resume, end and mode changes, and the paged list of a project's
+// sessions.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"socrates/internal/access"
+	"socrates/internal/apperr"
+	"socrates/internal/clock"
+	"socrates/internal/loaders"
+	"socrates/internal/page"
+	"socrates/internal/store"
+	"socrates/models"
+)
+
+// Reader reads objects by id, batched within an operation.
+type Reader interface {
+	Project(ctx context.Context, id int64) (*models.Project, error)
+	Session(ctx context.Context, id int64) (*models.Session, error)
+}
+
+// Projects locks a project inside a transaction after checking access.
+type Projects interface {
+	Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error)
+}
+
+// Service implements the session operations.
+type Service struct {
+	store    *store.Store
+	policy   *access.Policy
+	read     Reader
+	projects Projects
+	now      clock.Clock
+}
+
+// NewService returns a session service.
+func NewService(s *store.Store, policy *access.Policy, read Reader, projects Projects, now clock.Clock) *Service {
+	return &Service{store: s, policy: policy, read: read, projects: projects, now: now}
+}
+
+// NotFound is the error for a session that does not exist or that the viewer
+// may not see.
+func NotFound() error { return apperr.NotFoundf("session not found") }
+
+// Get returns a session the viewer may read.
+func (s *Service) Get(ctx context.Context, id int64) (*models.Session, error) {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	sess, err := s.read.Session(ctx, id)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	p, err := s.read.Project(ctx, sess.ProjectID)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	if s.policy.ProjectPermission(ctx, p) < access.Read {
+		return nil, NotFound()
+	}
+	return sess, nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return NotFound()
+	}
+	return err
+}
+
+// ForProject returns a page of a project's sessions, newest first. The
+// caller has already shown the viewer may read the project.
+func (s *Service) ForProject(ctx context.Context, p *models.Project, args page.Args, status *models.SessionStatus) (*models.SessionConnection, error) {
+	o := store.SessionOrdering()
+	r, err := page.Parse(args, o.Name)
+	if err != nil {
+		return nil, err
+	}
+	filter := loaders.SessionFilter(status)
+	count := func(ctx context.Context) (int, error) {
+		if l := loaders.For(ctx); l != nil {
+			return l.SessionCount.Load(ctx, loaders.CountKey{Parent: p.ID, Filter: filter})()
+		}
+		counts, err := s.store.SessionCounts(store.WithoutTx(ctx), []int64{p.ID}, status)
+		return counts[p.ID], err
+	}
+	var rows []*models.Session
+	if l := loaders.For(ctx); l != nil {
+		rows, err = l.SessionPage.Load(ctx, loaders.PageKey{Parent: p.ID, Filter: filter, Page: r.Key()})()
+	} else {
+		var pages map[int64][]*models.Session
+		pages, err = s.store.SessionPages(store.WithoutTx(ctx), []int64{p.ID}, status, r)
+		rows = pages[p.ID]
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read sessions of project %d: %w", p.ID, err)
+	}
+	return page.Build(rows, r, o.Cursor, count), nil
+}
+
+// Start begins a session on a project the viewer may write.
+func (s *Service) Start(ctx context.Context, projectID int64, mode models.SessionMode) (*models.Session, error) {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	if !mode.IsValid() {
+		return nil, apperr.Invalid("mode", apperr.CodeInvalid, "mode %q is not a session mode", mode)
+	}
+	var sess *models.Session
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.projects.Locked(ctx, projectID, access.Write)
+		if err != nil {
+			return err
+		}
+		if p.Status != models.ProjectStatusActive {
+			return apperr.Invalid("projectId", apperr.CodeInvalidState, "sessions can only start on an active project; this one is %s", p.Status)
+		}
+		now := s.now()
+		sess = &models.Session{
+			ProjectID: p.ID, StartedByID: access.MustUser(ctx).UserID, Mode: mode,
+			Status: models.SessionStatusActive, StartedAt: now, UpdatedAt: now,
+		}
+		if err := s.store.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		p.UpdatedAt = now
+		return s.store.UpdateProject(ctx, p, "updated_at")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Pause pauses an active session.
+func (s *Service) Pause(ctx context.Context, id int64) (*models.Session, error) {
+	return s.transition(ctx, id, func(sess *models.Session) error {
+		if sess.Status != models.SessionStatusActive {
+			return invalidState("only an active session can be paused", sess)
+		}
+		sess.Status = models.SessionStatusPaused
+		return nil
+	})
+}
+
+// Resume resumes a paused session of an active project.
+func (s *Service) Resume(ctx context.Context, id int64) (*models.Session, error) {
+	return s.transition(ctx, id, func(sess *models.Session) error {
+		if sess.Status != models.SessionStatusPaused {
+			return invalidState("only a paused session can be resumed", sess)
+		}
+		sess.Status = models.SessionStatusActive
+		return nil
+	})
+}
+
+// End completes an active or paused session.
+func (s *Service) End(ctx context.Context, id int64) (*models.Session, error) {
+	return s.transition(ctx, id, func(sess *models.Session) error {
+		if sess.Status == models.SessionStatusCompleted {
+			return invalidState("the session has already ended", sess)
+		}
+		now := s.now()
+		sess.Status, sess.EndedAt = models.SessionStatusCompleted, &now
+		return nil
+	})
+}
+
+// SetMode switches an unfinished session between SOCRATIC and DIRECT_CHAT.
+func (s *Service) SetMode(ctx context.Context, id int64, mode models.SessionMode) (*models.Session, error) {
+	if !mode.IsValid() {
+		return nil, apperr.Invalid("mode", apperr.CodeInvalid, "mode %q is not a session mode", mode)
+	}
+	return s.transition(ctx, id, func(sess *models.Session) error {
+		if sess.Status == models.SessionStatusCompleted {
+			return invalidState("the mode of an ended session cannot change", sess)
+		}
+		sess.Mode = mode
+		return nil
+	})
+}
+
+func invalidState(msg string, sess *models.Session) error {
+	return apperr.Invalid("sessionId", apperr.CodeInvalidState, "%s (it is %s)", msg, sess.Status)
+}
+
+// transition applies change to a locked session of a project the viewer may
+// write, in one transaction. Sessions of an archived project do not change.
+func (s *Service) transition(ctx context.Context, id int64, change func(*models.Session) error) (*models.Session, error) {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	var sess *models.Session
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		// Lock the project before the session, the order every writer uses.
+		peek, err := s.read.Session(store.WithoutTx(ctx), id)
+		if err != nil {
+			return notFound(err)
+		}
+		p, err := s.projects.Locked(ctx, peek.ProjectID, access.Write)
+		if err != nil {
+			if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
+				return NotFound()
+			}
+			return err
+		}
+		if sess, err = s.store.SessionByID(ctx, id); err != nil {
+			return notFound(err)
+		}
+		if p.Status == models.ProjectStatusArchived {
+			return apperr.Invalid("sessionId", apperr.CodeInvalidState, "the project is archived; restore it first")
+		}
+		if err := change(sess); err != nil {
+			return err
+		}
+		sess.UpdatedAt = s.now()
+		return s.store.UpdateSession(ctx, sess, "status", "mode", "ended_at", "updated_at")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}

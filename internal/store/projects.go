@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/uptrace/bun"
+
+	"socrates/internal/page"
+	"socrates/models"
+)
+
+// ProjectFilter selects the projects of a list.
+type ProjectFilter struct {
+	// ViewerID restricts the list to projects this user may read.
+	ViewerID int64
+	// Status keeps only projects in this status, when set.
+	Status *models.ProjectStatus
+	// Search keeps projects whose name or description contains it, ignoring case.
+	Search string
+}
+
+func (s *Store) projectList(ctx context.Context, f ProjectFilter) *bun.SelectQuery {
+	q := s.DB(ctx).NewSelect().Model((*models.Project)(nil)).Where("p.owner_id = ?", f.ViewerID)
+	if f.Status != nil {
+		q = q.Where("p.status = ?", *f.Status)
+	}
+	if f.Search != "" {
+		pattern := likePattern(f.Search)
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where(`lower(p.name) LIKE ? ESCAPE '\'`, pattern).
+				WhereOr(`lower(coalesce(p.description, '')) LIKE ? ESCAPE '\'`, pattern)
+		})
+	}
+	return q
+}
+
+// ListProjects returns one page of the projects f selects, in o's order.
+func (s *Store) ListProjects(ctx context.Context, f ProjectFilter, o Ordering[*models.Project], r page.Request) ([]*models.Project, error) {
+	var rows []*models.Project
+	q, err := o.Page(s.projectList(ctx, f).Model(&rows), r)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	return rows, nil
+}
+
+// CountProjects counts the projects f selects.
+func (s *Store) CountProjects(ctx context.Context, f ProjectFilter) (int, error) {
+	n, err := s.projectList(ctx, f).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count projects: %w", err)
+	}
+	return int(n), nil
+}
+
+// ProjectOrdering returns the keyset ordering for a project list.
+func (s *Store) ProjectOrdering(field models.ProjectOrderField, dir models.OrderDirection) Ordering[*models.Project] {
+	o := Ordering[*models.Project]{
+		Name: string(field),
+		ID:   "p.id",
+		Desc: dir == models.OrderDirectionDesc,
+		Key:  func(p *models.Project) int64 { return p.ID },
+	}
+	switch field {
+	case models.ProjectOrderFieldUpdatedAt:
+		o.Expr, o.Kind = "p.updated_at", KindTime
+		o.Value = func(p *models.Project) string { return TimeValue(p.UpdatedAt) }
+	case models.ProjectOrderFieldName:
+		o.Expr, o.Kind = "p.name", KindString
+		if !s.Postgres() {
+			// SQLite compares bytes; NOCASE sorts names as people expect.
+			o.Expr = "p.name COLLATE NOCASE"
+		}
+		o.Value = func(p *models.Project) string { return p.Name }
+	case models.ProjectOrderFieldMaturity:
+		o.Expr, o.Kind = "p.maturity", KindInt
+		o.Value = func(p *models.Project) string { return strconv.Itoa(p.Maturity) }
+	}
+	return o
+}
+
+// ProjectByID returns one project. Inside a transaction on PostgreSQL the
+// row is locked until the transaction ends, so concurrent changes queue.
+func (s *Store) ProjectByID(ctx context.Context, id int64) (*models.Project, error) {
+	p := new(models.Project)
+	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(p).Where("p.id = ?", id)).Scan(ctx)
+	return p, notFound(err, "project by id")
+}
+
+// ProjectsByIDs returns the projects with the given ids, in no particular order.
+func (s *Store) ProjectsByIDs(ctx context.Context, ids []int64) ([]*models.Project, error) {
+	var rows []*models.Project
+	if err := s.DB(ctx).NewSelect().Model(&rows).Where("p.id IN (?)", In(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("projects by ids: %w", err)
+	}
+	return rows, nil
+}
+
+// CreateProject inserts p and sets its id.
+func (s *Store) CreateProject(ctx context.Context, p *models.Project) error {
+	if _, err := s.DB(ctx).NewInsert().Model(p).Exec(ctx); err != nil {
+		return fmt.Errorf("insert project: %w", err)
+	}
+	return nil
+}
+
+// UpdateProject writes the given columns of p.
+func (s *Store) UpdateProject(ctx context.Context, p *models.Project, columns ...string) error {
+	if _, err := s.DB(ctx).NewUpdate().Model(p).Column(columns...).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("update project: %w", err)
+	}
+	return nil
+}
+
+// lockInTx adds FOR UPDATE to q on PostgreSQL inside a transaction. SQLite
+// transactions here are BEGIN IMMEDIATE and already exclusive.
+func (s *Store) lockInTx(ctx context.Context, q *bun.SelectQuery) *bun.SelectQuery {
+	if InTx(ctx) && s.Postgres() {
+		return q.For("UPDATE")
+	}
+	return q
+}

@@ -1,0 +1,108 @@
+// Package store holds the queries of the service over bun, and the one
+// helper that carries a transaction in a context: services call WithTx, and
+// every query reads its handle from DB(ctx), so the writes of one mutation
+// share one transaction and roll back together.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"socrates/internal/database"
+)
+
+// Store runs queries on a database.
+type Store struct {
+	db *bun.DB
+}
+
+// New returns a Store over db.
+func New(db *bun.DB) *Store { return &Store{db: db} }
+
+// Pool returns the connection pool, bypassing any transaction in a context.
+// Dataloaders read through it.
+func (s *Store) Pool() *bun.DB { return s.db }
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return database.IsPostgres(s.db) }
+
+type txKey struct{}
+
+type txState struct {
+	tx          bun.Tx
+	afterCommit []func()
+}
+
+// WithTx runs fn in a transaction carried by the context fn receives. The
+// transaction commits when fn returns nil and rolls back when it returns an
+// error or panics. Called inside another WithTx, it joins that transaction.
+// Functions registered with AfterCommit run after a successful commit.
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if txFrom(ctx) != nil {
+		return fn(ctx)
+	}
+	state := &txState{}
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		state.tx = tx
+		return fn(context.WithValue(ctx, txKey{}, state))
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range state.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// AfterCommit schedules f to run once the transaction in ctx commits; it is
+// dropped on rollback. Outside a transaction f runs at once.
+func AfterCommit(ctx context.Context, f func()) {
+	if state := txFrom(ctx); state != nil {
+		state.afterCommit = append(state.afterCommit, f)
+		return
+	}
+	f()
+}
+
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool { return txFrom(ctx) != nil }
+
+func txFrom(ctx context.Context) *txState {
+	state, _ := ctx.Value(txKey{}).(*txState)
+	return state
+}
+
+// DB returns the transaction carried by ctx, or the pool outside one.
+func (s *Store) DB(ctx context.Context) bun.IDB {
+	if state := txFrom(ctx); state != nil {
+		return state.tx
+	}
+	return s.db
+}
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// notFound maps sql.ErrNoRows to ErrNotFound and wraps other errors.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// WithoutTx returns ctx without its transaction, so queries run on the pool.
+func WithoutTx(ctx context.Context) context.Context {
+	if !InTx(ctx) {
+		return ctx
+	}
+	return context.WithValue(ctx, txKey{}, (*txState)(nil))
+}

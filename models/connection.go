@@ -1,0 +1,49 @@
+package models
+
+import "context"
+
+// CountFunc counts every item of a connection, ignoring pagination. It is
+// called only when a client selects totalCount.
+type CountFunc func(ctx context.Context) (int, error)
+
+// Edge is one item of a connection page with its cursor.
+type Edge[T any] struct {
+	Cursor string
+	Node   T
+}
+
+// Connection is one page of a Relay connection.
+type Connection[T any] struct {
+	Edges    []*Edge[T]
+	PageInfo *PageInfo
+	Count    CountFunc
+}
+
+// Nodes returns the items of the page without their cursors.
+func (c *Connection[T]) Nodes() []T {
+	out := make([]T, len(c.Edges))
+	for i, e := range c.Edges {
+		out[i] = e.Node
+	}
+	return out
+}
+
+// TotalCount counts every item the connection's filters match.
+func (c *Connection[T]) TotalCount(ctx context.Context) (int, error) {
+	if c.Count == nil {
+		return len(c.Edges), nil
+	}
+	return c.Count(ctx)
+}
+
+// ProjectConnection is a page of projects.
+type ProjectConnection = Connection[*Project]
+
+// ProjectEdge is a project with its cursor.
+type ProjectEdge = Edge[*Project]
+
+// SessionConnection is a page of sessions.
+type SessionConnection = Connection[*Session]
+
+// SessionEdge is a session with its cursor.
+type SessionEdge = Edge[*Session]

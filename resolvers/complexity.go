@@ -1,0 +1,34 @@
+package resolvers
+
+import (
+	"socrates/graph"
+	"socrates/internal/page"
+	"socrates/models"
+)
+
+// Complexity scores connection fields by the page size they ask for, so the
+// complexity limit sees the real cost of nested lists.
+func Complexity() graph.ComplexityRoot {
+	var c graph.ComplexityRoot
+	c.Query.Projects = func(child int, first *int, _ *string, last *int, _ *string, _ *models.ProjectStatus, _ *string, _ *models.ProjectOrder) int {
+		return pageCost(child, first, last)
+	}
+	c.Project.Sessions = func(child int, first *int, _ *string, last *int, _ *string, _ *models.SessionStatus) int {
+		return pageCost(child, first, last)
+	}
+	return c
+}
+
+func pageCost(child int, first, last *int) int {
+	n := page.DefaultSize
+	switch {
+	case first != nil:
+		n = *first
+	case last != nil:
+		n = *last
+	}
+	if n < 1 {
+		n = 1
+	}
+	return 1 + child*n
+}

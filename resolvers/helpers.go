@@ -1,0 +1,109 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"socrates/internal/apperr"
+	"socrates/internal/ids"
+	"socrates/internal/page"
+	"socrates/models"
+)
+
+// decodeID decodes a global id argument that must name a typeName.
+func decodeID(typeName, global string) (int64, error) {
+	id, err := ids.DecodeAs(typeName, global)
+	if err != nil {
+		return 0, apperr.BadInputf("%s", err.Error())
+	}
+	return id, nil
+}
+
+// userErrors splits a service error: validation failures become the
+// payload's userErrors (and a nil error); anything else is returned as is.
+func userErrors(err error) ([]*models.UserError, error) {
+	if err == nil {
+		return []*models.UserError{}, nil
+	}
+	v, ok := apperr.AsValidation(err)
+	if !ok {
+		return nil, err
+	}
+	out := make([]*models.UserError, len(v.Errors))
+	for i, e := range v.Errors {
+		out[i] = &models.UserError{Field: e.Field, Message: e.Message, Code: e.Code}
+	}
+	return out, nil
+}
+
+func pageArgs(first *int, after *string, last *int, before *string) page.Args {
+	return page.Args{First: first, After: after, Last: last, Before: before}
+}
+
+// nodeErrorAt records err for one entry of a nodes() list and lets the list
+// carry on.
+func nodeErrorAt(ctx context.Context, i int, err error) {
+	path := append(graphql.GetPath(ctx), ast.PathIndex(i))
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) {
+		gqlErr = &gqlerror.Error{Err: err, Message: err.Error()}
+	}
+	gqlErr.Path = path
+	graphql.AddError(ctx, gqlErr)
+}
+
+func badInput(format string, args ...any) error { return apperr.BadInputf(format, args...) }
+
+// node resolves one global id to an object the viewer may see.
+func (r *Resolver) node(ctx context.Context, global string) (models.Node, error) {
+	typeName, id, err := ids.Decode(global)
+	if err != nil {
+		return nil, notFoundID(global)
+	}
+	switch typeName {
+	case ids.User:
+		return r.AccountService.User(ctx, id)
+	case ids.Project:
+		return r.ProjectService.Get(ctx, id)
+	case ids.Session:
+		return r.SessionService.Get(ctx, id)
+	}
+	return nil, notFoundID(global)
+}
+
+// nodes resolves global ids concurrently, so their reads share batches.
+func (r *Resolver) nodes(ctx context.Context, globals []string) []models.Node {
+	out := make([]models.Node, len(globals))
+	errs := make([]error, len(globals))
+	var wg sync.WaitGroup
+	for i, g := range globals {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					errs[i] = fmt.Errorf("resolve node: panic: %v", p)
+				}
+			}()
+			out[i], errs[i] = r.node(ctx, g)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			out[i] = nil
+			nodeErrorAt(ctx, i, err)
+		}
+	}
+	return out
+}
+
+func notFoundID(global string) error {
+	return apperr.NotFoundf("could not resolve to a node with the global id %q", global)
+}
