@@ -26,13 +26,13 @@ func (User) IsNode() {}
 type RefreshToken struct {
 	bun.BaseModel `bun:"table:refresh_tokens,alias:rt"`
 
-	ID          int64      `bun:"id,pk,autoincrement"`
-	UserID      int64      `bun:"user_id,notnull"`
-	FamilyID    string     `bun:"family_id,notnull"`
-	TokenHash   string     `bun:"token_hash,notnull"`
-	CreatedAt   time.Time  `bun:"created_at,notnull"`
-	ExpiresAt   time.Time  `bun:"expires_at,notnull"`
-	UsedAt      *time.Time `bun:"used_at"`
-	RevokedAt   *time.Time `bun:"revoked_at"`
-	ReplacedByID *int64    `bun:"replaced_by_id"`
+	ID           int64      `bun:"id,pk,autoincrement"`
+	UserID       int64      `bun:"user_id,notnull"`
+	FamilyID     string     `bun:"family_id,notnull"`
+	TokenHash    string     `bun:"token_hash,notnull"`
+	CreatedAt    time.Time  `bun:"created_at,notnull"`
+	ExpiresAt    time.Time  `bun:"expires_at,notnull"`
+	UsedAt       *time.Time `bun:"used_at"`
+	RevokedAt    *time.Time `bun:"revoked_at"`
+	ReplacedByID *int64     `bun:"replaced_by_id"`
 }

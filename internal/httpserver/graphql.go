@@ -105,4 +105,3 @@ func cutScheme(origin string) (string, string, bool) {
 	}
 	return "", "", false
 }
-

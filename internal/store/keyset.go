@@ -136,8 +136,8 @@ func pagesByParent[T any](ctx context.Context, db bun.IDB, inner *bun.SelectQuer
 	if err != nil {
 		return nil, err
 	}
-	inner = inner.ColumnExpr(alias+".*").
-		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY "+parentCol+" ORDER BY "+o.orderSQL(r)+") AS rn")
+	inner = inner.ColumnExpr(alias + ".*").
+		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY " + parentCol + " ORDER BY " + o.orderSQL(r) + ") AS rn")
 	var rows []T
 	q := db.NewSelect().Model(&rows).ModelTableExpr("(?) AS "+alias, inner).
 		Where(alias+".rn <= ?", r.Limit+1).

@@ -45,9 +45,9 @@ func (l *Logs) String() string {
 
 // Server is a running server over real HTTP.
 type Server struct {
-	URL  string
-	App  *app.App
-	Logs *Logs
+	URL   string
+	App   *app.App
+	Logs  *Logs
 	DBURL string
 
 	cancel context.CancelFunc
