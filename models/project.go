@@ -13,6 +13,7 @@ type Project struct {
 	ID          int64         `bun:"id,pk,autoincrement"`
 	OwnerID     int64         `bun:"owner_id,notnull"`
 	Name        string        `bun:"name,notnull"`
+	NameKey     string        `bun:"name_key,notnull" json:"-"`
 	Description *string       `bun:"description"`
 	Phase       ProjectPhase  `bun:"phase,notnull"`
 	Status      ProjectStatus `bun:"status,notnull"`

@@ -5,6 +5,7 @@ package project
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"socrates/internal/access"
 	"socrates/internal/apperr"
@@ -116,7 +117,7 @@ func (s *Service) Create(ctx context.Context, name string, description *string) 
 	}
 	now := s.now()
 	p := &models.Project{
-		OwnerID: pr.UserID, Name: name, Description: description,
+		OwnerID: pr.UserID, Name: name, NameKey: strings.ToLower(name), Description: description,
 		Phase: models.ProjectPhaseDiscovery, Status: models.ProjectStatusActive,
 		CreatedAt: now, UpdatedAt: now,
 	}
@@ -145,13 +146,13 @@ func (s *Service) Update(ctx context.Context, id int64, name, description *strin
 			return apperr.Invalid("projectId", apperr.CodeInvalidState, "the project is archived; restore it first")
 		}
 		if name != nil {
-			p.Name = *name
+			p.Name, p.NameKey = *name, strings.ToLower(*name)
 		}
 		if setDescription {
 			p.Description = description
 		}
 		p.UpdatedAt = s.now()
-		return s.store.UpdateProject(ctx, p, "name", "description", "updated_at")
+		return s.store.UpdateProject(ctx, p, "name", "name_key", "description", "updated_at")
 	})
 }
 

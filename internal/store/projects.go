@@ -71,12 +71,10 @@ func (s *Store) ProjectOrdering(field models.ProjectOrderField, dir models.Order
 		o.Expr, o.Kind = "p.updated_at", KindTime
 		o.Value = func(p *models.Project) string { return TimeValue(p.UpdatedAt) }
 	case models.ProjectOrderFieldName:
-		o.Expr, o.Kind = "p.name", KindString
-		if !s.Postgres() {
-			// SQLite compares bytes; NOCASE sorts names as people expect.
-			o.Expr = "p.name COLLATE NOCASE"
-		}
-		o.Value = func(p *models.Project) string { return p.Name }
+		// name_key is the lower-cased name, so that "alpha" and "Bravo"
+		// sort as people expect on either database.
+		o.Expr, o.Kind = "p.name_key", KindString
+		o.Value = func(p *models.Project) string { return p.NameKey }
 	case models.ProjectOrderFieldMaturity:
 		o.Expr, o.Kind = "p.maturity", KindInt
 		o.Value = func(p *models.Project) string { return strconv.Itoa(p.Maturity) }

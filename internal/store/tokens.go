@@ -51,21 +51,21 @@ func (s *Store) SetRefreshTokenReplacement(ctx context.Context, id, replacedBy i
 	return nil
 }
 
-// RevokeRefreshTokenFamily revokes every unrevoked token of a family and
-// returns how many it revoked.
+// RevokeRefreshTokenFamily revokes the live (unused, unrevoked) token of a
+// family and returns how many it revoked. Used tokens are dead already.
 func (s *Store) RevokeRefreshTokenFamily(ctx context.Context, family string, now time.Time) (int, error) {
 	return s.revokeTokens(ctx, "family_id = ?", family, now)
 }
 
-// RevokeUserRefreshTokens revokes every unrevoked token of a user and
-// returns how many it revoked.
+// RevokeUserRefreshTokens revokes every live token of a user, ending all its
+// logins, and returns how many it revoked.
 func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID int64, now time.Time) (int, error) {
 	return s.revokeTokens(ctx, "user_id = ?", userID, now)
 }
 
 func (s *Store) revokeTokens(ctx context.Context, where string, arg any, now time.Time) (int, error) {
 	res, err := s.DB(ctx).NewUpdate().Model((*models.RefreshToken)(nil)).
-		Set("revoked_at = ?", now).Where(where, arg).Where("revoked_at IS NULL").
+		Set("revoked_at = ?", now).Where(where, arg).Where("revoked_at IS NULL").Where("used_at IS NULL").
 		Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("revoke refresh tokens: %w", err)

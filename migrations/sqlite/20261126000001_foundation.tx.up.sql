@@ -31,6 +31,7 @@ CREATE TABLE projects (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     owner_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    name_key    TEXT NOT NULL,
     description TEXT CHECK (description IS NULL OR length(description) <= 5000),
     phase       TEXT NOT NULL CHECK (phase IN ('DISCOVERY', 'ANALYSIS', 'DESIGN', 'IMPLEMENTATION')),
     status      TEXT NOT NULL CHECK (status IN ('ACTIVE', 'ARCHIVED', 'COMPLETED')),
@@ -44,7 +45,7 @@ CREATE INDEX projects_owner_id_idx ON projects (owner_id, id);
 --bun:split
 CREATE INDEX projects_owner_updated_idx ON projects (owner_id, updated_at, id);
 --bun:split
-CREATE INDEX projects_owner_name_idx ON projects (owner_id, name, id);
+CREATE INDEX projects_owner_name_idx ON projects (owner_id, name_key, id);
 --bun:split
 CREATE INDEX projects_owner_maturity_idx ON projects (owner_id, maturity, id);
 --bun:split
