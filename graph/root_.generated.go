@@ -1109,7 +1109,7 @@ input LogoutInput {
 }
 
 type LogoutPayload {
-  "How many refresh tokens were revoked."
+  "How many logins (live refresh tokens) were ended."
   revokedCount: Int!
   userErrors: [UserError!]!
   clientMutationId: String

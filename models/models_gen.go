@@ -96,7 +96,7 @@ type LogoutInput struct {
 }
 
 type LogoutPayload struct {
-	// How many refresh tokens were revoked.
+	// How many logins (live refresh tokens) were ended.
 	RevokedCount     int          `json:"revokedCount"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`

@@ -57,17 +57,3 @@ func (r *userResolver) ID(ctx context.Context, obj *models.User) (string, error)
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
 type userResolver struct{ *Resolver }
-
-func authPayload(g *account.Grant, err error, clientMutationID *string) (*models.AuthPayload, error) {
-	ue, err := userErrors(err)
-	if err != nil {
-		return nil, err
-	}
-	p := &models.AuthPayload{UserErrors: ue, ClientMutationID: clientMutationID}
-	if g != nil {
-		p.AccessToken, p.ExpiresAt = &g.AccessToken, &g.AccessExpiresAt
-		p.RefreshToken, p.RefreshTokenExpiresAt = &g.RefreshToken, &g.RefreshExpiresAt
-		p.User = g.User
-	}
-	return p, nil
-}

@@ -10,6 +10,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"socrates/internal/account"
 	"socrates/internal/apperr"
 	"socrates/internal/ids"
 	"socrates/internal/page"
@@ -106,4 +107,31 @@ func (r *Resolver) nodes(ctx context.Context, globals []string) []models.Node {
 
 func notFoundID(global string) error {
 	return apperr.NotFoundf("could not resolve to a node with the global id %q", global)
+}
+
+func authPayload(g *account.Grant, err error, clientMutationID *string) (*models.AuthPayload, error) {
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	p := &models.AuthPayload{UserErrors: ue, ClientMutationID: clientMutationID}
+	if g != nil {
+		p.AccessToken, p.ExpiresAt = &g.AccessToken, &g.AccessExpiresAt
+		p.RefreshToken, p.RefreshTokenExpiresAt = &g.RefreshToken, &g.RefreshExpiresAt
+		p.User = g.User
+	}
+	return p, nil
+}
+
+// sessionChange decodes a session id and applies a session transition.
+func (r *mutationResolver) sessionChange(ctx context.Context, global string,
+	change func(context.Context, int64) (*models.Session, error),
+) (*models.Session, []*models.UserError, error) {
+	id, err := decodeID(ids.Session, global)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := change(ctx, id)
+	ue, err := userErrors(err)
+	return s, ue, err
 }

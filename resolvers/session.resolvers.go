@@ -78,16 +78,3 @@ func (r *sessionResolver) StartedBy(ctx context.Context, obj *models.Session) (*
 func (r *Resolver) Session() graph.SessionResolver { return &sessionResolver{r} }
 
 type sessionResolver struct{ *Resolver }
-
-// sessionChange decodes a session id and applies a session transition.
-func (r *mutationResolver) sessionChange(ctx context.Context, global string,
-	change func(context.Context, int64) (*models.Session, error),
-) (*models.Session, []*models.UserError, error) {
-	id, err := decodeID(ids.Session, global)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := change(ctx, id)
-	ue, err := userErrors(err)
-	return s, ue, err
-}

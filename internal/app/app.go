@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"runtime"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/uptrace/bun"
 
 	"socrates/graph"
@@ -37,6 +38,8 @@ type Options struct {
 	Argon2 auth.Argon2Params
 	// Clock supplies timestamps; nil means clock.System.
 	Clock clock.Clock
+	// FieldMiddleware, when set, wraps every GraphQL field resolution.
+	FieldMiddleware graphql.FieldMiddleware
 }
 
 // App is a wired server and the resources it owns.
@@ -115,6 +118,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		AllowedOrigins:  cfg.AllowedOrigins,
 		KeepAlive:       cfg.KeepAlive,
 		ShutdownTimeout: cfg.ShutdownTimeout,
+		FieldMiddleware: o.FieldMiddleware,
 	})
 	return &App{DB: db, Store: st, Server: srv, Tokens: tokens}, nil
 }

@@ -41,17 +41,23 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(shapeLimit{maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
 
+	if o.FieldMiddleware != nil {
+		srv.AroundFields(o.FieldMiddleware)
+	}
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverFunc(o.Logger))
 
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		op := graphql.GetOperationContext(ctx)
-		kind := "unknown"
+		kind, name := "unknown", op.OperationName
 		if op.Operation != nil {
 			kind = string(op.Operation.Operation)
+			if name == "" {
+				name = op.Operation.Name
+			}
 		}
 		o.Logger.DebugContext(ctx, "graphql operation", "request_id", RequestID(ctx),
-			"operation", op.OperationName, "type", kind)
+			"operation", name, "type", kind)
 		return next(ctx)
 	})
 	// Each response gets fresh loaders: once for a query or mutation, and

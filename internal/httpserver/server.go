@@ -44,6 +44,9 @@ type Options struct {
 	KeepAlive time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
 	ShutdownTimeout time.Duration
+	// FieldMiddleware, when set, wraps every field resolution (tracing,
+	// fault injection).
+	FieldMiddleware graphql.FieldMiddleware
 }
 
 // Server is the HTTP server.

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.Env != Development || c.DatabaseURL != "sqlite://data/socrates.db" ||
+		c.LogFormat != "text" || c.LogLevel != slog.LevelInfo || c.AllowedOrigins[0] != "*" || c.QueryTimeout != 30*time.Second {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	env := envOf(map[string]string{"PORT": "9000", "LOG_LEVEL": "warn", "DATABASE_URL": "sqlite://env.db", "LOG_FORMAT": "json"})
+	c, err := Load([]string{"-port", "9100", "-database-url", "postgres://flag/db"}, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 9100 || c.DatabaseURL != "postgres://flag/db" || c.LogLevel != slog.LevelWarn || c.LogFormat != "json" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestInvalidSettings(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"port":     {"PORT": "eighty"},
+		"big port": {"PORT": "70000"},
+		"level":    {"LOG_LEVEL": "loud"},
+		"format":   {"LOG_FORMAT": "xml"},
+		"env":      {"APP_ENV": "staging"},
+		"timeout":  {"QUERY_TIMEOUT": "soon"},
+	} {
+		if _, err := Load(nil, envOf(env), io.Discard); err == nil {
+			t.Errorf("%s: accepted %v", name, env)
+		}
+	}
+	if _, err := Load([]string{"stray"}, envOf(nil), io.Discard); err == nil {
+		t.Error("stray argument accepted")
+	}
+}
+
+func TestProductionNeedsSecretAndDatabase(t *testing.T) {
+	_, err := Load(nil, envOf(map[string]string{"APP_ENV": "production"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") || !strings.Contains(err.Error(), "JWT_SECRET") {
+		t.Fatalf("production without settings: %v", err)
+	}
+	_, err = Load(nil, envOf(map[string]string{"APP_ENV": "production", "DATABASE_URL": "postgres://x/y", "JWT_SECRET": strings.Repeat("k", 31)}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "32 bytes") {
+		t.Fatalf("31-byte secret: %v", err)
+	}
+	c, err := Load(nil, envOf(map[string]string{"APP_ENV": "production", "DATABASE_URL": "postgres://x/y", "JWT_SECRET": strings.Repeat("k", 32)}), io.Discard)
+	if err != nil || c.LogFormat != "json" || len(c.AllowedOrigins) != 0 {
+		t.Fatalf("valid production config: %+v %v", c, err)
+	}
+	if _, _, err := c.EnsureSecret(); err != nil {
+		t.Fatalf("EnsureSecret with a configured secret: %v", err)
+	}
+}
+
+func TestDevelopmentSecretPersists(t *testing.T) {
+	dir := t.TempDir()
+	load := func() *Config {
+		c, err := Load([]string{"-data-dir", dir}, envOf(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c1 := load()
+	path, created, err := c1.EnsureSecret()
+	if err != nil || !created || len(c1.JWTSecret) < MinSecretBytes {
+		t.Fatalf("first EnsureSecret: %q %v %v", path, created, err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, DevSecretFile)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", st, err)
+	}
+	c2 := load()
+	if _, created, err := c2.EnsureSecret(); err != nil || created || c2.JWTSecret != c1.JWTSecret {
+		t.Fatalf("secret not reused: %v %v", created, err)
+	}
+}

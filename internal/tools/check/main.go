@@ -1,0 +1,119 @@
+// Command check is the project's one test command, run by developers and by
+// CI alike:
+//
+//	go run ./internal/tools/check
+//
+// It runs go vet, a gofmt check, `go generate ./...` (which must leave no
+// diff), and the whole test suite with -race against SQLite and PostgreSQL.
+// Without a PostgreSQL server it says plainly that the PostgreSQL suite was
+// skipped, unless CI=true, where that is a failure.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"socrates/internal/testenv"
+)
+
+func main() {
+	skipGenerate := flag.Bool("skip-generate", false, "skip the go generate diff check (faster local runs)")
+	run := flag.String("run", "", "pass -run to go test")
+	flag.Parse()
+	if err := check(*skipGenerate, *run); err != nil {
+		fmt.Fprintln(os.Stderr, "\ncheck FAILED:", err)
+		os.Exit(1)
+	}
+}
+
+func check(skipGenerate bool, run string) error {
+	start := time.Now()
+	var notes []string
+
+	step("go vet")
+	if err := sh("go", "vet", "./..."); err != nil {
+		return fmt.Errorf("go vet: %w", err)
+	}
+
+	step("gofmt")
+	out, err := exec.Command("gofmt", "-l", ".").Output()
+	if err != nil {
+		return fmt.Errorf("gofmt: %w", err)
+	}
+	if files := strings.TrimSpace(string(out)); files != "" {
+		return fmt.Errorf("these files need gofmt -w:\n%s", files)
+	}
+
+	if skipGenerate {
+		notes = append(notes, "go generate: skipped (-skip-generate)")
+	} else {
+		step("go generate ./... must leave no diff")
+		if err := sh("go", "generate", "./..."); err != nil {
+			return fmt.Errorf("go generate: %w", err)
+		}
+		if exec.Command("git", "rev-parse", "--is-inside-work-tree").Run() != nil {
+			notes = append(notes, "go generate: ran, but this is not a git checkout, so the diff was not checked")
+		} else {
+			diff, err := exec.Command("git", "status", "--porcelain", "--", "graph", "models", "resolvers", "schema").Output()
+			if err != nil {
+				return fmt.Errorf("git status: %w", err)
+			}
+			if d := strings.TrimSpace(string(diff)); d != "" {
+				return fmt.Errorf("go generate changed generated code; commit the regenerated files:\n%s", d)
+			}
+		}
+	}
+
+	step("PostgreSQL")
+	pgURL := testenv.PostgresURL()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	pgErr := testenv.ProbePostgres(ctx, pgURL)
+	cancel()
+	switch {
+	case pgErr == nil:
+		fmt.Println("PostgreSQL answers; the suite runs on SQLite and PostgreSQL.")
+		notes = append(notes, "PostgreSQL suite: ran")
+	case os.Getenv("CI") == "true":
+		return fmt.Errorf("CI=true needs PostgreSQL (TEST_DATABASE_URL or %s): %w", testenv.DefaultPostgresURL, pgErr)
+	default:
+		msg := fmt.Sprintf("PostgreSQL suite: SKIPPED, no server at TEST_DATABASE_URL or %s (%v); only SQLite was tested", testenv.DefaultPostgresURL, pgErr)
+		fmt.Println(msg)
+		notes = append(notes, msg)
+	}
+
+	step("go test -race ./...")
+	args := []string{"test", "-race", "-count=1", "-timeout", "30m"}
+	if run != "" {
+		args = append(args, "-run", run)
+	}
+	if err := sh("go", append(args, "./...")...); err != nil {
+		return fmt.Errorf("tests: %w", err)
+	}
+
+	fmt.Printf("\ncheck passed in %s\n", time.Since(start).Round(time.Second))
+	for _, n := range notes {
+		fmt.Println("  -", n)
+	}
+	return nil
+}
+
+func step(name string) { fmt.Printf("\n==> %s\n", name) }
+
+func sh(name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return fmt.Errorf("%s exited with %d", name, ee.ExitCode())
+		}
+		return err
+	}
+	return nil
+}
