@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 
 	"socrates/internal/testenv"
@@ -96,6 +97,24 @@ func TestFoundationFlow(t *testing.T) {
 		r := stranger.Do(`query($id: ID!) { project(id: $id) { id } }`, map[string]any{"id": projectID})
 		if len(r.Errors) != 1 || r.Errors[0].Code() != "NOT_FOUND" {
 			t.Fatalf("stranger project() = %s", r.Raw)
+		}
+
+		// nodes() answers what the viewer may see and null, with an error, elsewhere.
+		r = ada.Do(`query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }`,
+			map[string]any{"ids": []string{projectID, "bogus", sessionID, reg.User.ID}})
+		var nodes struct {
+			Nodes []*struct {
+				Typename string `json:"__typename"`
+				ID       string
+			}
+		}
+		r.Decode(t, &nodes)
+		if len(nodes.Nodes) != 4 || nodes.Nodes[0].Typename != "Project" || nodes.Nodes[1] != nil ||
+			nodes.Nodes[2].Typename != "Session" || nodes.Nodes[3].ID != reg.User.ID {
+			t.Fatalf("nodes = %s", r.Raw)
+		}
+		if len(r.Errors) != 1 || r.Errors[0].Code() != "NOT_FOUND" || fmt.Sprint(r.Errors[0].Path) != "[nodes 1]" {
+			t.Fatalf("nodes errors = %s", r.Raw)
 		}
 	})
 }
