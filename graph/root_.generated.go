@@ -22,10 +22,15 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Conflict() ConflictResolver
+	Message() MessageResolver
 	Mutation() MutationResolver
 	Project() ProjectResolver
 	Query() QueryResolver
+	Question() QuestionResolver
 	Session() SessionResolver
+	Specification() SpecificationResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 }
 
@@ -33,9 +38,38 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddSpecificationPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Conflicts        func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Specification    func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	AdvanceProjectPhasePayload struct {
+		ClientMutationID func(childComplexity int) int
+		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	AnswerQuestionPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Conflicts        func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Question         func(childComplexity int) int
+		Specifications   func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	ArchiveProjectPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	AskNextQuestionPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Question         func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
@@ -49,10 +83,45 @@ type ComplexityRoot struct {
 		UserErrors            func(childComplexity int) int
 	}
 
+	CategoryCoverage struct {
+		Category      func(childComplexity int) int
+		ConfidenceSum func(childComplexity int) int
+		Coverage      func(childComplexity int) int
+		SpecCount     func(childComplexity int) int
+		Target        func(childComplexity int) int
+	}
+
 	ChangePasswordPayload struct {
 		ClientMutationID func(childComplexity int) int
 		User             func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	Conflict struct {
+		Description    func(childComplexity int) int
+		DetectedAt     func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Project        func(childComplexity int) int
+		Resolution     func(childComplexity int) int
+		ResolutionNote func(childComplexity int) int
+		ResolvedAt     func(childComplexity int) int
+		ResolvedBy     func(childComplexity int) int
+		Severity       func(childComplexity int) int
+		Specifications func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Type           func(childComplexity int) int
+	}
+
+	ConflictConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ConflictEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	CreateProjectPayload struct {
@@ -67,27 +136,85 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	LLMProvider struct {
+		BaseURL             func(childComplexity int) int
+		Configured          func(childComplexity int) int
+		DefaultModel        func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Models              func(childComplexity int) int
+		ViewerHasCredential func(childComplexity int) int
+	}
+
+	LLMProviderUsage struct {
+		Calls        func(childComplexity int) int
+		CostUsd      func(childComplexity int) int
+		InputTokens  func(childComplexity int) int
+		Model        func(childComplexity int) int
+		OutputTokens func(childComplexity int) int
+		Provider     func(childComplexity int) int
+	}
+
+	LLMUsageSummary struct {
+		ByProvider   func(childComplexity int) int
+		Calls        func(childComplexity int) int
+		CostUsd      func(childComplexity int) int
+		Fallbacks    func(childComplexity int) int
+		InputTokens  func(childComplexity int) int
+		OutputTokens func(childComplexity int) int
+	}
+
 	LogoutPayload struct {
 		ClientMutationID func(childComplexity int) int
 		RevokedCount     func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
+	Message struct {
+		Author    func(childComplexity int) int
+		Content   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Question  func(childComplexity int) int
+		Role      func(childComplexity int) int
+	}
+
+	MessageConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MessageEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
-		ArchiveProject func(childComplexity int, input models.ArchiveProjectInput) int
-		ChangePassword func(childComplexity int, input models.ChangePasswordInput) int
-		CreateProject  func(childComplexity int, input models.CreateProjectInput) int
-		EndSession     func(childComplexity int, input models.EndSessionInput) int
-		Login          func(childComplexity int, input models.LoginInput) int
-		Logout         func(childComplexity int, input models.LogoutInput) int
-		PauseSession   func(childComplexity int, input models.PauseSessionInput) int
-		RefreshToken   func(childComplexity int, input models.RefreshTokenInput) int
-		Register       func(childComplexity int, input models.RegisterInput) int
-		RestoreProject func(childComplexity int, input models.RestoreProjectInput) int
-		ResumeSession  func(childComplexity int, input models.ResumeSessionInput) int
-		SetSessionMode func(childComplexity int, input models.SetSessionModeInput) int
-		StartSession   func(childComplexity int, input models.StartSessionInput) int
-		UpdateProject  func(childComplexity int, input models.UpdateProjectInput) int
+		AddSpecification    func(childComplexity int, input models.AddSpecificationInput) int
+		AdvanceProjectPhase func(childComplexity int, input models.AdvanceProjectPhaseInput) int
+		AnswerQuestion      func(childComplexity int, input models.AnswerQuestionInput) int
+		ArchiveProject      func(childComplexity int, input models.ArchiveProjectInput) int
+		AskNextQuestion     func(childComplexity int, input models.AskNextQuestionInput) int
+		ChangePassword      func(childComplexity int, input models.ChangePasswordInput) int
+		CreateProject       func(childComplexity int, input models.CreateProjectInput) int
+		EndSession          func(childComplexity int, input models.EndSessionInput) int
+		Login               func(childComplexity int, input models.LoginInput) int
+		Logout              func(childComplexity int, input models.LogoutInput) int
+		PauseSession        func(childComplexity int, input models.PauseSessionInput) int
+		RefreshToken        func(childComplexity int, input models.RefreshTokenInput) int
+		Register            func(childComplexity int, input models.RegisterInput) int
+		RemoveLLMCredential func(childComplexity int, input models.RemoveLLMCredentialInput) int
+		ResolveConflict     func(childComplexity int, input models.ResolveConflictInput) int
+		RestoreProject      func(childComplexity int, input models.RestoreProjectInput) int
+		ResumeSession       func(childComplexity int, input models.ResumeSessionInput) int
+		SendChatMessage     func(childComplexity int, input models.SendChatMessageInput) int
+		SetLLMCredential    func(childComplexity int, input models.SetLLMCredentialInput) int
+		SetProjectLlm       func(childComplexity int, input models.SetProjectLLMInput) int
+		SetSessionMode      func(childComplexity int, input models.SetSessionModeInput) int
+		StartSession        func(childComplexity int, input models.StartSessionInput) int
+		UpdateProject       func(childComplexity int, input models.UpdateProjectInput) int
+		UpdateSpecification func(childComplexity int, input models.UpdateSpecificationInput) int
 	}
 
 	PageInfo struct {
@@ -104,18 +231,25 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
-		ArchivedAt       func(childComplexity int) int
-		CreatedAt        func(childComplexity int) int
-		Description      func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Maturity         func(childComplexity int) int
-		Name             func(childComplexity int) int
-		Owner            func(childComplexity int) int
-		Phase            func(childComplexity int) int
-		Sessions         func(childComplexity int, first *int, after *string, last *int, before *string, status *models.SessionStatus) int
-		Status           func(childComplexity int) int
-		UpdatedAt        func(childComplexity int) int
-		ViewerPermission func(childComplexity int) int
+		ArchivedAt        func(childComplexity int) int
+		CategoryCoverage  func(childComplexity int) int
+		Conflicts         func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) int
+		CreatedAt         func(childComplexity int) int
+		Description       func(childComplexity int) int
+		ID                func(childComplexity int) int
+		LLMModel          func(childComplexity int) int
+		LLMProvider       func(childComplexity int) int
+		LlmUsage          func(childComplexity int) int
+		Maturity          func(childComplexity int) int
+		Name              func(childComplexity int) int
+		OpenConflictCount func(childComplexity int) int
+		Owner             func(childComplexity int) int
+		Phase             func(childComplexity int) int
+		Sessions          func(childComplexity int, first *int, after *string, last *int, before *string, status *models.SessionStatus) int
+		Specifications    func(childComplexity int, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) int
+		Status            func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		ViewerPermission  func(childComplexity int) int
 	}
 
 	ProjectConnection struct {
@@ -130,12 +264,75 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ProjectEvent struct {
+		Conflicts        func(childComplexity int) int
+		Message          func(childComplexity int) int
+		PreviousMaturity func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Question         func(childComplexity int) int
+		Session          func(childComplexity int) int
+		Specifications   func(childComplexity int) int
+		Type             func(childComplexity int) int
+	}
+
 	Query struct {
-		Node     func(childComplexity int, id string) int
-		Nodes    func(childComplexity int, ids []string) int
-		Project  func(childComplexity int, id string) int
-		Projects func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder) int
-		Viewer   func(childComplexity int) int
+		LlmProviders func(childComplexity int) int
+		Node         func(childComplexity int, id string) int
+		Nodes        func(childComplexity int, ids []string) int
+		Project      func(childComplexity int, id string) int
+		Projects     func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder) int
+		Viewer       func(childComplexity int) int
+	}
+
+	Question struct {
+		Answer         func(childComplexity int) int
+		AnsweredAt     func(childComplexity int) int
+		AnsweredBy     func(childComplexity int) int
+		AskedAt        func(childComplexity int) int
+		BiasScore      func(childComplexity int) int
+		Category       func(childComplexity int) int
+		Context        func(childComplexity int) int
+		ID             func(childComplexity int) int
+		QualityScore   func(childComplexity int) int
+		Session        func(childComplexity int) int
+		Specifications func(childComplexity int) int
+		Text           func(childComplexity int) int
+	}
+
+	QuestionConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	QuestionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	QuestionStreamEvent struct {
+		Delta    func(childComplexity int) int
+		Fallback func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Message  func(childComplexity int) int
+		Provider func(childComplexity int) int
+		Question func(childComplexity int) int
+	}
+
+	RemoveLLMCredentialPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Provider         func(childComplexity int) int
+		Removed          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	ResolveConflictPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Conflict         func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Specifications   func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
 	}
 
 	RestoreProjectPayload struct {
@@ -150,14 +347,28 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	SendChatMessagePayload struct {
+		ClientMutationID  func(childComplexity int) int
+		Conflicts         func(childComplexity int) int
+		Message           func(childComplexity int) int
+		Project           func(childComplexity int) int
+		Reply             func(childComplexity int) int
+		Specifications    func(childComplexity int) int
+		SuggestedQuestion func(childComplexity int) int
+		UserErrors        func(childComplexity int) int
+	}
+
 	Session struct {
-		EndedAt   func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Mode      func(childComplexity int) int
-		Project   func(childComplexity int) int
-		StartedAt func(childComplexity int) int
-		StartedBy func(childComplexity int) int
-		Status    func(childComplexity int) int
+		CurrentQuestion func(childComplexity int) int
+		EndedAt         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Messages        func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Mode            func(childComplexity int) int
+		Project         func(childComplexity int) int
+		Questions       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		StartedAt       func(childComplexity int) int
+		StartedBy       func(childComplexity int) int
+		Status          func(childComplexity int) int
 	}
 
 	SessionConnection struct {
@@ -172,10 +383,64 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SessionEvent struct {
+		Conflicts        func(childComplexity int) int
+		Message          func(childComplexity int) int
+		PreviousMaturity func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Question         func(childComplexity int) int
+		Session          func(childComplexity int) int
+		Specifications   func(childComplexity int) int
+		Type             func(childComplexity int) int
+	}
+
+	SetLLMCredentialPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Provider         func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	SetProjectLLMPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	SetSessionModePayload struct {
 		ClientMutationID func(childComplexity int) int
 		Session          func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	Specification struct {
+		Category     func(childComplexity int) int
+		Confidence   func(childComplexity int) int
+		Conflicts    func(childComplexity int) int
+		Content      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Key          func(childComplexity int) int
+		Project      func(childComplexity int) int
+		Question     func(childComplexity int) int
+		Reasoning    func(childComplexity int) int
+		Source       func(childComplexity int) int
+		Status       func(childComplexity int) int
+		SupersededBy func(childComplexity int) int
+		Supersedes   func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Value        func(childComplexity int) int
+	}
+
+	SpecificationConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SpecificationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	StartSessionPayload struct {
@@ -184,9 +449,24 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	Subscription struct {
+		ProjectEvents  func(childComplexity int, projectID string) int
+		QuestionStream func(childComplexity int, sessionID string) int
+		SessionEvents  func(childComplexity int, sessionID string) int
+	}
+
 	UpdateProjectPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	UpdateSpecificationPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Conflicts        func(childComplexity int) int
+		Previous         func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Specification    func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
@@ -218,6 +498,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AddSpecificationPayload.clientMutationId":
+		if e.ComplexityRoot.AddSpecificationPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddSpecificationPayload.ClientMutationID(childComplexity), true
+	case "AddSpecificationPayload.conflicts":
+		if e.ComplexityRoot.AddSpecificationPayload.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddSpecificationPayload.Conflicts(childComplexity), true
+	case "AddSpecificationPayload.project":
+		if e.ComplexityRoot.AddSpecificationPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddSpecificationPayload.Project(childComplexity), true
+	case "AddSpecificationPayload.specification":
+		if e.ComplexityRoot.AddSpecificationPayload.Specification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddSpecificationPayload.Specification(childComplexity), true
+	case "AddSpecificationPayload.userErrors":
+		if e.ComplexityRoot.AddSpecificationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddSpecificationPayload.UserErrors(childComplexity), true
+
+	case "AdvanceProjectPhasePayload.clientMutationId":
+		if e.ComplexityRoot.AdvanceProjectPhasePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvanceProjectPhasePayload.ClientMutationID(childComplexity), true
+	case "AdvanceProjectPhasePayload.project":
+		if e.ComplexityRoot.AdvanceProjectPhasePayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvanceProjectPhasePayload.Project(childComplexity), true
+	case "AdvanceProjectPhasePayload.userErrors":
+		if e.ComplexityRoot.AdvanceProjectPhasePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AdvanceProjectPhasePayload.UserErrors(childComplexity), true
+
+	case "AnswerQuestionPayload.clientMutationId":
+		if e.ComplexityRoot.AnswerQuestionPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerQuestionPayload.ClientMutationID(childComplexity), true
+	case "AnswerQuestionPayload.conflicts":
+		if e.ComplexityRoot.AnswerQuestionPayload.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerQuestionPayload.Conflicts(childComplexity), true
+	case "AnswerQuestionPayload.project":
+		if e.ComplexityRoot.AnswerQuestionPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerQuestionPayload.Project(childComplexity), true
+	case "AnswerQuestionPayload.question":
+		if e.ComplexityRoot.AnswerQuestionPayload.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerQuestionPayload.Question(childComplexity), true
+	case "AnswerQuestionPayload.specifications":
+		if e.ComplexityRoot.AnswerQuestionPayload.Specifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerQuestionPayload.Specifications(childComplexity), true
+	case "AnswerQuestionPayload.userErrors":
+		if e.ComplexityRoot.AnswerQuestionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AnswerQuestionPayload.UserErrors(childComplexity), true
+
 	case "ArchiveProjectPayload.clientMutationId":
 		if e.ComplexityRoot.ArchiveProjectPayload.ClientMutationID == nil {
 			break
@@ -236,6 +603,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ArchiveProjectPayload.UserErrors(childComplexity), true
+
+	case "AskNextQuestionPayload.clientMutationId":
+		if e.ComplexityRoot.AskNextQuestionPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AskNextQuestionPayload.ClientMutationID(childComplexity), true
+	case "AskNextQuestionPayload.question":
+		if e.ComplexityRoot.AskNextQuestionPayload.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AskNextQuestionPayload.Question(childComplexity), true
+	case "AskNextQuestionPayload.userErrors":
+		if e.ComplexityRoot.AskNextQuestionPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AskNextQuestionPayload.UserErrors(childComplexity), true
 
 	case "AuthPayload.accessToken":
 		if e.ComplexityRoot.AuthPayload.AccessToken == nil {
@@ -280,6 +666,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.UserErrors(childComplexity), true
 
+	case "CategoryCoverage.category":
+		if e.ComplexityRoot.CategoryCoverage.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.Category(childComplexity), true
+	case "CategoryCoverage.confidenceSum":
+		if e.ComplexityRoot.CategoryCoverage.ConfidenceSum == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.ConfidenceSum(childComplexity), true
+	case "CategoryCoverage.coverage":
+		if e.ComplexityRoot.CategoryCoverage.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.Coverage(childComplexity), true
+	case "CategoryCoverage.specCount":
+		if e.ComplexityRoot.CategoryCoverage.SpecCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.SpecCount(childComplexity), true
+	case "CategoryCoverage.target":
+		if e.ComplexityRoot.CategoryCoverage.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCoverage.Target(childComplexity), true
+
 	case "ChangePasswordPayload.clientMutationId":
 		if e.ComplexityRoot.ChangePasswordPayload.ClientMutationID == nil {
 			break
@@ -298,6 +715,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangePasswordPayload.UserErrors(childComplexity), true
+
+	case "Conflict.description":
+		if e.ComplexityRoot.Conflict.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Description(childComplexity), true
+	case "Conflict.detectedAt":
+		if e.ComplexityRoot.Conflict.DetectedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.DetectedAt(childComplexity), true
+	case "Conflict.id":
+		if e.ComplexityRoot.Conflict.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.ID(childComplexity), true
+	case "Conflict.project":
+		if e.ComplexityRoot.Conflict.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Project(childComplexity), true
+	case "Conflict.resolution":
+		if e.ComplexityRoot.Conflict.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Resolution(childComplexity), true
+	case "Conflict.resolutionNote":
+		if e.ComplexityRoot.Conflict.ResolutionNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.ResolutionNote(childComplexity), true
+	case "Conflict.resolvedAt":
+		if e.ComplexityRoot.Conflict.ResolvedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.ResolvedAt(childComplexity), true
+	case "Conflict.resolvedBy":
+		if e.ComplexityRoot.Conflict.ResolvedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.ResolvedBy(childComplexity), true
+	case "Conflict.severity":
+		if e.ComplexityRoot.Conflict.Severity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Severity(childComplexity), true
+	case "Conflict.specifications":
+		if e.ComplexityRoot.Conflict.Specifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Specifications(childComplexity), true
+	case "Conflict.status":
+		if e.ComplexityRoot.Conflict.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Status(childComplexity), true
+	case "Conflict.type":
+		if e.ComplexityRoot.Conflict.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Conflict.Type(childComplexity), true
+
+	case "ConflictConnection.edges":
+		if e.ComplexityRoot.ConflictConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictConnection.Edges(childComplexity), true
+	case "ConflictConnection.nodes":
+		if e.ComplexityRoot.ConflictConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictConnection.Nodes(childComplexity), true
+	case "ConflictConnection.pageInfo":
+		if e.ComplexityRoot.ConflictConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictConnection.PageInfo(childComplexity), true
+	case "ConflictConnection.totalCount":
+		if e.ComplexityRoot.ConflictConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictConnection.TotalCount(childComplexity), true
+
+	case "ConflictEdge.cursor":
+		if e.ComplexityRoot.ConflictEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictEdge.Cursor(childComplexity), true
+	case "ConflictEdge.node":
+		if e.ComplexityRoot.ConflictEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConflictEdge.Node(childComplexity), true
 
 	case "CreateProjectPayload.clientMutationId":
 		if e.ComplexityRoot.CreateProjectPayload.ClientMutationID == nil {
@@ -337,6 +865,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EndSessionPayload.UserErrors(childComplexity), true
 
+	case "LLMProvider.baseUrl":
+		if e.ComplexityRoot.LLMProvider.BaseURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProvider.BaseURL(childComplexity), true
+	case "LLMProvider.configured":
+		if e.ComplexityRoot.LLMProvider.Configured == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProvider.Configured(childComplexity), true
+	case "LLMProvider.defaultModel":
+		if e.ComplexityRoot.LLMProvider.DefaultModel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProvider.DefaultModel(childComplexity), true
+	case "LLMProvider.id":
+		if e.ComplexityRoot.LLMProvider.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProvider.ID(childComplexity), true
+	case "LLMProvider.models":
+		if e.ComplexityRoot.LLMProvider.Models == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProvider.Models(childComplexity), true
+	case "LLMProvider.viewerHasCredential":
+		if e.ComplexityRoot.LLMProvider.ViewerHasCredential == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProvider.ViewerHasCredential(childComplexity), true
+
+	case "LLMProviderUsage.calls":
+		if e.ComplexityRoot.LLMProviderUsage.Calls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProviderUsage.Calls(childComplexity), true
+	case "LLMProviderUsage.costUsd":
+		if e.ComplexityRoot.LLMProviderUsage.CostUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProviderUsage.CostUsd(childComplexity), true
+	case "LLMProviderUsage.inputTokens":
+		if e.ComplexityRoot.LLMProviderUsage.InputTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProviderUsage.InputTokens(childComplexity), true
+	case "LLMProviderUsage.model":
+		if e.ComplexityRoot.LLMProviderUsage.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProviderUsage.Model(childComplexity), true
+	case "LLMProviderUsage.outputTokens":
+		if e.ComplexityRoot.LLMProviderUsage.OutputTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProviderUsage.OutputTokens(childComplexity), true
+	case "LLMProviderUsage.provider":
+		if e.ComplexityRoot.LLMProviderUsage.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMProviderUsage.Provider(childComplexity), true
+
+	case "LLMUsageSummary.byProvider":
+		if e.ComplexityRoot.LLMUsageSummary.ByProvider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMUsageSummary.ByProvider(childComplexity), true
+	case "LLMUsageSummary.calls":
+		if e.ComplexityRoot.LLMUsageSummary.Calls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMUsageSummary.Calls(childComplexity), true
+	case "LLMUsageSummary.costUsd":
+		if e.ComplexityRoot.LLMUsageSummary.CostUsd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMUsageSummary.CostUsd(childComplexity), true
+	case "LLMUsageSummary.fallbacks":
+		if e.ComplexityRoot.LLMUsageSummary.Fallbacks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMUsageSummary.Fallbacks(childComplexity), true
+	case "LLMUsageSummary.inputTokens":
+		if e.ComplexityRoot.LLMUsageSummary.InputTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMUsageSummary.InputTokens(childComplexity), true
+	case "LLMUsageSummary.outputTokens":
+		if e.ComplexityRoot.LLMUsageSummary.OutputTokens == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LLMUsageSummary.OutputTokens(childComplexity), true
+
 	case "LogoutPayload.clientMutationId":
 		if e.ComplexityRoot.LogoutPayload.ClientMutationID == nil {
 			break
@@ -356,6 +995,114 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LogoutPayload.UserErrors(childComplexity), true
 
+	case "Message.author":
+		if e.ComplexityRoot.Message.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Author(childComplexity), true
+	case "Message.content":
+		if e.ComplexityRoot.Message.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Content(childComplexity), true
+	case "Message.createdAt":
+		if e.ComplexityRoot.Message.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.CreatedAt(childComplexity), true
+	case "Message.id":
+		if e.ComplexityRoot.Message.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.ID(childComplexity), true
+	case "Message.question":
+		if e.ComplexityRoot.Message.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Question(childComplexity), true
+	case "Message.role":
+		if e.ComplexityRoot.Message.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Message.Role(childComplexity), true
+
+	case "MessageConnection.edges":
+		if e.ComplexityRoot.MessageConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.Edges(childComplexity), true
+	case "MessageConnection.nodes":
+		if e.ComplexityRoot.MessageConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.Nodes(childComplexity), true
+	case "MessageConnection.pageInfo":
+		if e.ComplexityRoot.MessageConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.PageInfo(childComplexity), true
+	case "MessageConnection.totalCount":
+		if e.ComplexityRoot.MessageConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageConnection.TotalCount(childComplexity), true
+
+	case "MessageEdge.cursor":
+		if e.ComplexityRoot.MessageEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEdge.Cursor(childComplexity), true
+	case "MessageEdge.node":
+		if e.ComplexityRoot.MessageEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MessageEdge.Node(childComplexity), true
+
+	case "Mutation.addSpecification":
+		if e.ComplexityRoot.Mutation.AddSpecification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addSpecification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddSpecification(childComplexity, args["input"].(models.AddSpecificationInput)), true
+	case "Mutation.advanceProjectPhase":
+		if e.ComplexityRoot.Mutation.AdvanceProjectPhase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_advanceProjectPhase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AdvanceProjectPhase(childComplexity, args["input"].(models.AdvanceProjectPhaseInput)), true
+	case "Mutation.answerQuestion":
+		if e.ComplexityRoot.Mutation.AnswerQuestion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerQuestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerQuestion(childComplexity, args["input"].(models.AnswerQuestionInput)), true
 	case "Mutation.archiveProject":
 		if e.ComplexityRoot.Mutation.ArchiveProject == nil {
 			break
@@ -367,6 +1114,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveProject(childComplexity, args["input"].(models.ArchiveProjectInput)), true
+	case "Mutation.askNextQuestion":
+		if e.ComplexityRoot.Mutation.AskNextQuestion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_askNextQuestion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AskNextQuestion(childComplexity, args["input"].(models.AskNextQuestionInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -455,6 +1213,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(models.RegisterInput)), true
+	case "Mutation.removeLLMCredential":
+		if e.ComplexityRoot.Mutation.RemoveLLMCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeLLMCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveLLMCredential(childComplexity, args["input"].(models.RemoveLLMCredentialInput)), true
+	case "Mutation.resolveConflict":
+		if e.ComplexityRoot.Mutation.ResolveConflict == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resolveConflict_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResolveConflict(childComplexity, args["input"].(models.ResolveConflictInput)), true
 	case "Mutation.restoreProject":
 		if e.ComplexityRoot.Mutation.RestoreProject == nil {
 			break
@@ -477,6 +1257,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResumeSession(childComplexity, args["input"].(models.ResumeSessionInput)), true
+	case "Mutation.sendChatMessage":
+		if e.ComplexityRoot.Mutation.SendChatMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendChatMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendChatMessage(childComplexity, args["input"].(models.SendChatMessageInput)), true
+	case "Mutation.setLLMCredential":
+		if e.ComplexityRoot.Mutation.SetLLMCredential == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLLMCredential_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLLMCredential(childComplexity, args["input"].(models.SetLLMCredentialInput)), true
+	case "Mutation.setProjectLLM":
+		if e.ComplexityRoot.Mutation.SetProjectLlm == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setProjectLLM_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetProjectLlm(childComplexity, args["input"].(models.SetProjectLLMInput)), true
 	case "Mutation.setSessionMode":
 		if e.ComplexityRoot.Mutation.SetSessionMode == nil {
 			break
@@ -510,6 +1323,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(models.UpdateProjectInput)), true
+	case "Mutation.updateSpecification":
+		if e.ComplexityRoot.Mutation.UpdateSpecification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSpecification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSpecification(childComplexity, args["input"].(models.UpdateSpecificationInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -561,6 +1385,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.ArchivedAt(childComplexity), true
+	case "Project.categoryCoverage":
+		if e.ComplexityRoot.Project.CategoryCoverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CategoryCoverage(childComplexity), true
+	case "Project.conflicts":
+		if e.ComplexityRoot.Project.Conflicts == nil {
+			break
+		}
+
+		args, err := ec.field_Project_conflicts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Conflicts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*models.ConflictStatus), args["severity"].(*models.ConflictSeverity)), true
 	case "Project.createdAt":
 		if e.ComplexityRoot.Project.CreatedAt == nil {
 			break
@@ -579,6 +1420,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.ID(childComplexity), true
+	case "Project.llmModel":
+		if e.ComplexityRoot.Project.LLMModel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.LLMModel(childComplexity), true
+	case "Project.llmProvider":
+		if e.ComplexityRoot.Project.LLMProvider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.LLMProvider(childComplexity), true
+	case "Project.llmUsage":
+		if e.ComplexityRoot.Project.LlmUsage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.LlmUsage(childComplexity), true
 	case "Project.maturity":
 		if e.ComplexityRoot.Project.Maturity == nil {
 			break
@@ -591,6 +1450,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Name(childComplexity), true
+	case "Project.openConflictCount":
+		if e.ComplexityRoot.Project.OpenConflictCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.OpenConflictCount(childComplexity), true
 	case "Project.owner":
 		if e.ComplexityRoot.Project.Owner == nil {
 			break
@@ -614,6 +1479,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Sessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*models.SessionStatus)), true
+	case "Project.specifications":
+		if e.ComplexityRoot.Project.Specifications == nil {
+			break
+		}
+
+		args, err := ec.field_Project_specifications_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Specifications(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["category"].(*models.SpecCategory), args["status"].(*models.SpecStatus), args["search"].(*string)), true
 	case "Project.status":
 		if e.ComplexityRoot.Project.Status == nil {
 			break
@@ -671,6 +1547,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectEdge.Node(childComplexity), true
 
+	case "ProjectEvent.conflicts":
+		if e.ComplexityRoot.ProjectEvent.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.Conflicts(childComplexity), true
+	case "ProjectEvent.message":
+		if e.ComplexityRoot.ProjectEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.Message(childComplexity), true
+	case "ProjectEvent.previousMaturity":
+		if e.ComplexityRoot.ProjectEvent.PreviousMaturity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.PreviousMaturity(childComplexity), true
+	case "ProjectEvent.project":
+		if e.ComplexityRoot.ProjectEvent.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.Project(childComplexity), true
+	case "ProjectEvent.question":
+		if e.ComplexityRoot.ProjectEvent.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.Question(childComplexity), true
+	case "ProjectEvent.session":
+		if e.ComplexityRoot.ProjectEvent.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.Session(childComplexity), true
+	case "ProjectEvent.specifications":
+		if e.ComplexityRoot.ProjectEvent.Specifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.Specifications(childComplexity), true
+	case "ProjectEvent.type":
+		if e.ComplexityRoot.ProjectEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectEvent.Type(childComplexity), true
+
+	case "Query.llmProviders":
+		if e.ComplexityRoot.Query.LlmProviders == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.LlmProviders(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -722,6 +1653,210 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
+	case "Question.answer":
+		if e.ComplexityRoot.Question.Answer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Answer(childComplexity), true
+	case "Question.answeredAt":
+		if e.ComplexityRoot.Question.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.AnsweredAt(childComplexity), true
+	case "Question.answeredBy":
+		if e.ComplexityRoot.Question.AnsweredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.AnsweredBy(childComplexity), true
+	case "Question.askedAt":
+		if e.ComplexityRoot.Question.AskedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.AskedAt(childComplexity), true
+	case "Question.biasScore":
+		if e.ComplexityRoot.Question.BiasScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.BiasScore(childComplexity), true
+	case "Question.category":
+		if e.ComplexityRoot.Question.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Category(childComplexity), true
+	case "Question.context":
+		if e.ComplexityRoot.Question.Context == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Context(childComplexity), true
+	case "Question.id":
+		if e.ComplexityRoot.Question.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.ID(childComplexity), true
+	case "Question.qualityScore":
+		if e.ComplexityRoot.Question.QualityScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.QualityScore(childComplexity), true
+	case "Question.session":
+		if e.ComplexityRoot.Question.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Session(childComplexity), true
+	case "Question.specifications":
+		if e.ComplexityRoot.Question.Specifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Specifications(childComplexity), true
+	case "Question.text":
+		if e.ComplexityRoot.Question.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Question.Text(childComplexity), true
+
+	case "QuestionConnection.edges":
+		if e.ComplexityRoot.QuestionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionConnection.Edges(childComplexity), true
+	case "QuestionConnection.nodes":
+		if e.ComplexityRoot.QuestionConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionConnection.Nodes(childComplexity), true
+	case "QuestionConnection.pageInfo":
+		if e.ComplexityRoot.QuestionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionConnection.PageInfo(childComplexity), true
+	case "QuestionConnection.totalCount":
+		if e.ComplexityRoot.QuestionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionConnection.TotalCount(childComplexity), true
+
+	case "QuestionEdge.cursor":
+		if e.ComplexityRoot.QuestionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionEdge.Cursor(childComplexity), true
+	case "QuestionEdge.node":
+		if e.ComplexityRoot.QuestionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionEdge.Node(childComplexity), true
+
+	case "QuestionStreamEvent.delta":
+		if e.ComplexityRoot.QuestionStreamEvent.Delta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStreamEvent.Delta(childComplexity), true
+	case "QuestionStreamEvent.fallback":
+		if e.ComplexityRoot.QuestionStreamEvent.Fallback == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStreamEvent.Fallback(childComplexity), true
+	case "QuestionStreamEvent.kind":
+		if e.ComplexityRoot.QuestionStreamEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStreamEvent.Kind(childComplexity), true
+	case "QuestionStreamEvent.message":
+		if e.ComplexityRoot.QuestionStreamEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStreamEvent.Message(childComplexity), true
+	case "QuestionStreamEvent.provider":
+		if e.ComplexityRoot.QuestionStreamEvent.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStreamEvent.Provider(childComplexity), true
+	case "QuestionStreamEvent.question":
+		if e.ComplexityRoot.QuestionStreamEvent.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QuestionStreamEvent.Question(childComplexity), true
+
+	case "RemoveLLMCredentialPayload.clientMutationId":
+		if e.ComplexityRoot.RemoveLLMCredentialPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveLLMCredentialPayload.ClientMutationID(childComplexity), true
+	case "RemoveLLMCredentialPayload.provider":
+		if e.ComplexityRoot.RemoveLLMCredentialPayload.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveLLMCredentialPayload.Provider(childComplexity), true
+	case "RemoveLLMCredentialPayload.removed":
+		if e.ComplexityRoot.RemoveLLMCredentialPayload.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveLLMCredentialPayload.Removed(childComplexity), true
+	case "RemoveLLMCredentialPayload.userErrors":
+		if e.ComplexityRoot.RemoveLLMCredentialPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveLLMCredentialPayload.UserErrors(childComplexity), true
+
+	case "ResolveConflictPayload.clientMutationId":
+		if e.ComplexityRoot.ResolveConflictPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveConflictPayload.ClientMutationID(childComplexity), true
+	case "ResolveConflictPayload.conflict":
+		if e.ComplexityRoot.ResolveConflictPayload.Conflict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveConflictPayload.Conflict(childComplexity), true
+	case "ResolveConflictPayload.project":
+		if e.ComplexityRoot.ResolveConflictPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveConflictPayload.Project(childComplexity), true
+	case "ResolveConflictPayload.specifications":
+		if e.ComplexityRoot.ResolveConflictPayload.Specifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveConflictPayload.Specifications(childComplexity), true
+	case "ResolveConflictPayload.userErrors":
+		if e.ComplexityRoot.ResolveConflictPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolveConflictPayload.UserErrors(childComplexity), true
+
 	case "RestoreProjectPayload.clientMutationId":
 		if e.ComplexityRoot.RestoreProjectPayload.ClientMutationID == nil {
 			break
@@ -760,6 +1895,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResumeSessionPayload.UserErrors(childComplexity), true
 
+	case "SendChatMessagePayload.clientMutationId":
+		if e.ComplexityRoot.SendChatMessagePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.ClientMutationID(childComplexity), true
+	case "SendChatMessagePayload.conflicts":
+		if e.ComplexityRoot.SendChatMessagePayload.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.Conflicts(childComplexity), true
+	case "SendChatMessagePayload.message":
+		if e.ComplexityRoot.SendChatMessagePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.Message(childComplexity), true
+	case "SendChatMessagePayload.project":
+		if e.ComplexityRoot.SendChatMessagePayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.Project(childComplexity), true
+	case "SendChatMessagePayload.reply":
+		if e.ComplexityRoot.SendChatMessagePayload.Reply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.Reply(childComplexity), true
+	case "SendChatMessagePayload.specifications":
+		if e.ComplexityRoot.SendChatMessagePayload.Specifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.Specifications(childComplexity), true
+	case "SendChatMessagePayload.suggestedQuestion":
+		if e.ComplexityRoot.SendChatMessagePayload.SuggestedQuestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.SuggestedQuestion(childComplexity), true
+	case "SendChatMessagePayload.userErrors":
+		if e.ComplexityRoot.SendChatMessagePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendChatMessagePayload.UserErrors(childComplexity), true
+
+	case "Session.currentQuestion":
+		if e.ComplexityRoot.Session.CurrentQuestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Session.CurrentQuestion(childComplexity), true
 	case "Session.endedAt":
 		if e.ComplexityRoot.Session.EndedAt == nil {
 			break
@@ -772,6 +1962,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.ID(childComplexity), true
+	case "Session.messages":
+		if e.ComplexityRoot.Session.Messages == nil {
+			break
+		}
+
+		args, err := ec.field_Session_messages_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.Messages(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Session.mode":
 		if e.ComplexityRoot.Session.Mode == nil {
 			break
@@ -784,6 +1985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.Project(childComplexity), true
+	case "Session.questions":
+		if e.ComplexityRoot.Session.Questions == nil {
+			break
+		}
+
+		args, err := ec.field_Session_questions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Session.Questions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Session.startedAt":
 		if e.ComplexityRoot.Session.StartedAt == nil {
 			break
@@ -841,6 +2053,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SessionEdge.Node(childComplexity), true
 
+	case "SessionEvent.conflicts":
+		if e.ComplexityRoot.SessionEvent.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Conflicts(childComplexity), true
+	case "SessionEvent.message":
+		if e.ComplexityRoot.SessionEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Message(childComplexity), true
+	case "SessionEvent.previousMaturity":
+		if e.ComplexityRoot.SessionEvent.PreviousMaturity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.PreviousMaturity(childComplexity), true
+	case "SessionEvent.project":
+		if e.ComplexityRoot.SessionEvent.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Project(childComplexity), true
+	case "SessionEvent.question":
+		if e.ComplexityRoot.SessionEvent.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Question(childComplexity), true
+	case "SessionEvent.session":
+		if e.ComplexityRoot.SessionEvent.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Session(childComplexity), true
+	case "SessionEvent.specifications":
+		if e.ComplexityRoot.SessionEvent.Specifications == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Specifications(childComplexity), true
+	case "SessionEvent.type":
+		if e.ComplexityRoot.SessionEvent.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Type(childComplexity), true
+
+	case "SetLLMCredentialPayload.clientMutationId":
+		if e.ComplexityRoot.SetLLMCredentialPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetLLMCredentialPayload.ClientMutationID(childComplexity), true
+	case "SetLLMCredentialPayload.provider":
+		if e.ComplexityRoot.SetLLMCredentialPayload.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetLLMCredentialPayload.Provider(childComplexity), true
+	case "SetLLMCredentialPayload.userErrors":
+		if e.ComplexityRoot.SetLLMCredentialPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetLLMCredentialPayload.UserErrors(childComplexity), true
+
+	case "SetProjectLLMPayload.clientMutationId":
+		if e.ComplexityRoot.SetProjectLLMPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetProjectLLMPayload.ClientMutationID(childComplexity), true
+	case "SetProjectLLMPayload.project":
+		if e.ComplexityRoot.SetProjectLLMPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetProjectLLMPayload.Project(childComplexity), true
+	case "SetProjectLLMPayload.userErrors":
+		if e.ComplexityRoot.SetProjectLLMPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetProjectLLMPayload.UserErrors(childComplexity), true
+
 	case "SetSessionModePayload.clientMutationId":
 		if e.ComplexityRoot.SetSessionModePayload.ClientMutationID == nil {
 			break
@@ -859,6 +2158,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetSessionModePayload.UserErrors(childComplexity), true
+
+	case "Specification.category":
+		if e.ComplexityRoot.Specification.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Category(childComplexity), true
+	case "Specification.confidence":
+		if e.ComplexityRoot.Specification.Confidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Confidence(childComplexity), true
+	case "Specification.conflicts":
+		if e.ComplexityRoot.Specification.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Conflicts(childComplexity), true
+	case "Specification.content":
+		if e.ComplexityRoot.Specification.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Content(childComplexity), true
+	case "Specification.createdAt":
+		if e.ComplexityRoot.Specification.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.CreatedAt(childComplexity), true
+	case "Specification.id":
+		if e.ComplexityRoot.Specification.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.ID(childComplexity), true
+	case "Specification.key":
+		if e.ComplexityRoot.Specification.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Key(childComplexity), true
+	case "Specification.project":
+		if e.ComplexityRoot.Specification.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Project(childComplexity), true
+	case "Specification.question":
+		if e.ComplexityRoot.Specification.Question == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Question(childComplexity), true
+	case "Specification.reasoning":
+		if e.ComplexityRoot.Specification.Reasoning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Reasoning(childComplexity), true
+	case "Specification.source":
+		if e.ComplexityRoot.Specification.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Source(childComplexity), true
+	case "Specification.status":
+		if e.ComplexityRoot.Specification.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Status(childComplexity), true
+	case "Specification.supersededBy":
+		if e.ComplexityRoot.Specification.SupersededBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.SupersededBy(childComplexity), true
+	case "Specification.supersedes":
+		if e.ComplexityRoot.Specification.Supersedes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Supersedes(childComplexity), true
+	case "Specification.updatedAt":
+		if e.ComplexityRoot.Specification.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.UpdatedAt(childComplexity), true
+	case "Specification.value":
+		if e.ComplexityRoot.Specification.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.Value(childComplexity), true
+
+	case "SpecificationConnection.edges":
+		if e.ComplexityRoot.SpecificationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpecificationConnection.Edges(childComplexity), true
+	case "SpecificationConnection.nodes":
+		if e.ComplexityRoot.SpecificationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpecificationConnection.Nodes(childComplexity), true
+	case "SpecificationConnection.pageInfo":
+		if e.ComplexityRoot.SpecificationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpecificationConnection.PageInfo(childComplexity), true
+	case "SpecificationConnection.totalCount":
+		if e.ComplexityRoot.SpecificationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpecificationConnection.TotalCount(childComplexity), true
+
+	case "SpecificationEdge.cursor":
+		if e.ComplexityRoot.SpecificationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpecificationEdge.Cursor(childComplexity), true
+	case "SpecificationEdge.node":
+		if e.ComplexityRoot.SpecificationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SpecificationEdge.Node(childComplexity), true
 
 	case "StartSessionPayload.clientMutationId":
 		if e.ComplexityRoot.StartSessionPayload.ClientMutationID == nil {
@@ -879,6 +2313,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StartSessionPayload.UserErrors(childComplexity), true
 
+	case "Subscription.projectEvents":
+		if e.ComplexityRoot.Subscription.ProjectEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_projectEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProjectEvents(childComplexity, args["projectId"].(string)), true
+	case "Subscription.questionStream":
+		if e.ComplexityRoot.Subscription.QuestionStream == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_questionStream_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.QuestionStream(childComplexity, args["sessionId"].(string)), true
+	case "Subscription.sessionEvents":
+		if e.ComplexityRoot.Subscription.SessionEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_sessionEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.SessionEvents(childComplexity, args["sessionId"].(string)), true
+
 	case "UpdateProjectPayload.clientMutationId":
 		if e.ComplexityRoot.UpdateProjectPayload.ClientMutationID == nil {
 			break
@@ -897,6 +2365,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpdateProjectPayload.UserErrors(childComplexity), true
+
+	case "UpdateSpecificationPayload.clientMutationId":
+		if e.ComplexityRoot.UpdateSpecificationPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSpecificationPayload.ClientMutationID(childComplexity), true
+	case "UpdateSpecificationPayload.conflicts":
+		if e.ComplexityRoot.UpdateSpecificationPayload.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSpecificationPayload.Conflicts(childComplexity), true
+	case "UpdateSpecificationPayload.previous":
+		if e.ComplexityRoot.UpdateSpecificationPayload.Previous == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSpecificationPayload.Previous(childComplexity), true
+	case "UpdateSpecificationPayload.project":
+		if e.ComplexityRoot.UpdateSpecificationPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSpecificationPayload.Project(childComplexity), true
+	case "UpdateSpecificationPayload.specification":
+		if e.ComplexityRoot.UpdateSpecificationPayload.Specification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSpecificationPayload.Specification(childComplexity), true
+	case "UpdateSpecificationPayload.userErrors":
+		if e.ComplexityRoot.UpdateSpecificationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateSpecificationPayload.UserErrors(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -951,7 +2456,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddSpecificationInput", ec.unmarshalInputAddSpecificationInput),
+			graphql.NewInputUnmarshaler("AdvanceProjectPhaseInput", ec.unmarshalInputAdvanceProjectPhaseInput),
+			graphql.NewInputUnmarshaler("AnswerQuestionInput", ec.unmarshalInputAnswerQuestionInput),
 			graphql.NewInputUnmarshaler("ArchiveProjectInput", ec.unmarshalInputArchiveProjectInput),
+			graphql.NewInputUnmarshaler("AskNextQuestionInput", ec.unmarshalInputAskNextQuestionInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
 			graphql.NewInputUnmarshaler("EndSessionInput", ec.unmarshalInputEndSessionInput),
@@ -961,11 +2470,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("RemoveLLMCredentialInput", ec.unmarshalInputRemoveLLMCredentialInput),
+			graphql.NewInputUnmarshaler("ResolveConflictInput", ec.unmarshalInputResolveConflictInput),
 			graphql.NewInputUnmarshaler("RestoreProjectInput", ec.unmarshalInputRestoreProjectInput),
 			graphql.NewInputUnmarshaler("ResumeSessionInput", ec.unmarshalInputResumeSessionInput),
+			graphql.NewInputUnmarshaler("SendChatMessageInput", ec.unmarshalInputSendChatMessageInput),
+			graphql.NewInputUnmarshaler("SetLLMCredentialInput", ec.unmarshalInputSetLLMCredentialInput),
+			graphql.NewInputUnmarshaler("SetProjectLLMInput", ec.unmarshalInputSetProjectLLMInput),
 			graphql.NewInputUnmarshaler("SetSessionModeInput", ec.unmarshalInputSetSessionModeInput),
 			graphql.NewInputUnmarshaler("StartSessionInput", ec.unmarshalInputStartSessionInput),
 			graphql.NewInputUnmarshaler("UpdateProjectInput", ec.unmarshalInputUpdateProjectInput),
+			graphql.NewInputUnmarshaler("UpdateSpecificationInput", ec.unmarshalInputUpdateSpecificationInput),
 		)
 	}
 	first := true
@@ -1010,6 +2525,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -1140,6 +2672,270 @@ extend type Mutation {
   logout(input: LogoutInput!): LogoutPayload!
   "Changes the viewer's password and revokes all refresh tokens."
   changePassword(input: ChangePasswordInput!): ChangePasswordPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/dialogue.graphqls", Input: `"""
+A question the counselor asked in a session.
+"""
+type Question implements Node {
+  id: ID!
+  session: Session!
+  text: String!
+  category: SpecCategory!
+  "Why the question matters."
+  context: String
+  "1 - biasScore."
+  qualityScore: Float!
+  "How much the question pushes an answer, 0 to 1."
+  biasScore: Float!
+  askedAt: Time!
+  answer: String
+  answeredAt: Time
+  answeredBy: User
+  "The specifications extracted from the answer."
+  specifications: [Specification!]!
+}
+
+type QuestionEdge {
+  cursor: String!
+  node: Question!
+}
+
+type QuestionConnection {
+  edges: [QuestionEdge!]!
+  nodes: [Question!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"""
+One turn of a session's conversation.
+"""
+type Message implements Node {
+  id: ID!
+  role: MessageRole!
+  content: String!
+  "Who wrote a USER message."
+  author: User
+  "The question this turn asks or answers."
+  question: Question
+  createdAt: Time!
+}
+
+type MessageEdge {
+  cursor: String!
+  node: Message!
+}
+
+type MessageConnection {
+  edges: [MessageEdge!]!
+  nodes: [Message!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Session {
+  "The latest question asked, answered or not."
+  currentQuestion: Question
+  "The session's questions, oldest first."
+  questions(first: Int, after: String, last: Int, before: String): QuestionConnection!
+  "The conversation history, oldest first."
+  messages(first: Int, after: String, last: Int, before: String): MessageConnection!
+}
+
+input AskNextQuestionInput {
+  sessionId: ID!
+  "Ask about this category instead of the least covered one."
+  category: SpecCategory
+  clientMutationId: String
+}
+
+type AskNextQuestionPayload {
+  question: Question
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input AnswerQuestionInput {
+  questionId: ID!
+  "1 to 20000 characters."
+  answer: String!
+  clientMutationId: String
+}
+
+type AnswerQuestionPayload {
+  question: Question
+  "The specifications extracted from the answer (PENDING where they conflict)."
+  specifications: [Specification!]!
+  "The conflicts the answer raised."
+  conflicts: [Conflict!]!
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input SendChatMessageInput {
+  sessionId: ID!
+  "1 to 20000 characters."
+  message: String!
+  clientMutationId: String
+}
+
+type SendChatMessagePayload {
+  "The user's message as stored."
+  message: Message
+  "The counselor's reply."
+  reply: Message
+  "A question for the least covered category, to keep the conversation going."
+  suggestedQuestion: String
+  specifications: [Specification!]!
+  conflicts: [Conflict!]!
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+extend type Mutation {
+  "Generates, saves and streams the session's next question (SOCRATIC sessions)."
+  askNextQuestion(input: AskNextQuestionInput!): AskNextQuestionPayload!
+  "Answers a question: the answer is kept, specifications are extracted and checked for conflicts."
+  answerQuestion(input: AnswerQuestionInput!): AnswerQuestionPayload!
+  "Talks freely in a DIRECT_CHAT session; specifications are still extracted."
+  sendChatMessage(input: SendChatMessageInput!): SendChatMessagePayload!
+}
+
+input AdvanceProjectPhaseInput {
+  projectId: ID!
+  "The next phase."
+  phase: ProjectPhase!
+  clientMutationId: String
+}
+
+type AdvanceProjectPhasePayload {
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+extend type Mutation {
+  "Moves a project to its next phase when the phase's gate is met; a refusal names the failed condition."
+  advanceProjectPhase(input: AdvanceProjectPhaseInput!): AdvanceProjectPhasePayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/llm.graphqls", Input: `"""
+An engine that can play the counselor.
+"""
+enum LLMProviderID {
+  "The offline, deterministic built-in engine (the default and the fallback)."
+  BUILTIN
+  "Anthropic's Claude models."
+  ANTHROPIC
+  "Any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, LM Studio."
+  OPENAI_COMPATIBLE
+}
+
+"""
+A provider and whether the viewer can use it.
+"""
+type LLMProvider {
+  id: LLMProviderID!
+  "Known model names; others may be set too."
+  models: [String!]!
+  "The model used when none is chosen."
+  defaultModel: String
+  "Whether a key is available: the viewer's own or the server's."
+  configured: Boolean!
+  "Whether the viewer stored a key of their own."
+  viewerHasCredential: Boolean!
+  "The viewer's endpoint for OPENAI_COMPATIBLE, if set."
+  baseUrl: String
+}
+
+"""
+Language-model usage summed over a project.
+"""
+type LLMUsageSummary {
+  calls: Int!
+  inputTokens: Int!
+  outputTokens: Int!
+  costUsd: Float!
+  "Calls where the provider failed and the built-in engine answered."
+  fallbacks: Int!
+  byProvider: [LLMProviderUsage!]!
+}
+
+type LLMProviderUsage {
+  provider: LLMProviderID!
+  model: String!
+  calls: Int!
+  inputTokens: Int!
+  outputTokens: Int!
+  costUsd: Float!
+}
+
+extend type Query {
+  "The providers and whether the viewer can use them."
+  llmProviders: [LLMProvider!]!
+}
+
+extend type Project {
+  "The provider the project's sessions use; null means the server's default."
+  llmProvider: LLMProviderID
+  "The model the project's sessions use; null means the provider's default."
+  llmModel: String
+  "Language-model usage of the project."
+  llmUsage: LLMUsageSummary!
+}
+
+input SetLLMCredentialInput {
+  provider: LLMProviderID!
+  "The key; stored encrypted and never returned."
+  apiKey: String!
+  "For OPENAI_COMPATIBLE: the endpoint, e.g. http://localhost:11434/v1."
+  baseUrl: String
+  clientMutationId: String
+}
+
+type SetLLMCredentialPayload {
+  provider: LLMProvider
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input RemoveLLMCredentialInput {
+  provider: LLMProviderID!
+  clientMutationId: String
+}
+
+type RemoveLLMCredentialPayload {
+  provider: LLMProvider
+  "Whether a stored key was removed."
+  removed: Boolean!
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input SetProjectLLMInput {
+  projectId: ID!
+  "null returns the project to the server's default."
+  provider: LLMProviderID
+  model: String
+  clientMutationId: String
+}
+
+type SetProjectLLMPayload {
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+extend type Mutation {
+  "Stores the viewer's own key for a provider, encrypted at rest."
+  setLLMCredential(input: SetLLMCredentialInput!): SetLLMCredentialPayload!
+  "Deletes the viewer's key for a provider."
+  removeLLMCredential(input: RemoveLLMCredentialInput!): RemoveLLMCredentialPayload!
+  "Chooses the provider and model of a project's sessions."
+  setProjectLLM(input: SetProjectLLMInput!): SetProjectLLMPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/project.graphqls", Input: `"""
@@ -1556,6 +3352,262 @@ enum ConflictResolution {
   MERGE
   IGNORE
 }
+
+"""
+One structured fact about the system being specified. Its history is its supersede chain.
+"""
+type Specification implements Node {
+  id: ID!
+  project: Project!
+  category: SpecCategory!
+  "A snake_case name for what is specified, e.g. database or expected_users."
+  key: String!
+  value: String!
+  "A human sentence stating the specification."
+  content: String!
+  source: SpecSource!
+  "0 to 1: 1.0 stated explicitly, 0.8-0.9 strongly implied, 0.6-0.7 inferred, 0.4-0.5 a weak guess."
+  confidence: Float!
+  reasoning: String
+  status: SpecStatus!
+  "The question whose answer produced it."
+  question: Question
+  "The specification that replaced this one."
+  supersededBy: Specification
+  "The specifications this one replaced."
+  supersedes: [Specification!]!
+  "The conflicts this specification is part of."
+  conflicts: [Conflict!]!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+type SpecificationEdge {
+  cursor: String!
+  node: Specification!
+}
+
+type SpecificationConnection {
+  edges: [SpecificationEdge!]!
+  nodes: [Specification!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"""
+Two or more specifications that contradict each other.
+"""
+type Conflict implements Node {
+  id: ID!
+  project: Project!
+  type: ConflictType!
+  severity: ConflictSeverity!
+  status: ConflictStatus!
+  description: String!
+  "The existing specifications first, then the new ones that caused the conflict."
+  specifications: [Specification!]!
+  resolution: ConflictResolution
+  resolutionNote: String
+  resolvedBy: User
+  detectedAt: Time!
+  resolvedAt: Time
+}
+
+type ConflictEdge {
+  cursor: String!
+  node: Conflict!
+}
+
+type ConflictConnection {
+  edges: [ConflictEdge!]!
+  nodes: [Conflict!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"""
+How much of a category's target the current specifications cover.
+"""
+type CategoryCoverage {
+  category: SpecCategory!
+  "The number of CURRENT specifications in the category."
+  specCount: Int!
+  "The sum of their confidence."
+  confidenceSum: Float!
+  target: Int!
+  "min(confidenceSum / target, 1)."
+  coverage: Float!
+}
+
+extend type Project {
+  "The project's specifications, oldest first; CURRENT ones unless status says otherwise."
+  specifications(
+    first: Int
+    after: String
+    last: Int
+    before: String
+    category: SpecCategory
+    status: SpecStatus = CURRENT
+    "Matches key, value or content, case-insensitively."
+    search: String
+  ): SpecificationConnection!
+  "The project's conflicts, newest first."
+  conflicts(first: Int, after: String, last: Int, before: String, status: ConflictStatus, severity: ConflictSeverity): ConflictConnection!
+  "Coverage of the ten categories, in table order."
+  categoryCoverage: [CategoryCoverage!]!
+  "The number of OPEN conflicts."
+  openConflictCount: Int!
+}
+
+input AddSpecificationInput {
+  projectId: ID!
+  category: SpecCategory!
+  "snake_case, 1 to 100 characters."
+  key: String!
+  "1 to 2000 characters."
+  value: String!
+  "0 to 1; 1.0 when omitted."
+  confidence: Float
+  "A sentence stating it; made from key and value when omitted."
+  content: String
+  reasoning: String
+  clientMutationId: String
+}
+
+type AddSpecificationPayload {
+  "The new specification: CURRENT, or PENDING when it conflicts with a current one."
+  specification: Specification
+  conflicts: [Conflict!]!
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input UpdateSpecificationInput {
+  specificationId: ID!
+  "The new value; unchanged when omitted."
+  value: String
+  "The new confidence; unchanged when omitted."
+  confidence: Float
+  clientMutationId: String
+}
+
+type UpdateSpecificationPayload {
+  "The new specification, which supersedes the old one."
+  specification: Specification
+  "The old specification, now SUPERSEDED."
+  previous: Specification
+  conflicts: [Conflict!]!
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input ResolveConflictInput {
+  conflictId: ID!
+  resolution: ConflictResolution!
+  note: String
+  "Required for MERGE: the value of the specification that replaces both."
+  mergedValue: String
+  clientMutationId: String
+}
+
+type ResolveConflictPayload {
+  conflict: Conflict
+  "The specifications whose status the resolution changed or created."
+  specifications: [Specification!]!
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+extend type Mutation {
+  "Records a specification by hand (source USER_INPUT)."
+  addSpecification(input: AddSpecificationInput!): AddSpecificationPayload!
+  "Replaces a CURRENT specification with a new one that supersedes it."
+  updateSpecification(input: UpdateSpecificationInput!): UpdateSpecificationPayload!
+  "Decides an OPEN conflict: KEEP_OLD, REPLACE, MERGE (with mergedValue) or IGNORE."
+  resolveConflict(input: ResolveConflictInput!): ResolveConflictPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/subscription.graphqls", Input: `"""
+A step in the generation of a question.
+"""
+enum QuestionStreamEventKind {
+  STARTED
+  DELTA
+  COMPLETED
+  FAILED
+}
+
+"""
+Part of a question as it is generated: STARTED, then DELTA text pieces, then COMPLETED with the saved question, or FAILED.
+"""
+type QuestionStreamEvent {
+  kind: QuestionStreamEventKind!
+  "A piece of the question's text (DELTA)."
+  delta: String
+  "The saved question (COMPLETED)."
+  question: Question
+  "What went wrong (FAILED), or why the built-in engine stood in for the configured provider."
+  message: String
+  "The engine that produced the question: BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE."
+  provider: String
+  "True when the configured provider failed and the built-in engine answered instead."
+  fallback: Boolean!
+}
+
+"""
+What happened in a session or project.
+"""
+enum SessionEventType {
+  QUESTION_ASKED
+  QUESTION_ANSWERED
+  SPECIFICATIONS_EXTRACTED
+  CONFLICT_DETECTED
+  CONFLICT_RESOLVED
+  MATURITY_CHANGED
+  SESSION_STATUS_CHANGED
+  MESSAGE_ADDED
+}
+
+"""
+A change in a session.
+"""
+type SessionEvent {
+  type: SessionEventType!
+  session: Session
+  question: Question
+  specifications: [Specification!]!
+  conflicts: [Conflict!]!
+  project: Project
+  message: Message
+  "Maturity before a MATURITY_CHANGED."
+  previousMaturity: Int
+}
+
+"""
+A change anywhere in a project.
+"""
+type ProjectEvent {
+  type: SessionEventType!
+  session: Session
+  question: Question
+  specifications: [Specification!]!
+  conflicts: [Conflict!]!
+  project: Project
+  message: Message
+  previousMaturity: Int
+}
+
+type Subscription {
+  "Every question generated in the session, streamed as it is written."
+  questionStream(sessionId: ID!): QuestionStreamEvent!
+  "Changes in one session."
+  sessionEvents(sessionId: ID!): SessionEvent!
+  "Changes anywhere in one project."
+  projectEvents(projectId: ID!): ProjectEvent!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1563,6 +3615,52 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AddSpecificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "specification":
+		return ec.fieldContext_AddSpecificationPayload_specification(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_AddSpecificationPayload_conflicts(ctx, field)
+	case "project":
+		return ec.fieldContext_AddSpecificationPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddSpecificationPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_AddSpecificationPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddSpecificationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AdvanceProjectPhasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_AdvanceProjectPhasePayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AdvanceProjectPhasePayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_AdvanceProjectPhasePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AdvanceProjectPhasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AnswerQuestionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_AnswerQuestionPayload_question(ctx, field)
+	case "specifications":
+		return ec.fieldContext_AnswerQuestionPayload_specifications(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_AnswerQuestionPayload_conflicts(ctx, field)
+	case "project":
+		return ec.fieldContext_AnswerQuestionPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AnswerQuestionPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_AnswerQuestionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AnswerQuestionPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_ArchiveProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1574,6 +3672,18 @@ func (ec *executionContext) childFields_ArchiveProjectPayload(ctx context.Contex
 		return ec.fieldContext_ArchiveProjectPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArchiveProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AskNextQuestionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "question":
+		return ec.fieldContext_AskNextQuestionPayload_question(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AskNextQuestionPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_AskNextQuestionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AskNextQuestionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1596,6 +3706,22 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CategoryCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CategoryCoverage_category(ctx, field)
+	case "specCount":
+		return ec.fieldContext_CategoryCoverage_specCount(ctx, field)
+	case "confidenceSum":
+		return ec.fieldContext_CategoryCoverage_confidenceSum(ctx, field)
+	case "target":
+		return ec.fieldContext_CategoryCoverage_target(ctx, field)
+	case "coverage":
+		return ec.fieldContext_CategoryCoverage_coverage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -1606,6 +3732,60 @@ func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Contex
 		return ec.fieldContext_ChangePasswordPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChangePasswordPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Conflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Conflict_id(ctx, field)
+	case "project":
+		return ec.fieldContext_Conflict_project(ctx, field)
+	case "type":
+		return ec.fieldContext_Conflict_type(ctx, field)
+	case "severity":
+		return ec.fieldContext_Conflict_severity(ctx, field)
+	case "status":
+		return ec.fieldContext_Conflict_status(ctx, field)
+	case "description":
+		return ec.fieldContext_Conflict_description(ctx, field)
+	case "specifications":
+		return ec.fieldContext_Conflict_specifications(ctx, field)
+	case "resolution":
+		return ec.fieldContext_Conflict_resolution(ctx, field)
+	case "resolutionNote":
+		return ec.fieldContext_Conflict_resolutionNote(ctx, field)
+	case "resolvedBy":
+		return ec.fieldContext_Conflict_resolvedBy(ctx, field)
+	case "detectedAt":
+		return ec.fieldContext_Conflict_detectedAt(ctx, field)
+	case "resolvedAt":
+		return ec.fieldContext_Conflict_resolvedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Conflict", field.Name)
+}
+
+func (ec *executionContext) childFields_ConflictConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ConflictConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ConflictConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ConflictConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ConflictConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConflictConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ConflictEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ConflictEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ConflictEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConflictEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1632,6 +3812,60 @@ func (ec *executionContext) childFields_EndSessionPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type EndSessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_LLMProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LLMProvider_id(ctx, field)
+	case "models":
+		return ec.fieldContext_LLMProvider_models(ctx, field)
+	case "defaultModel":
+		return ec.fieldContext_LLMProvider_defaultModel(ctx, field)
+	case "configured":
+		return ec.fieldContext_LLMProvider_configured(ctx, field)
+	case "viewerHasCredential":
+		return ec.fieldContext_LLMProvider_viewerHasCredential(ctx, field)
+	case "baseUrl":
+		return ec.fieldContext_LLMProvider_baseUrl(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LLMProvider", field.Name)
+}
+
+func (ec *executionContext) childFields_LLMProviderUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_LLMProviderUsage_provider(ctx, field)
+	case "model":
+		return ec.fieldContext_LLMProviderUsage_model(ctx, field)
+	case "calls":
+		return ec.fieldContext_LLMProviderUsage_calls(ctx, field)
+	case "inputTokens":
+		return ec.fieldContext_LLMProviderUsage_inputTokens(ctx, field)
+	case "outputTokens":
+		return ec.fieldContext_LLMProviderUsage_outputTokens(ctx, field)
+	case "costUsd":
+		return ec.fieldContext_LLMProviderUsage_costUsd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LLMProviderUsage", field.Name)
+}
+
+func (ec *executionContext) childFields_LLMUsageSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "calls":
+		return ec.fieldContext_LLMUsageSummary_calls(ctx, field)
+	case "inputTokens":
+		return ec.fieldContext_LLMUsageSummary_inputTokens(ctx, field)
+	case "outputTokens":
+		return ec.fieldContext_LLMUsageSummary_outputTokens(ctx, field)
+	case "costUsd":
+		return ec.fieldContext_LLMUsageSummary_costUsd(ctx, field)
+	case "fallbacks":
+		return ec.fieldContext_LLMUsageSummary_fallbacks(ctx, field)
+	case "byProvider":
+		return ec.fieldContext_LLMUsageSummary_byProvider(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LLMUsageSummary", field.Name)
+}
+
 func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "revokedCount":
@@ -1642,6 +3876,48 @@ func (ec *executionContext) childFields_LogoutPayload(ctx context.Context, field
 		return ec.fieldContext_LogoutPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LogoutPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Message(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Message_id(ctx, field)
+	case "role":
+		return ec.fieldContext_Message_role(ctx, field)
+	case "content":
+		return ec.fieldContext_Message_content(ctx, field)
+	case "author":
+		return ec.fieldContext_Message_author(ctx, field)
+	case "question":
+		return ec.fieldContext_Message_question(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Message_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Message", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MessageConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_MessageConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MessageConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MessageConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MessageEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MessageEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MessageEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MessageEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1696,6 +3972,20 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_updatedAt(ctx, field)
 	case "archivedAt":
 		return ec.fieldContext_Project_archivedAt(ctx, field)
+	case "llmProvider":
+		return ec.fieldContext_Project_llmProvider(ctx, field)
+	case "llmModel":
+		return ec.fieldContext_Project_llmModel(ctx, field)
+	case "llmUsage":
+		return ec.fieldContext_Project_llmUsage(ctx, field)
+	case "specifications":
+		return ec.fieldContext_Project_specifications(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_Project_conflicts(ctx, field)
+	case "categoryCoverage":
+		return ec.fieldContext_Project_categoryCoverage(ctx, field)
+	case "openConflictCount":
+		return ec.fieldContext_Project_openConflictCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 }
@@ -1724,6 +4014,130 @@ func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ProjectEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_ProjectEvent_type(ctx, field)
+	case "session":
+		return ec.fieldContext_ProjectEvent_session(ctx, field)
+	case "question":
+		return ec.fieldContext_ProjectEvent_question(ctx, field)
+	case "specifications":
+		return ec.fieldContext_ProjectEvent_specifications(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_ProjectEvent_conflicts(ctx, field)
+	case "project":
+		return ec.fieldContext_ProjectEvent_project(ctx, field)
+	case "message":
+		return ec.fieldContext_ProjectEvent_message(ctx, field)
+	case "previousMaturity":
+		return ec.fieldContext_ProjectEvent_previousMaturity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_Question(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Question_id(ctx, field)
+	case "session":
+		return ec.fieldContext_Question_session(ctx, field)
+	case "text":
+		return ec.fieldContext_Question_text(ctx, field)
+	case "category":
+		return ec.fieldContext_Question_category(ctx, field)
+	case "context":
+		return ec.fieldContext_Question_context(ctx, field)
+	case "qualityScore":
+		return ec.fieldContext_Question_qualityScore(ctx, field)
+	case "biasScore":
+		return ec.fieldContext_Question_biasScore(ctx, field)
+	case "askedAt":
+		return ec.fieldContext_Question_askedAt(ctx, field)
+	case "answer":
+		return ec.fieldContext_Question_answer(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_Question_answeredAt(ctx, field)
+	case "answeredBy":
+		return ec.fieldContext_Question_answeredBy(ctx, field)
+	case "specifications":
+		return ec.fieldContext_Question_specifications(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Question", field.Name)
+}
+
+func (ec *executionContext) childFields_QuestionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_QuestionConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_QuestionConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_QuestionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_QuestionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuestionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_QuestionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_QuestionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_QuestionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuestionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_QuestionStreamEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_QuestionStreamEvent_kind(ctx, field)
+	case "delta":
+		return ec.fieldContext_QuestionStreamEvent_delta(ctx, field)
+	case "question":
+		return ec.fieldContext_QuestionStreamEvent_question(ctx, field)
+	case "message":
+		return ec.fieldContext_QuestionStreamEvent_message(ctx, field)
+	case "provider":
+		return ec.fieldContext_QuestionStreamEvent_provider(ctx, field)
+	case "fallback":
+		return ec.fieldContext_QuestionStreamEvent_fallback(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QuestionStreamEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_RemoveLLMCredentialPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_RemoveLLMCredentialPayload_provider(ctx, field)
+	case "removed":
+		return ec.fieldContext_RemoveLLMCredentialPayload_removed(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RemoveLLMCredentialPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RemoveLLMCredentialPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveLLMCredentialPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResolveConflictPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "conflict":
+		return ec.fieldContext_ResolveConflictPayload_conflict(ctx, field)
+	case "specifications":
+		return ec.fieldContext_ResolveConflictPayload_specifications(ctx, field)
+	case "project":
+		return ec.fieldContext_ResolveConflictPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ResolveConflictPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_ResolveConflictPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResolveConflictPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RestoreProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "project":
@@ -1748,6 +4162,28 @@ func (ec *executionContext) childFields_ResumeSessionPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ResumeSessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SendChatMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_SendChatMessagePayload_message(ctx, field)
+	case "reply":
+		return ec.fieldContext_SendChatMessagePayload_reply(ctx, field)
+	case "suggestedQuestion":
+		return ec.fieldContext_SendChatMessagePayload_suggestedQuestion(ctx, field)
+	case "specifications":
+		return ec.fieldContext_SendChatMessagePayload_specifications(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_SendChatMessagePayload_conflicts(ctx, field)
+	case "project":
+		return ec.fieldContext_SendChatMessagePayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SendChatMessagePayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_SendChatMessagePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendChatMessagePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Session(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1764,6 +4200,12 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_startedAt(ctx, field)
 	case "endedAt":
 		return ec.fieldContext_Session_endedAt(ctx, field)
+	case "currentQuestion":
+		return ec.fieldContext_Session_currentQuestion(ctx, field)
+	case "questions":
+		return ec.fieldContext_Session_questions(ctx, field)
+	case "messages":
+		return ec.fieldContext_Session_messages(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Session", field.Name)
 }
@@ -1792,6 +4234,52 @@ func (ec *executionContext) childFields_SessionEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type SessionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SessionEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "type":
+		return ec.fieldContext_SessionEvent_type(ctx, field)
+	case "session":
+		return ec.fieldContext_SessionEvent_session(ctx, field)
+	case "question":
+		return ec.fieldContext_SessionEvent_question(ctx, field)
+	case "specifications":
+		return ec.fieldContext_SessionEvent_specifications(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_SessionEvent_conflicts(ctx, field)
+	case "project":
+		return ec.fieldContext_SessionEvent_project(ctx, field)
+	case "message":
+		return ec.fieldContext_SessionEvent_message(ctx, field)
+	case "previousMaturity":
+		return ec.fieldContext_SessionEvent_previousMaturity(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_SetLLMCredentialPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "provider":
+		return ec.fieldContext_SetLLMCredentialPayload_provider(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetLLMCredentialPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_SetLLMCredentialPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetLLMCredentialPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetProjectLLMPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_SetProjectLLMPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_SetProjectLLMPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_SetProjectLLMPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetProjectLLMPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SetSessionModePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "session":
@@ -1802,6 +4290,68 @@ func (ec *executionContext) childFields_SetSessionModePayload(ctx context.Contex
 		return ec.fieldContext_SetSessionModePayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetSessionModePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Specification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Specification_id(ctx, field)
+	case "project":
+		return ec.fieldContext_Specification_project(ctx, field)
+	case "category":
+		return ec.fieldContext_Specification_category(ctx, field)
+	case "key":
+		return ec.fieldContext_Specification_key(ctx, field)
+	case "value":
+		return ec.fieldContext_Specification_value(ctx, field)
+	case "content":
+		return ec.fieldContext_Specification_content(ctx, field)
+	case "source":
+		return ec.fieldContext_Specification_source(ctx, field)
+	case "confidence":
+		return ec.fieldContext_Specification_confidence(ctx, field)
+	case "reasoning":
+		return ec.fieldContext_Specification_reasoning(ctx, field)
+	case "status":
+		return ec.fieldContext_Specification_status(ctx, field)
+	case "question":
+		return ec.fieldContext_Specification_question(ctx, field)
+	case "supersededBy":
+		return ec.fieldContext_Specification_supersededBy(ctx, field)
+	case "supersedes":
+		return ec.fieldContext_Specification_supersedes(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_Specification_conflicts(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Specification_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Specification_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Specification", field.Name)
+}
+
+func (ec *executionContext) childFields_SpecificationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SpecificationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SpecificationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SpecificationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SpecificationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpecificationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SpecificationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SpecificationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SpecificationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SpecificationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_StartSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1826,6 +4376,24 @@ func (ec *executionContext) childFields_UpdateProjectPayload(ctx context.Context
 		return ec.fieldContext_UpdateProjectPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateSpecificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "specification":
+		return ec.fieldContext_UpdateSpecificationPayload_specification(ctx, field)
+	case "previous":
+		return ec.fieldContext_UpdateSpecificationPayload_previous(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_UpdateSpecificationPayload_conflicts(ctx, field)
+	case "project":
+		return ec.fieldContext_UpdateSpecificationPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateSpecificationPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdateSpecificationPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateSpecificationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

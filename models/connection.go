@@ -47,3 +47,27 @@ type SessionConnection = Connection[*Session]
 
 // SessionEdge is a session with its cursor.
 type SessionEdge = Edge[*Session]
+
+// QuestionConnection is a page of questions.
+type QuestionConnection = Connection[*Question]
+
+// QuestionEdge is a question with its cursor.
+type QuestionEdge = Edge[*Question]
+
+// MessageConnection is a page of messages.
+type MessageConnection = Connection[*Message]
+
+// MessageEdge is a message with its cursor.
+type MessageEdge = Edge[*Message]
+
+// SpecificationConnection is a page of specifications.
+type SpecificationConnection = Connection[*Specification]
+
+// SpecificationEdge is a specification with its cursor.
+type SpecificationEdge = Edge[*Specification]
+
+// ConflictConnection is a page of conflicts.
+type ConflictConnection = Connection[*Conflict]
+
+// ConflictEdge is a conflict with its cursor.
+type ConflictEdge = Edge[*Conflict]

@@ -26,6 +26,9 @@ type Question struct {
 	AnsweredByID *int64       `bun:"answered_by_id"`
 }
 
+// IsNode marks Question as a GraphQL Node.
+func (Question) IsNode() {}
+
 // Message is one turn of a session's conversation history.
 type Message struct {
 	bun.BaseModel `bun:"table:messages,alias:m"`
@@ -38,6 +41,9 @@ type Message struct {
 	Content    string      `bun:"content,notnull"`
 	CreatedAt  time.Time   `bun:"created_at,notnull"`
 }
+
+// IsNode marks Message as a GraphQL Node.
+func (Message) IsNode() {}
 
 // Specification is one structured fact about the system being specified.
 type Specification struct {
@@ -61,6 +67,9 @@ type Specification struct {
 	UpdatedAt      time.Time    `bun:"updated_at,notnull"`
 }
 
+// IsNode marks Specification as a GraphQL Node.
+func (Specification) IsNode() {}
+
 // Conflict records two or more specifications that contradict each other.
 type Conflict struct {
 	bun.BaseModel `bun:"table:conflicts,alias:c"`
@@ -78,6 +87,15 @@ type Conflict struct {
 	DetectedAt     time.Time           `bun:"detected_at,notnull"`
 	ResolvedAt     *time.Time          `bun:"resolved_at"`
 }
+
+// IsNode marks Conflict as a GraphQL Node.
+func (Conflict) IsNode() {}
+
+// Roles of a specification in a conflict.
+const (
+	ConflictRoleExisting = "EXISTING"
+	ConflictRoleNew      = "NEW"
+)
 
 // ConflictSpecification links a conflict to one of its specifications. Role
 // says whether the specification existed before (EXISTING) or arrived with the

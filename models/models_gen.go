@@ -15,6 +15,61 @@ type Node interface {
 	IsNode()
 }
 
+type AddSpecificationInput struct {
+	ProjectID string       `json:"projectId"`
+	Category  SpecCategory `json:"category"`
+	// snake_case, 1 to 100 characters.
+	Key string `json:"key"`
+	// 1 to 2000 characters.
+	Value string `json:"value"`
+	// 0 to 1; 1.0 when omitted.
+	Confidence *float64 `json:"confidence,omitempty"`
+	// A sentence stating it; made from key and value when omitted.
+	Content          *string `json:"content,omitempty"`
+	Reasoning        *string `json:"reasoning,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type AddSpecificationPayload struct {
+	// The new specification: CURRENT, or PENDING when it conflicts with a current one.
+	Specification    *Specification `json:"specification,omitempty"`
+	Conflicts        []*Conflict    `json:"conflicts"`
+	Project          *Project       `json:"project,omitempty"`
+	UserErrors       []*UserError   `json:"userErrors"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+}
+
+type AdvanceProjectPhaseInput struct {
+	ProjectID string `json:"projectId"`
+	// The next phase.
+	Phase            ProjectPhase `json:"phase"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type AdvanceProjectPhasePayload struct {
+	Project          *Project     `json:"project,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type AnswerQuestionInput struct {
+	QuestionID string `json:"questionId"`
+	// 1 to 20000 characters.
+	Answer           string  `json:"answer"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type AnswerQuestionPayload struct {
+	Question *Question `json:"question,omitempty"`
+	// The specifications extracted from the answer (PENDING where they conflict).
+	Specifications []*Specification `json:"specifications"`
+	// The conflicts the answer raised.
+	Conflicts        []*Conflict  `json:"conflicts"`
+	Project          *Project     `json:"project,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
 type ArchiveProjectInput struct {
 	ProjectID        string  `json:"projectId"`
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -22,6 +77,19 @@ type ArchiveProjectInput struct {
 
 type ArchiveProjectPayload struct {
 	Project          *Project     `json:"project,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type AskNextQuestionInput struct {
+	SessionID string `json:"sessionId"`
+	// Ask about this category instead of the least covered one.
+	Category         *SpecCategory `json:"category,omitempty"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+}
+
+type AskNextQuestionPayload struct {
+	Question         *Question    `json:"question,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
@@ -40,6 +108,18 @@ type AuthPayload struct {
 	User             *User        `json:"user,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+// How much of a category's target the current specifications cover.
+type CategoryCoverage struct {
+	Category SpecCategory `json:"category"`
+	// The number of CURRENT specifications in the category.
+	SpecCount int `json:"specCount"`
+	// The sum of their confidence.
+	ConfidenceSum float64 `json:"confidenceSum"`
+	Target        int     `json:"target"`
+	// min(confidenceSum / target, 1).
+	Coverage float64 `json:"coverage"`
 }
 
 type ChangePasswordInput struct {
@@ -79,6 +159,41 @@ type EndSessionPayload struct {
 	Session          *Session     `json:"session,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+// A provider and whether the viewer can use it.
+type LLMProvider struct {
+	ID LLMProviderID `json:"id"`
+	// Known model names; others may be set too.
+	Models []string `json:"models"`
+	// The model used when none is chosen.
+	DefaultModel *string `json:"defaultModel,omitempty"`
+	// Whether a key is available: the viewer's own or the server's.
+	Configured bool `json:"configured"`
+	// Whether the viewer stored a key of their own.
+	ViewerHasCredential bool `json:"viewerHasCredential"`
+	// The viewer's endpoint for OPENAI_COMPATIBLE, if set.
+	BaseURL *string `json:"baseUrl,omitempty"`
+}
+
+type LLMProviderUsage struct {
+	Provider     LLMProviderID `json:"provider"`
+	Model        string        `json:"model"`
+	Calls        int           `json:"calls"`
+	InputTokens  int           `json:"inputTokens"`
+	OutputTokens int           `json:"outputTokens"`
+	CostUsd      float64       `json:"costUsd"`
+}
+
+// Language-model usage summed over a project.
+type LLMUsageSummary struct {
+	Calls        int     `json:"calls"`
+	InputTokens  int     `json:"inputTokens"`
+	OutputTokens int     `json:"outputTokens"`
+	CostUsd      float64 `json:"costUsd"`
+	// Calls where the provider failed and the built-in engine answered.
+	Fallbacks  int                 `json:"fallbacks"`
+	ByProvider []*LLMProviderUsage `json:"byProvider"`
 }
 
 type LoginInput struct {
@@ -152,6 +267,37 @@ type RegisterInput struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+type RemoveLLMCredentialInput struct {
+	Provider         LLMProviderID `json:"provider"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+}
+
+type RemoveLLMCredentialPayload struct {
+	Provider *LLMProvider `json:"provider,omitempty"`
+	// Whether a stored key was removed.
+	Removed          bool         `json:"removed"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type ResolveConflictInput struct {
+	ConflictID string             `json:"conflictId"`
+	Resolution ConflictResolution `json:"resolution"`
+	Note       *string            `json:"note,omitempty"`
+	// Required for MERGE: the value of the specification that replaces both.
+	MergedValue      *string `json:"mergedValue,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type ResolveConflictPayload struct {
+	Conflict *Conflict `json:"conflict,omitempty"`
+	// The specifications whose status the resolution changed or created.
+	Specifications   []*Specification `json:"specifications"`
+	Project          *Project         `json:"project,omitempty"`
+	UserErrors       []*UserError     `json:"userErrors"`
+	ClientMutationID *string          `json:"clientMutationId,omitempty"`
+}
+
 type RestoreProjectInput struct {
 	ProjectID        string  `json:"projectId"`
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -170,6 +316,56 @@ type ResumeSessionInput struct {
 
 type ResumeSessionPayload struct {
 	Session          *Session     `json:"session,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type SendChatMessageInput struct {
+	SessionID string `json:"sessionId"`
+	// 1 to 20000 characters.
+	Message          string  `json:"message"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type SendChatMessagePayload struct {
+	// The user's message as stored.
+	Message *Message `json:"message,omitempty"`
+	// The counselor's reply.
+	Reply *Message `json:"reply,omitempty"`
+	// A question for the least covered category, to keep the conversation going.
+	SuggestedQuestion *string          `json:"suggestedQuestion,omitempty"`
+	Specifications    []*Specification `json:"specifications"`
+	Conflicts         []*Conflict      `json:"conflicts"`
+	Project           *Project         `json:"project,omitempty"`
+	UserErrors        []*UserError     `json:"userErrors"`
+	ClientMutationID  *string          `json:"clientMutationId,omitempty"`
+}
+
+type SetLLMCredentialInput struct {
+	Provider LLMProviderID `json:"provider"`
+	// The key; stored encrypted and never returned.
+	APIKey string `json:"apiKey"`
+	// For OPENAI_COMPATIBLE: the endpoint, e.g. http://localhost:11434/v1.
+	BaseURL          *string `json:"baseUrl,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type SetLLMCredentialPayload struct {
+	Provider         *LLMProvider `json:"provider,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type SetProjectLLMInput struct {
+	ProjectID string `json:"projectId"`
+	// null returns the project to the server's default.
+	Provider         *LLMProviderID `json:"provider,omitempty"`
+	Model            *string        `json:"model,omitempty"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+}
+
+type SetProjectLLMPayload struct {
+	Project          *Project     `json:"project,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
@@ -198,6 +394,9 @@ type StartSessionPayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+type Subscription struct {
+}
+
 type UpdateProjectInput struct {
 	ProjectID string `json:"projectId"`
 	// A new name; unchanged when omitted.
@@ -211,6 +410,26 @@ type UpdateProjectPayload struct {
 	Project          *Project     `json:"project,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type UpdateSpecificationInput struct {
+	SpecificationID string `json:"specificationId"`
+	// The new value; unchanged when omitted.
+	Value *string `json:"value,omitempty"`
+	// The new confidence; unchanged when omitted.
+	Confidence       *float64 `json:"confidence,omitempty"`
+	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
+type UpdateSpecificationPayload struct {
+	// The new specification, which supersedes the old one.
+	Specification *Specification `json:"specification,omitempty"`
+	// The old specification, now SUPERSEDED.
+	Previous         *Specification `json:"previous,omitempty"`
+	Conflicts        []*Conflict    `json:"conflicts"`
+	Project          *Project       `json:"project,omitempty"`
+	UserErrors       []*UserError   `json:"userErrors"`
+	ClientMutationID *string        `json:"clientMutationId,omitempty"`
 }
 
 // A validation failure reported by a mutation. Nothing was changed.
@@ -456,6 +675,67 @@ func (e *ConflictType) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConflictType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An engine that can play the counselor.
+type LLMProviderID string
+
+const (
+	// The offline, deterministic built-in engine (the default and the fallback).
+	LLMProviderIDBuiltin LLMProviderID = "BUILTIN"
+	// Anthropic's Claude models.
+	LLMProviderIDAnthropic LLMProviderID = "ANTHROPIC"
+	// Any OpenAI-compatible endpoint: OpenAI, Ollama, vLLM, LM Studio.
+	LLMProviderIDOpenaiCompatible LLMProviderID = "OPENAI_COMPATIBLE"
+)
+
+var AllLLMProviderID = []LLMProviderID{
+	LLMProviderIDBuiltin,
+	LLMProviderIDAnthropic,
+	LLMProviderIDOpenaiCompatible,
+}
+
+func (e LLMProviderID) IsValid() bool {
+	switch e {
+	case LLMProviderIDBuiltin, LLMProviderIDAnthropic, LLMProviderIDOpenaiCompatible:
+		return true
+	}
+	return false
+}
+
+func (e LLMProviderID) String() string {
+	return string(e)
+}
+
+func (e *LLMProviderID) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LLMProviderID(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LLMProviderID", str)
+	}
+	return nil
+}
+
+func (e LLMProviderID) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LLMProviderID) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LLMProviderID) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -814,6 +1094,134 @@ func (e *ProjectStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ProjectStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A step in the generation of a question.
+type QuestionStreamEventKind string
+
+const (
+	QuestionStreamEventKindStarted   QuestionStreamEventKind = "STARTED"
+	QuestionStreamEventKindDelta     QuestionStreamEventKind = "DELTA"
+	QuestionStreamEventKindCompleted QuestionStreamEventKind = "COMPLETED"
+	QuestionStreamEventKindFailed    QuestionStreamEventKind = "FAILED"
+)
+
+var AllQuestionStreamEventKind = []QuestionStreamEventKind{
+	QuestionStreamEventKindStarted,
+	QuestionStreamEventKindDelta,
+	QuestionStreamEventKindCompleted,
+	QuestionStreamEventKindFailed,
+}
+
+func (e QuestionStreamEventKind) IsValid() bool {
+	switch e {
+	case QuestionStreamEventKindStarted, QuestionStreamEventKindDelta, QuestionStreamEventKindCompleted, QuestionStreamEventKindFailed:
+		return true
+	}
+	return false
+}
+
+func (e QuestionStreamEventKind) String() string {
+	return string(e)
+}
+
+func (e *QuestionStreamEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = QuestionStreamEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid QuestionStreamEventKind", str)
+	}
+	return nil
+}
+
+func (e QuestionStreamEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *QuestionStreamEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e QuestionStreamEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What happened in a session or project.
+type SessionEventType string
+
+const (
+	SessionEventTypeQuestionAsked           SessionEventType = "QUESTION_ASKED"
+	SessionEventTypeQuestionAnswered        SessionEventType = "QUESTION_ANSWERED"
+	SessionEventTypeSpecificationsExtracted SessionEventType = "SPECIFICATIONS_EXTRACTED"
+	SessionEventTypeConflictDetected        SessionEventType = "CONFLICT_DETECTED"
+	SessionEventTypeConflictResolved        SessionEventType = "CONFLICT_RESOLVED"
+	SessionEventTypeMaturityChanged         SessionEventType = "MATURITY_CHANGED"
+	SessionEventTypeSessionStatusChanged    SessionEventType = "SESSION_STATUS_CHANGED"
+	SessionEventTypeMessageAdded            SessionEventType = "MESSAGE_ADDED"
+)
+
+var AllSessionEventType = []SessionEventType{
+	SessionEventTypeQuestionAsked,
+	SessionEventTypeQuestionAnswered,
+	SessionEventTypeSpecificationsExtracted,
+	SessionEventTypeConflictDetected,
+	SessionEventTypeConflictResolved,
+	SessionEventTypeMaturityChanged,
+	SessionEventTypeSessionStatusChanged,
+	SessionEventTypeMessageAdded,
+}
+
+func (e SessionEventType) IsValid() bool {
+	switch e {
+	case SessionEventTypeQuestionAsked, SessionEventTypeQuestionAnswered, SessionEventTypeSpecificationsExtracted, SessionEventTypeConflictDetected, SessionEventTypeConflictResolved, SessionEventTypeMaturityChanged, SessionEventTypeSessionStatusChanged, SessionEventTypeMessageAdded:
+		return true
+	}
+	return false
+}
+
+func (e SessionEventType) String() string {
+	return string(e)
+}
+
+func (e *SessionEventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SessionEventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SessionEventType", str)
+	}
+	return nil
+}
+
+func (e SessionEventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SessionEventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SessionEventType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

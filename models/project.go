@@ -21,6 +21,10 @@ type Project struct {
 	CreatedAt   time.Time     `bun:"created_at,notnull"`
 	UpdatedAt   time.Time     `bun:"updated_at,notnull"`
 	ArchivedAt  *time.Time    `bun:"archived_at"`
+	// LLMProvider and LLMModel choose the project's counselor; nil means
+	// the server's default.
+	LLMProvider *LLMProviderID `bun:"llm_provider"`
+	LLMModel    *string        `bun:"llm_model"`
 }
 
 // IsNode marks Project as a GraphQL Node.

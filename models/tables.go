@@ -6,6 +6,6 @@ func Tables() []any {
 	return []any{
 		(*User)(nil), (*RefreshToken)(nil), (*Project)(nil), (*Session)(nil),
 		(*Question)(nil), (*Message)(nil), (*Specification)(nil), (*Conflict)(nil),
-		(*ConflictSpecification)(nil),
+		(*ConflictSpecification)(nil), (*LLMCredential)(nil), (*LLMCall)(nil), (*QuestionStat)(nil),
 	}
 }

@@ -1,0 +1,245 @@
+package socratic
+
+import (
+	"fmt"
+	"strings"
+
+	"socrates/models"
+)
+
+// SpecView is what the conflict rules read of a specification.
+type SpecView struct {
+	// Ref identifies the specification to the caller (a row id, an index).
+	Ref      int64
+	Category models.SpecCategory
+	Key      string
+	Value    string
+}
+
+// Finding is a conflict between a new specification and current ones.
+type Finding struct {
+	Type        models.ConflictType
+	Severity    models.ConflictSeverity
+	Rule        string
+	Description string
+	// Existing are the Refs of the current specifications involved.
+	Existing []int64
+}
+
+// Rule names, stored with each conflict.
+const (
+	RuleSameKey           = "same_key_different_value"
+	RuleEmbeddedMulti     = "embedded_db_multi_region_writes"
+	RuleServerlessLong    = "serverless_long_lived_connections"
+	RuleBudgetUptime      = "tiny_budget_high_uptime"
+	RuleSoloUptime        = "single_developer_high_uptime"
+	RuleDeadlineScope     = "short_deadline_large_scope"
+	RuleBudgetMultiRegion = "tiny_budget_multi_region"
+)
+
+// Detect applies the conflict rules to a new specification against the
+// current ones: existing are those that were current before the text it
+// came from; siblings came from the same text before it. Two values of one
+// key in one text describe different facets ("10k users at launch, 1.5
+// million in three years"), so the same-key rule looks at existing only;
+// the other rules look at both. Each rule has a type and a severity.
+func Detect(n SpecView, existing, siblings []SpecView) []Finding {
+	var out []Finding
+	current := append(append([]SpecView(nil), existing...), siblings...)
+	// Rule 1: one key, one category, two values.
+	var same []SpecView
+	for _, c := range existing {
+		if c.Category == n.Category && c.Key == n.Key && NormalizeValue(c.Key, c.Value) != NormalizeValue(n.Key, n.Value) {
+			same = append(same, c)
+		}
+	}
+	if len(same) > 0 {
+		typ, sev := models.ConflictTypeRequirement, models.ConflictSeverityMedium
+		switch {
+		case isTechKey(n.Key):
+			typ, sev = models.ConflictTypeTechnology, severityOfKey(n.Key)
+		case n.Key == "deadline":
+			typ = models.ConflictTypeTimeline
+		case n.Key == "budget" || n.Key == "team_size":
+			typ = models.ConflictTypeResource
+		}
+		out = append(out, Finding{
+			Type: typ, Severity: sev, Rule: RuleSameKey, Existing: refs(same),
+			Description: fmt.Sprintf("Two different values for %s: %s (current) and %s (new).",
+				strings.ReplaceAll(n.Key, "_", " "), quoteValues(same), quote(n.Value)),
+		})
+	}
+	// Rule 2: known incompatible pairs.
+	pair := func(rule string, a, b func(SpecView) bool, typ models.ConflictType, sev models.ConflictSeverity, why string) {
+		var hits []SpecView
+		switch {
+		case a(n):
+			hits = filter(current, b)
+		case b(n):
+			hits = filter(current, a)
+		default:
+			return
+		}
+		if len(hits) > 0 {
+			out = append(out, Finding{Type: typ, Severity: sev, Rule: rule, Existing: refs(hits),
+				Description: fmt.Sprintf("%s and %s: %s", describe(hits[0]), describe(n), why)})
+		}
+	}
+	pair(RuleEmbeddedMulti, hasTag(tagEmbeddedDB), hasTag(tagMultiRegionWrites), models.ConflictTypeTechnology, models.ConflictSeverityHigh,
+		"an embedded single-node database cannot accept writes in several regions.")
+	pair(RuleServerlessLong, hasTag(tagServerless), hasTag(tagLongLived), models.ConflictTypeTechnology, models.ConflictSeverityHigh,
+		"serverless functions are cut off after minutes and cannot hold connections open for hours.")
+	// Rule 3: resources and time against what is asked of them.
+	pair(RuleBudgetUptime, tinyBudget, highUptime, models.ConflictTypeResource, models.ConflictSeverityHigh,
+		"99.99% availability needs redundant infrastructure and on-call staff that such a budget cannot pay for.")
+	pair(RuleSoloUptime, soloTeam, highUptime, models.ConflictTypeResource, models.ConflictSeverityMedium,
+		"one person cannot provide the round-the-clock response 99.99% availability requires.")
+	pair(RuleBudgetMultiRegion, tinyBudget, multiRegion, models.ConflictTypeResource, models.ConflictSeverityMedium,
+		"running in several regions multiplies infrastructure costs beyond such a budget.")
+	pair(RuleDeadlineScope, shortDeadline, largeScope, models.ConflictTypeTimeline, models.ConflictSeverityHigh,
+		"a scope this large cannot be delivered in two weeks or less.")
+	return out
+}
+
+// DetectScope reports a short deadline against a project whose current
+// requirements are many, which no single specification shows.
+func DetectScope(n SpecView, requirementCount int, current []SpecView) *Finding {
+	if !shortDeadline(n) || requirementCount < 8 {
+		return nil
+	}
+	var reqs []SpecView
+	for _, c := range current {
+		if c.Category == models.SpecCategoryRequirements {
+			reqs = append(reqs, c)
+		}
+	}
+	return &Finding{Type: models.ConflictTypeTimeline, Severity: models.ConflictSeverityHigh, Rule: RuleDeadlineScope,
+		Existing:    refs(reqs),
+		Description: fmt.Sprintf("A deadline of %s against %d current requirements: a scope this large cannot be delivered in two weeks or less.", n.Value, requirementCount)}
+}
+
+func refs(vs []SpecView) []int64 {
+	out := make([]int64, len(vs))
+	for i, v := range vs {
+		out[i] = v.Ref
+	}
+	return out
+}
+
+func filter(vs []SpecView, keep func(SpecView) bool) []SpecView {
+	var out []SpecView
+	for _, v := range vs {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+func quoteValues(vs []SpecView) string {
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = quote(v.Value)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describe(v SpecView) string {
+	return strings.ReplaceAll(v.Key, "_", " ") + " " + quote(v.Value)
+}
+
+// tagsOf returns the rule tags of a specification.
+func tagsOf(v SpecView) []string {
+	var tags []string
+	for _, t := range technologies() {
+		key := t.Key
+		if key == "" {
+			key = t.Prefix + t.Slug
+		}
+		if key == v.Key && strings.EqualFold(t.Name, v.Value) {
+			tags = append(tags, t.Tags...)
+		}
+	}
+	lower := strings.ToLower(v.Value)
+	switch {
+	case v.Key == "database" && (strings.Contains(lower, "sqlite") || strings.Contains(lower, "embedded")):
+		tags = append(tags, tagEmbeddedDB)
+	case v.Key == "compute_model" && (strings.Contains(lower, "serverless") || strings.Contains(lower, "lambda")):
+		tags = append(tags, tagServerless)
+	case v.Key == "connection_model" && (strings.Contains(lower, "long") || strings.Contains(lower, "hour") || strings.Contains(lower, "persistent")):
+		tags = append(tags, tagLongLived)
+	case v.Key == "multi_region_writes" && lower != "no" && lower != "not required":
+		tags = append(tags, tagMultiRegionWrites)
+	}
+	return tags
+}
+
+func hasTag(tag string) func(SpecView) bool {
+	return func(v SpecView) bool {
+		for _, t := range tagsOf(v) {
+			if t == tag {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// tinyBudget is a budget of at most 500 a month, or 5000 in all.
+func tinyBudget(v SpecView) bool {
+	if v.Key != "budget" {
+		return false
+	}
+	n, ok := leadingNumber(strings.ToLower(v.Value))
+	if !ok {
+		return false
+	}
+	lower := strings.ToLower(v.Value)
+	switch {
+	case strings.Contains(lower, "month"):
+		return n <= 500
+	case strings.Contains(lower, "year"):
+		return n <= 6000
+	}
+	return n <= 5000
+}
+
+// highUptime is an availability target of 99.99% or more.
+func highUptime(v SpecView) bool {
+	if v.Key != "uptime_target" {
+		return false
+	}
+	n, ok := leadingNumber(v.Value)
+	return ok && n >= 99.99
+}
+
+func soloTeam(v SpecView) bool {
+	return v.Key == "team_size" && NormalizeValue(v.Key, v.Value) == "n:1"
+}
+
+func multiRegion(v SpecView) bool {
+	return (v.Key == "deployment_regions" && strings.Contains(strings.ToLower(v.Value), "multi")) || hasTag(tagMultiRegionWrites)(v)
+}
+
+// shortDeadline is a deadline of two weeks or less from now.
+func shortDeadline(v SpecView) bool {
+	if v.Key != "deadline" {
+		return false
+	}
+	m, ok := parseDurationMinutes(v.Value)
+	return ok && m <= 14*24*60
+}
+
+// largeScope is an explicitly large scope, or a million users or more.
+func largeScope(v SpecView) bool {
+	if v.Key == "project_scope" && strings.EqualFold(v.Value, "large") {
+		return true
+	}
+	if v.Key == "expected_users" {
+		n, ok := leadingNumber(v.Value)
+		return ok && n >= 1e6
+	}
+	return false
+}

@@ -1,0 +1,389 @@
+package socratic
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"socrates/models"
+)
+
+// Extracted is a specification found in free text.
+type Extracted struct {
+	Category   models.SpecCategory `json:"category"`
+	Key        string              `json:"key"`
+	Value      string              `json:"value"`
+	Content    string              `json:"content"`
+	Confidence float64             `json:"confidence"`
+	Reasoning  string              `json:"reasoning"`
+}
+
+// ExtractInput is what extraction reads: the text, and the question it
+// answers when there is one.
+type ExtractInput struct {
+	Text             string
+	QuestionCategory models.SpecCategory
+	// QuestionKey is the specification key the question asks for.
+	QuestionKey string
+}
+
+// Extractor finds specifications in free text with fixed rules: a
+// dictionary of technologies, patterns for quantities with units, and the
+// answer to the question's own key. Build one with NewExtractor and reuse
+// it; it is safe for concurrent use.
+type Extractor struct {
+	techs    []compiledTech
+	patterns patterns
+}
+
+type compiledTech struct {
+	tech
+	res []*regexp.Regexp
+}
+
+// NewExtractor compiles the extraction rules.
+func NewExtractor() *Extractor {
+	e := &Extractor{patterns: compilePatterns()}
+	for _, t := range technologies() {
+		ct := compiledTech{tech: t}
+		for _, p := range t.Patterns {
+			flags := "(?i)"
+			if strings.HasPrefix(p, "=") {
+				flags, p = "", p[1:]
+			}
+			ct.res = append(ct.res, regexp.MustCompile(flags+`(?:^|[^\p{L}\p{N}_.#/-])(`+regexp.QuoteMeta(p)+`)(?:$|[^\p{L}\p{N}_#/-]|\.(?:\s|$))`))
+		}
+		e.techs = append(e.techs, ct)
+	}
+	return e
+}
+
+// sentence is one sentence of the text with its hedging level.
+type sentence struct {
+	text       string
+	lower      string
+	confidence float64
+}
+
+var sentenceEnd = regexp.MustCompile(`[.!?;]+(?:\s+|$)|\n+`)
+
+func splitSentences(text string) []sentence {
+	var out []sentence
+	for _, s := range sentenceEnd.Split(text, -1) {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		out = append(out, sentence{text: s, lower: strings.ToLower(s), confidence: hedge(strings.ToLower(s))})
+	}
+	return out
+}
+
+// hedge returns the confidence a sentence's wording supports, per the
+// rubric: 1.0 stated, 0.7 probable, 0.5 a guess.
+func hedge(lower string) float64 {
+	for _, w := range []string{"maybe", "might", "perhaps", "possibly", "not sure", "no idea", "unsure", "could be", "not decided", "undecided", "wondering", "considering", "thinking about", "may "} {
+		if strings.Contains(lower, w) {
+			return 0.5
+		}
+	}
+	for _, w := range []string{"probably", "likely", "leaning towards", "leaning toward", "prefer", "ideally", "hopefully", "roughly", "about ", "around ", "approximately", "estimate", "expect"} {
+		if strings.Contains(lower, w) {
+			return 0.8
+		}
+	}
+	return 1.0
+}
+
+// negators are words that, shortly before a mention, mean it is rejected.
+var negated = regexp.MustCompile(`(?i)(?:\bnot\b|\bno\b|\bnever\b|n't\b|\bavoid(?:ing)?\b|\bwithout\b|\binstead of\b|\brather than\b|\breplac(?:e|es|ing)\b|\baway from\b|\bdrop(?:ping)?\b|\bexcept\b|\bunlike\b|\bover\b|\bfrom\b|\bnor\b|\bditch(?:ing)?\b|\bmoving off\b|\bretire\b|\bno longer\b)[^,;:]{0,24}$`)
+
+var negatedAfter = regexp.MustCompile(`(?i)^\W*(?:is|are|was|were)?\s*(?:not|out|ruled out|rejected|too\b|no longer)`)
+
+// isNegated reports whether a mention at [start, end) of s is rejected.
+func isNegated(s string, start, end int) bool {
+	before := s[:start]
+	if negated.MatchString(before) {
+		// "from X to Y" rejects X only when a "to" follows.
+		m := negated.FindStringSubmatch(before)
+		if strings.Contains(strings.ToLower(m[0]), "from") && !strings.Contains(strings.ToLower(s[end:]), " to ") {
+			return false
+		}
+		return true
+	}
+	return negatedAfter.MatchString(s[end:])
+}
+
+// roleAfter finds "as the database"-style roles that override a
+// technology's default key.
+var roleAfter = regexp.MustCompile(`(?i)^\s*(?:[\w.-]+\s+){0,3}?(?:as|for)\s+(?:a|an|the|our|its)?\s*(?:main|primary|only|single|core|system of record)?\s*(database|db|data ?store|store|storage|cache|caching|queue|message broker|broker|messaging|search)\b`)
+
+func roleKey(role string) string {
+	switch strings.ToLower(strings.ReplaceAll(role, " ", "")) {
+	case "database", "db", "datastore", "store", "storage":
+		return "database"
+	case "cache", "caching":
+		return "cache"
+	case "queue", "messagebroker", "broker", "messaging":
+		return "message_queue"
+	case "search":
+		return "search_engine"
+	}
+	return ""
+}
+
+type match struct {
+	start, end int
+	tech       *compiledTech
+}
+
+// Extract returns the specifications stated in in.Text, without duplicates.
+func (e *Extractor) Extract(in ExtractInput) []Extracted {
+	var out []Extracted
+	add := func(x Extracted) {
+		x.Value = strings.TrimSpace(x.Value)
+		if x.Value == "" || x.Key == "" {
+			return
+		}
+		for _, y := range out {
+			if y.Category == x.Category && y.Key == x.Key && NormalizeValue(y.Key, y.Value) == NormalizeValue(x.Key, x.Value) {
+				return
+			}
+		}
+		if x.Content == "" {
+			x.Content = contentFor(x.Key, x.Value)
+		}
+		x.Confidence = math.Round(x.Confidence*100) / 100
+		out = append(out, x)
+	}
+	for _, s := range splitSentences(in.Text) {
+		for _, x := range e.techIn(s, in) {
+			add(x)
+		}
+		for _, x := range e.patterns.quantities(s) {
+			add(x)
+		}
+	}
+	if own, ok := ownAnswer(in, out); ok {
+		add(own)
+	}
+	return out
+}
+
+// techIn finds the technologies a sentence commits to.
+func (e *Extractor) techIn(s sentence, in ExtractInput) []Extracted {
+	var ms []match
+	for i := range e.techs {
+		t := &e.techs[i]
+		for _, re := range t.res {
+			for _, loc := range re.FindAllStringSubmatchIndex(s.text, -1) {
+				ms = append(ms, match{start: loc[2], end: loc[3], tech: t})
+			}
+		}
+	}
+	// Longest match wins where mentions overlap ("react native" over "react").
+	sort.Slice(ms, func(i, j int) bool {
+		if li, lj := ms[i].end-ms[i].start, ms[j].end-ms[j].start; li != lj {
+			return li > lj
+		}
+		return ms[i].start < ms[j].start
+	})
+	var kept []match
+	for _, m := range ms {
+		overlap := false
+		for _, k := range kept {
+			if m.start < k.end && k.start < m.end {
+				overlap = true
+				break
+			}
+		}
+		if !overlap {
+			kept = append(kept, m)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
+	var out []Extracted
+	for _, m := range kept {
+		if isNegated(s.text, m.start, m.end) {
+			continue
+		}
+		t := m.tech
+		key := t.Key
+		if key == "" {
+			key = t.Prefix + t.Slug
+		}
+		if rm := roleAfter.FindStringSubmatch(s.text[m.end:]); rm != nil && t.Category == models.SpecCategoryTechStack {
+			if k := roleKey(rm[1]); k != "" && (t.Key == "database" || t.Key == "cache" || t.Key == "message_queue" || t.Key == "search_engine") {
+				key = k
+			}
+		}
+		if t.Prefix == "language_" {
+			key = languageKey(s.lower, m.start, t.Slug, in.QuestionKey)
+		}
+		out = append(out, Extracted{
+			Category: t.Category, Key: key, Value: t.Name, Confidence: s.confidence,
+			Reasoning: "Mentioned in: \"" + snippet(s.text) + "\"",
+		})
+	}
+	return out
+}
+
+var roleWords = regexp.MustCompile(`\b(backend|back-end|back end|server|server-side|api|services|microservices|frontend|front-end|front end|ui|client|browser|web app|mobile app|dashboard)\b`)
+
+// languageKey decides whether a language is the backend's, the frontend's
+// or one of several, from the nearest role word.
+func languageKey(lower string, at int, slug, questionKey string) string {
+	best, bestDist := "", 1<<30
+	for _, loc := range roleWords.FindAllStringIndex(lower, -1) {
+		d := at - loc[1]
+		if d < 0 {
+			d = loc[0] - at
+		}
+		if d < bestDist && d <= 40 {
+			best, bestDist = lower[loc[0]:loc[1]], d
+		}
+	}
+	switch best {
+	case "backend", "back-end", "back end", "server", "server-side", "api", "services", "microservices":
+		return "backend_language"
+	case "frontend", "front-end", "front end", "ui", "client", "browser", "web app", "mobile app", "dashboard":
+		return "frontend_language"
+	}
+	if questionKey == "backend_language" {
+		return "backend_language"
+	}
+	return "language_" + slug
+}
+
+// descriptiveKeys are question keys whose answer is a description worth
+// keeping in its own words. Answers to the other keys are choices and
+// quantities, recorded as the structured specifications found in them.
+func descriptiveKey(key string) bool {
+	switch key {
+	case "problem_statement", "target_users", "success_criteria", "current_solution", "stakeholders", "out_of_scope",
+		"key_risks", "core_features", "primary_user_journey", "core_data", "integrations", "user_roles", "notifications",
+		"reporting", "availability_context", "administration", "team_skills", "traffic_pattern", "scaling_limits",
+		"write_load", "authorization", "sensitive_data", "threat_model", "audit_trail", "heavy_operations",
+		"degradation_strategy", "cacheable_data", "client_constraints", "test_strategy", "critical_paths", "test_data",
+		"acceptance_criteria", "health_signals", "business_metrics", "on_call", "deletion_policy", "archival",
+		"legal_holds", "anonymisation", "data_ownership", "failover", "restore_testing", "critical_dependencies",
+		"recovery_runbook", "data_corruption":
+		return true
+	}
+	return false
+}
+
+// ownAnswer turns a substantive answer into the specification the question
+// asks for: always for a descriptive question, and for a question about a
+// choice only when no structured specification was found in the answer.
+func ownAnswer(in ExtractInput, found []Extracted) (Extracted, bool) {
+	if in.QuestionKey == "" || in.QuestionCategory == "" {
+		return Extracted{}, false
+	}
+	for _, f := range found {
+		if f.Key == in.QuestionKey {
+			return Extracted{}, false
+		}
+	}
+	if !descriptiveKey(in.QuestionKey) && len(found) > 0 {
+		return Extracted{}, false
+	}
+	text := normalizeSpace(in.Text)
+	words := strings.Fields(text)
+	if len(words) < 4 {
+		return Extracted{}, false
+	}
+	lower := strings.ToLower(text)
+	for _, evasive := range []string{"i don't know", "i do not know", "no idea", "not sure yet", "don't know yet", "skip", "pass", "later", "n/a", "tbd", "not decided"} {
+		if strings.HasPrefix(lower, evasive) {
+			return Extracted{}, false
+		}
+	}
+	value := splitSentences(text)[0].text
+	if utf8Len(value) > 300 {
+		value = truncateWords(value, 300)
+	}
+	conf := 0.9
+	if h := hedge(lower); h < 1 {
+		conf = math.Min(conf, h)
+	}
+	return Extracted{
+		Category: in.QuestionCategory, Key: in.QuestionKey, Value: value, Confidence: conf,
+		Reasoning: "The answer to a question about " + strings.ReplaceAll(in.QuestionKey, "_", " ") + ".",
+	}, true
+}
+
+func utf8Len(s string) int { return len([]rune(s)) }
+
+func truncateWords(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	cut := string(r[:max])
+	if i := strings.LastIndexByte(cut, ' '); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:") + "…"
+}
+
+func snippet(s string) string { return truncateWords(normalizeSpace(s), 160) }
+
+// contentFor writes the sentence stored with a specification.
+func contentFor(key, value string) string {
+	name := strings.ReplaceAll(key, "_", " ")
+	if name != "" {
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
+	return name + ": " + value + "."
+}
+
+// NormalizeValue returns the form in which two values of a key are
+// compared: durations in minutes, quantities as numbers, names in lower
+// case with spacing and punctuation folded.
+func NormalizeValue(key, value string) string {
+	v := strings.ToLower(normalizeSpace(value))
+	if m, ok := parseDurationMinutes(v); ok {
+		return "minutes:" + formatNumber(m)
+	}
+	if n, ok := leadingNumber(v); ok && isQuantityKey(key) {
+		return "n:" + formatNumber(n)
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, v)
+}
+
+func leadingNumber(v string) (float64, bool) {
+	v = strings.TrimLeft(v, "$€£ ")
+	end := 0
+	for end < len(v) && (v[end] >= '0' && v[end] <= '9' || v[end] == '.' || v[end] == ',') {
+		end++
+	}
+	if end == 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(strings.ReplaceAll(v[:end], ",", ""), 64)
+	return n, err == nil
+}
+
+func isQuantityKey(key string) bool {
+	switch key {
+	case "expected_users", "concurrent_users", "daily_active_users", "monthly_active_users", "throughput",
+		"latency_target", "uptime_target", "data_volume", "record_count", "coverage_target", "team_size", "budget":
+		return true
+	}
+	return false
+}
+
+// String describes an extraction for test output.
+func (x Extracted) String() string {
+	return fmt.Sprintf("%s/%s=%q (%.2f)", x.Category, x.Key, x.Value, x.Confidence)
+}

@@ -1,0 +1,335 @@
+package socratic
+
+import (
+	"regexp"
+	"strings"
+
+	"socrates/models"
+)
+
+// patterns are the compiled expressions for quantities and fixed phrases.
+type patterns struct {
+	users, throughput, latency, uptime, nines, coverage, dataVolume, records                              *regexp.Regexp
+	growth, doubling, retainVerb, retainFor, retainSubject, rpo, rto, lose, recover, backups, backupEvery *regexp.Regexp
+	budget, teamOf, teamN, solo, deadlineIn, deadlineBy, multiRegion, regionWrites, singleRegion          *regexp.Regexp
+	longLived, largeScope, atRest, inTransit, testKinds                                                   *regexp.Regexp
+}
+
+const num = `(\b\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm|bn|b)?\b|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|a few)(?:\s+(?:hundred|thousand|million|billion))?)`
+
+func compilePatterns() patterns {
+	c := func(s string) *regexp.Regexp { return regexp.MustCompile(`(?i)` + s) }
+	return patterns{
+		users:         c(num + `(\s+(?:thousand|million|billion))?\s+(?:(daily|monthly|weekly)\s+active\s+|(concurrent|simultaneous|parallel)\s+|(?:registered|total|paying|active|internal|external|new)\s+)?(?:users|customers|people|visitors|members|players|employees|clients|learners|students|patients|drivers)\b`),
+		throughput:    c(num + `\s*(?:(requests?|req|transactions?|tx|messages?|events?|orders?|writes?|reads?|queries|calls|jobs)\s*)?(?:per\s+second|/\s?s(?:ec)?\b|a\s+second|rps|qps|tps|per\s+minute|/\s?min|a\s+minute)`),
+		latency:       c(`(?:latency|response(?:\s+times?)?|respond|responses|load(?:s|ing)?|render(?:s|ing)?|p9[59]|p50|page\s+loads?|round[- ]trip|appear|show up|display(?:ed)?|return(?:ed)?|complete[ds]?|finish(?:ed)?|takes?)[^.;]{0,40}?(?:under|below|less than|within|at most|<|in|of|max(?:imum)?|no more than)?\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|seconds?|secs?|s)\b`),
+		uptime:        c(`(\d{2}(?:\.\d+)?)\s*%\s*(?:uptime|availability|available|sla|of the time)|(?:uptime|availability|sla|available)\D{0,25}?(\d{2}(?:\.\d+)?)\s*%`),
+		nines:         c(`\b(two|three|four|five)\s+nines\b`),
+		coverage:      c(`(\d{1,3})\s*%\s*(?:(?:code|test|unit[- ]test|line|branch)\s+)?coverage|coverage\D{0,25}?(\d{1,3})\s*%`),
+		dataVolume:    c(num + `\s*(kb|mb|gb|tb|pb|kilobytes?|megabytes?|gigabytes?|terabytes?|petabytes?)\b(?:\s*(?:/|per)\s*(?:s|sec|second))?`),
+		records:       c(num + `(\s+(?:thousand|million|billion))?\s+(records|rows|documents|products|listings|files|images|photos|videos|transactions|orders|invoices|messages|events)\b(?:\s+(?:per|a|/)\s*(?:second|s|sec|minute|min)\b)?`),
+		growth:        c(`(\d+(?:\.\d+)?)\s*%\s*(?:growth\s+)?(?:(?:per|a|each|every)\s+(month|year|quarter|week)|(monthly|yearly|annually|year[- ]over[- ]year|quarterly))`),
+		doubling:      c(`\b(double|triple|grow\s+(?:\d+|ten)x|10x)\w*\s+(?:every|each|per|within a|in a)\s+(month|year|quarter)`),
+		retainVerb:    c(`\b(?:keep|keeps|kept|retain|retains|retained|retention|store|stored|stores|hold|held|archive|archived|preserve|preserved)\b`),
+		retainFor:     c(`\b(?:for|of)\s+(?:at least\s+|up to\s+|about\s+|a minimum of\s+)?(\d+|one|two|three|four|five|six|seven|ten|twelve|thirty|a)\s*(days?|weeks?|months?|years?)\b`),
+		retainSubject: c(`\b(?:logs?|backups?|snapshots?|records?|data|emails?|messages?|files?|documents?|invoices?|transactions?)\b`),
+		rpo:           c(`\brpo\b[^.;\d]{0,25}(\d+|one|two|five|ten|fifteen|thirty|a)\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\b`),
+		rto:           c(`\brto\b[^.;\d]{0,25}(\d+|one|two|three|four|five|six|eight|ten|twelve|fifteen|thirty|a|an)\s*(seconds?|minutes?|mins?|hours?|hrs?|days?)\b`),
+		lose:          c(`\blos(?:e|ing|s)\b[^.;]{0,30}?(?:more than|over|up to|at most|beyond)?\s*(\d+|one|two|five|ten|fifteen|thirty|a|an)\s*(seconds?|minutes?|mins?|hours?|hrs?|days?)(?:'s|s')?\s+(?:worth\s+)?of\s+(?:data|work|orders|transactions|changes)`),
+		recover:       c(`\b(?:back\s+(?:up|online)|recover(?:ed|y)?|restored?|running again|up again|operational again|come back)\b[^.;]{0,25}?(?:within|in|under|inside|after at most)\s+(\d+|one|two|three|four|five|six|eight|ten|twelve|a|an|half an?)\s*(seconds?|minutes?|mins?|hours?|hrs?|days?)\b`),
+		backups:       c(`\b(hourly|daily|nightly|weekly|monthly|continuous)\s+(?:\w+\s+)?backups?\b`),
+		backupEvery:   c(`\bback(?:ed)?\s*-?ups?\b[^.;]{0,20}?\bevery\s+(\d+\s*)?(minute|hour|day|night|week)s?\b`),
+		budget:        c(`(?:([$€£])\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m)?|(\d[\d,]*(?:\.\d+)?)\s*(k|m)?\s*(?:usd|eur|gbp|dollars|euros|pounds))\s*(?:(?:per|a|/)\s*(month|year|mo|yr)|(monthly|yearly|annually))?`),
+		teamOf:        c(`\bteam\s+of\s+(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty)\b`),
+		teamN:         c(`\b(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty)\s+(?:full[- ]time\s+|part[- ]time\s+|backend\s+|frontend\s+|senior\s+|junior\s+)?(?:developers|engineers|devs|programmers)\b|\b(\d+|two|three|four|five|six|seven|eight|nine|ten)[- ]person\s+team\b`),
+		solo:          c(`\b(?:solo developer|only developer|one-person team|just me|i am the only (?:developer|engineer)|i'm the only (?:developer|engineer)|a single developer|one developer)\b`),
+		deadlineIn:    c(`\b(?:launch|ship|release|go[- ]live|live|deliver|deadline|ready|finished|done|production|launched|available|mvp)\b[^.;]{0,30}?\b(?:in|within|by the end of|inside)\s+(\d+|one|two|three|four|five|six|eight|nine|ten|twelve|a|a couple of)\s*(days?|weeks?|months?|years?)\b`),
+		deadlineBy:    c(`\b(?:launch|ship|release|go[- ]live|live|deliver|deadline|ready|due)\b[^.;]{0,25}?\bby\s+((?:the\s+end\s+of\s+)?(?:q[1-4]|january|february|march|april|may|june|july|august|september|october|november|december|next year|this year|summer|spring|autumn|fall|winter|christmas)(?:\s+\d{4})?)`),
+		multiRegion:   c(`\b(multi[- ]region(?:al)?|multiple regions|several regions|many regions|across (?:\d+|two|three|four|five|several|multiple) regions|in every region|globally distributed|active[- ]active|multi[- ]data[- ]?cent(?:er|re))\b`),
+		regionWrites:  c(`(?:\bwrit(?:e|es|ing)\b[^.;]{0,40}\b(?:every|each|any|all|multiple|several|both)\s+regions?\b|\bactive[- ]active\b|\bmulti[- ]region(?:al)?\s+writes?\b|\bmulti[- ]master\b|\bmulti[- ]primary\b|\bregions?\b[^.;]{0,40}\baccept(?:s|ing)?\s+writes\b)`),
+		singleRegion:  c(`\b(single|one)\s+region\b`),
+		longLived:     c(`(?:\b(?:long[- ]lived|persistent|long[- ]running|hour[- ]long|hours[- ]long)\s+(?:\w+\s+)?(?:connections?|sessions?|streams?|websockets?|sockets?)\b|\b(?:connections?|sessions?|streams?|websockets?|sockets?)\b[^.;]{0,40}\b(?:open|alive|connected|last(?:s|ing)?|run(?:s|ning)?)\s+for\s+(?:hours|several hours|an hour|\d+\s*hours|days|the whole day)\b)`),
+		largeScope:    c(`\b(?:large scope|huge scope|big project|full[- ]featured|feature[- ]complete|complete platform|entire platform|complete (?:rewrite|replacement|rebuild)|dozens of (?:features|integrations|screens|modules|services)|hundreds of (?:features|screens|integrations)|enterprise[- ]grade|everything at once)\b`),
+		atRest:        c(`\bencrypt(?:ed|ion|s)?\b[^.;]{0,30}\bat rest\b|\bat[- ]rest encryption\b`),
+		inTransit:     c(`\bencrypt(?:ed|ion|s)?\b[^.;]{0,30}\bin transit\b|\bin[- ]transit encryption\b|\b(?:tls|https)\s+(?:everywhere|only|for all|on all|is required|required)\b|\b(?:all|every)\s+(?:traffic|connections?)\b[^.;]{0,20}\b(?:tls|https|encrypted)\b`),
+		testKinds:     c(`\b(unit|integration|end[- ]to[- ]end|e2e|load|performance|contract|smoke|regression|acceptance)\s+tests?\b`),
+	}
+}
+
+func amount(s string) (float64, bool) {
+	return parseAmount(strings.TrimSpace(s))
+}
+
+// quantities finds quantities with units and fixed phrases in a sentence.
+func (p patterns) quantities(s sentence) []Extracted {
+	var out []Extracted
+	add := func(cat models.SpecCategory, key, value string, conf float64) {
+		out = append(out, Extracted{Category: cat, Key: key, Value: value, Confidence: conf, Reasoning: "Stated in: \"" + snippet(s.text) + "\""})
+	}
+	c := s.confidence
+	t := s.text
+
+	for _, m := range p.users.FindAllStringSubmatch(t, -1) {
+		n, ok := amount(m[1] + m[2])
+		if !ok || n < 1 {
+			continue
+		}
+		key := "expected_users"
+		switch {
+		case m[4] != "":
+			key = "concurrent_users"
+		case strings.EqualFold(m[3], "daily"):
+			key = "daily_active_users"
+		case strings.EqualFold(m[3], "monthly"):
+			key = "monthly_active_users"
+		case m[3] != "":
+			key = "weekly_active_users"
+		}
+		add(models.SpecCategoryScalability, key, formatNumber(n), c)
+	}
+	for _, m := range p.throughput.FindAllStringSubmatch(t, -1) {
+		n, ok := amount(m[1])
+		if !ok || n <= 0 {
+			continue
+		}
+		unit := "requests"
+		if m[2] != "" {
+			unit = strings.ToLower(m[2])
+			if !strings.HasSuffix(unit, "s") {
+				unit += "s"
+			}
+		}
+		per := "/s"
+		if strings.Contains(strings.ToLower(m[0]), "min") {
+			per = "/min"
+		}
+		add(models.SpecCategoryPerformance, "throughput", formatNumber(n)+" "+unit+per, c)
+	}
+	if !strings.Contains(s.lower, "rpo") && !strings.Contains(s.lower, "rto") && !strings.Contains(s.lower, "recover") {
+		for _, m := range p.latency.FindAllStringSubmatch(t, -1) {
+			n, ok := amount(m[1])
+			if !ok {
+				continue
+			}
+			if u := strings.ToLower(m[2]); !strings.HasPrefix(u, "m") {
+				n *= 1000
+			}
+			add(models.SpecCategoryPerformance, "latency_target", formatNumber(n)+" ms", c)
+		}
+	}
+	for _, m := range p.uptime.FindAllStringSubmatch(t, -1) {
+		v := m[1]
+		if v == "" {
+			v = m[2]
+		}
+		add(models.SpecCategoryPerformance, "uptime_target", v+"%", c)
+	}
+	for _, m := range p.nines.FindAllStringSubmatch(t, -1) {
+		nines := map[string]string{"two": "99", "three": "99.9", "four": "99.99", "five": "99.999"}[strings.ToLower(m[1])]
+		add(models.SpecCategoryPerformance, "uptime_target", nines+"%", c)
+	}
+	for _, m := range p.coverage.FindAllStringSubmatch(t, -1) {
+		v := m[1]
+		if v == "" {
+			v = m[2]
+		}
+		add(models.SpecCategoryTesting, "coverage_target", v+"%", c)
+	}
+	if !strings.Contains(s.lower, "memory") && !strings.Contains(s.lower, "ram") {
+		for _, m := range p.dataVolume.FindAllStringSubmatch(t, -1) {
+			if strings.Contains(m[0], "/") || strings.Contains(strings.ToLower(m[0]), "per") {
+				continue
+			}
+			n, ok := amount(m[1])
+			if !ok {
+				continue
+			}
+			add(models.SpecCategoryScalability, "data_volume", formatNumber(n)+" "+strings.ToUpper(unitAbbrev(m[2])), c)
+		}
+	}
+	for _, m := range p.records.FindAllStringSubmatch(t, -1) {
+		if strings.Contains(strings.ToLower(m[0]), "per") || strings.Contains(m[0], "/") || strings.HasSuffix(strings.ToLower(m[0]), " a second") {
+			continue
+		}
+		n, ok := amount(m[1] + m[2])
+		if !ok || n < 1000 {
+			continue
+		}
+		add(models.SpecCategoryScalability, "record_count", formatNumber(n)+" "+strings.ToLower(m[3]), c)
+	}
+	for _, m := range p.growth.FindAllStringSubmatch(t, -1) {
+		period := strings.ToLower(m[2])
+		switch strings.ToLower(m[3]) {
+		case "monthly":
+			period = "month"
+		case "quarterly":
+			period = "quarter"
+		case "":
+		default:
+			period = "year"
+		}
+		add(models.SpecCategoryScalability, "growth_rate", m[1]+"% per "+period, c)
+	}
+	for _, m := range p.doubling.FindAllStringSubmatch(t, -1) {
+		factor := map[string]string{"double": "2x", "triple": "3x"}[strings.ToLower(m[1])]
+		if factor == "" {
+			factor = "10x"
+		}
+		add(models.SpecCategoryScalability, "growth_rate", factor+" per "+strings.ToLower(m[2]), c)
+	}
+	if p.retainVerb.MatchString(t) {
+		for _, loc := range p.retainFor.FindAllStringSubmatchIndex(t, -1) {
+			n, ok := amount(t[loc[2]:loc[3]])
+			mins, unit, uok := durationUnit(t[loc[4]:loc[5]])
+			if !ok || !uok || mins <= 0 {
+				continue
+			}
+			// The subject is the last data noun of the clause before the period.
+			clause := strings.ToLower(t[:loc[0]])
+			if i := strings.LastIndexAny(clause, ",;"); i >= 0 {
+				clause = clause[i+1:]
+			}
+			key := "retention_period"
+			switch subject := p.retainSubject.FindAllString(clause, -1); {
+			case len(subject) > 0 && strings.HasPrefix(subject[len(subject)-1], "log"):
+				key = "log_retention"
+			case len(subject) > 0 && (strings.HasPrefix(subject[len(subject)-1], "backup") || strings.HasPrefix(subject[len(subject)-1], "snapshot")):
+				key = "backup_retention"
+			case len(subject) == 0 && strings.Contains(s.lower, "backup"):
+				key = "backup_retention"
+			case len(subject) == 0 && strings.Contains(s.lower, " logs"):
+				key = "log_retention"
+			}
+			add(models.SpecCategoryDataRetention, key, formatDuration(n, unit), c)
+		}
+	}
+	duration := func(re *regexp.Regexp, key string) {
+		for _, m := range re.FindAllStringSubmatch(t, -1) {
+			w := strings.ToLower(m[1])
+			n, ok := amount(w)
+			if strings.HasPrefix(w, "half") {
+				n, ok = 0.5, true
+			}
+			_, unit, uok := durationUnit(m[2])
+			if ok && uok {
+				add(models.SpecCategoryDisasterRecovery, key, formatDuration(n, unit), c)
+			}
+		}
+	}
+	duration(p.rpo, "rpo")
+	duration(p.lose, "rpo")
+	duration(p.rto, "rto")
+	if !strings.Contains(s.lower, "rto") {
+		duration(p.recover, "rto")
+	}
+	for _, m := range p.backups.FindAllStringSubmatch(t, -1) {
+		v := strings.ToLower(m[1])
+		if v == "nightly" {
+			v = "daily"
+		}
+		add(models.SpecCategoryDisasterRecovery, "backup_frequency", v, c)
+	}
+	for _, m := range p.backupEvery.FindAllStringSubmatch(t, -1) {
+		unit := strings.ToLower(m[2])
+		v := map[string]string{"minute": "every minute", "hour": "hourly", "day": "daily", "night": "daily", "week": "weekly"}[unit]
+		if n := strings.TrimSpace(m[1]); n != "" {
+			v = "every " + n + " " + unit + "s"
+		}
+		add(models.SpecCategoryDisasterRecovery, "backup_frequency", v, c)
+	}
+	if strings.Contains(s.lower, "budget") || strings.Contains(s.lower, "spend") || strings.Contains(s.lower, "afford") || strings.Contains(s.lower, "cost") {
+		for _, m := range p.budget.FindAllStringSubmatch(t, -1) {
+			raw, mult := m[2], m[3]
+			cur := m[1]
+			if raw == "" {
+				raw, mult, cur = m[4], m[5], "$"
+			}
+			n, ok := amount(raw + mult)
+			if !ok || n <= 0 {
+				continue
+			}
+			period := strings.ToLower(m[6] + m[7])
+			v := cur + formatNumber(n)
+			switch {
+			case strings.HasPrefix(period, "mo"):
+				v += " per month"
+			case strings.HasPrefix(period, "y"), strings.HasPrefix(period, "annual"):
+				v += " per year"
+			}
+			add(models.SpecCategoryGoals, "budget", v, c)
+		}
+	}
+	team := ""
+	if m := p.teamOf.FindStringSubmatch(t); m != nil {
+		team = m[1]
+	} else if m := p.teamN.FindStringSubmatch(t); m != nil {
+		team = m[1] + m[2]
+	} else if p.solo.MatchString(t) {
+		team = "1"
+	}
+	if team != "" {
+		if n, ok := amount(team); ok {
+			add(models.SpecCategoryGoals, "team_size", formatNumber(n), c)
+		}
+	}
+	for _, m := range p.deadlineIn.FindAllStringSubmatch(t, -1) {
+		w := strings.ToLower(m[1])
+		if w == "a couple of" {
+			w = "2"
+		}
+		n, ok := amount(w)
+		_, unit, uok := durationUnit(m[2])
+		if ok && uok {
+			add(models.SpecCategoryGoals, "deadline", formatDuration(n, unit), c)
+		}
+	}
+	for _, m := range p.deadlineBy.FindAllStringSubmatch(t, -1) {
+		add(models.SpecCategoryGoals, "deadline", "by "+strings.ToUpper(m[1][:1])+m[1][1:], c)
+	}
+	if p.regionWrites.MatchString(t) {
+		add(models.SpecCategoryScalability, "multi_region_writes", "required", c)
+		add(models.SpecCategoryScalability, "deployment_regions", "multi-region", c)
+	} else if p.multiRegion.MatchString(t) && !negated.MatchString(t[:p.multiRegion.FindStringIndex(t)[0]]) {
+		add(models.SpecCategoryScalability, "deployment_regions", "multi-region", c)
+	} else if p.singleRegion.MatchString(t) {
+		add(models.SpecCategoryScalability, "deployment_regions", "single region", c)
+	}
+	if p.longLived.MatchString(t) {
+		add(models.SpecCategoryTechStack, "connection_model", "long-lived connections (hours)", c)
+	}
+	if p.largeScope.MatchString(t) {
+		add(models.SpecCategoryGoals, "project_scope", "large", c)
+	}
+	if p.atRest.MatchString(t) {
+		add(models.SpecCategorySecurity, "encryption_at_rest", "required", c)
+	}
+	if p.inTransit.MatchString(t) {
+		add(models.SpecCategorySecurity, "encryption_in_transit", "required", c)
+	}
+	for _, m := range p.testKinds.FindAllStringSubmatch(t, -1) {
+		if negated.MatchString(t[:strings.Index(t, m[0])]) {
+			continue
+		}
+		kind := strings.ToLower(m[1])
+		kind = strings.NewReplacer("end-to-end", "e2e", "end to end", "e2e").Replace(kind)
+		add(models.SpecCategoryTesting, kind+"_testing", "required", c)
+	}
+	return out
+}
+
+func unitAbbrev(u string) string {
+	u = strings.ToLower(u)
+	switch {
+	case strings.HasPrefix(u, "kilo"):
+		return "KB"
+	case strings.HasPrefix(u, "mega"):
+		return "MB"
+	case strings.HasPrefix(u, "giga"):
+		return "GB"
+	case strings.HasPrefix(u, "tera"):
+		return "TB"
+	case strings.HasPrefix(u, "peta"):
+		return "PB"
+	}
+	return u
+}

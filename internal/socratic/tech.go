@@ -1,0 +1,209 @@
+package socratic
+
+import "socrates/models"
+
+// tech is a technology the extractor recognises.
+type tech struct {
+	// Name is the canonical name stored as the value.
+	Name string
+	// Patterns are spellings matched on word boundaries: lower case ones
+	// in any case, ones starting with "=" exactly as written (for names
+	// that are also English words, such as "=Go" or "=Rust").
+	Patterns []string
+	Category models.SpecCategory
+	// Key is the specification key; "" with Slug set makes a per-technology
+	// key (Prefix + Slug) for things several of which can coexist.
+	Key    string
+	Prefix string
+	Slug   string
+	// Tags feed the incompatibility rules.
+	Tags []string
+}
+
+// Tags used by the conflict rules.
+const (
+	tagEmbeddedDB        = "embedded_db"
+	tagServerless        = "serverless"
+	tagLongLived         = "long_lived_connections"
+	tagMultiRegionWrites = "multi_region_writes"
+)
+
+// technologies returns the dictionary of recognised technologies.
+func technologies() []tech {
+	ts, se, te, mo := models.SpecCategoryTechStack, models.SpecCategorySecurity, models.SpecCategoryTesting, models.SpecCategoryMonitoring
+	db := func(name string, tags []string, p ...string) tech {
+		return tech{Name: name, Patterns: p, Category: ts, Key: "database", Tags: tags}
+	}
+	one := func(cat models.SpecCategory, key, name string, p ...string) tech {
+		return tech{Name: name, Patterns: p, Category: cat, Key: key}
+	}
+	many := func(cat models.SpecCategory, prefix, slug, name string, p ...string) tech {
+		return tech{Name: name, Patterns: p, Category: cat, Prefix: prefix, Slug: slug}
+	}
+	lang := func(slug, name string, p ...string) tech {
+		return tech{Name: name, Patterns: p, Category: ts, Prefix: "language_", Slug: slug}
+	}
+	return []tech{
+		db("PostgreSQL", nil, "postgresql", "postgres", "psql", "aurora postgres", "supabase"),
+		db("MySQL", nil, "mysql", "aurora mysql"),
+		db("MariaDB", nil, "mariadb"),
+		db("MongoDB", nil, "mongodb", "mongo", "mongo db", "documentdb"),
+		db("SQLite", []string{tagEmbeddedDB}, "sqlite", "sqlite3"),
+		db("H2", []string{tagEmbeddedDB}, "h2 database"),
+		db("Embedded database", []string{tagEmbeddedDB}, "embedded database", "embedded db"),
+		db("DynamoDB", nil, "dynamodb", "dynamo db"),
+		db("Cassandra", nil, "cassandra", "scylladb"),
+		db("CockroachDB", nil, "cockroachdb", "cockroach db"),
+		db("Oracle Database", nil, "oracle database", "oracle db", "=Oracle"),
+		db("SQL Server", nil, "sql server", "mssql"),
+		db("Firestore", nil, "firestore", "firebase database"),
+		db("Neo4j", nil, "neo4j"),
+		db("ClickHouse", nil, "clickhouse"),
+		db("Couchbase", nil, "couchbase", "couchdb"),
+		one(ts, "cache", "Redis", "redis", "valkey"),
+		one(ts, "cache", "Memcached", "memcached"),
+		one(ts, "search_engine", "Elasticsearch", "elasticsearch", "elastic search"),
+		one(ts, "search_engine", "OpenSearch", "opensearch"),
+		one(ts, "search_engine", "Meilisearch", "meilisearch"),
+		one(ts, "search_engine", "Algolia", "algolia"),
+		one(ts, "search_engine", "Solr", "solr"),
+		one(ts, "message_queue", "Kafka", "kafka"),
+		one(ts, "message_queue", "RabbitMQ", "rabbitmq", "rabbit mq"),
+		one(ts, "message_queue", "Amazon SQS", "sqs", "amazon sqs"),
+		one(ts, "message_queue", "NATS", "=NATS", "jetstream"),
+		one(ts, "message_queue", "Google Pub/Sub", "pub/sub", "pubsub"),
+		one(ts, "message_queue", "ActiveMQ", "activemq"),
+		one(ts, "cloud_provider", "AWS", "aws", "amazon web services"),
+		one(ts, "cloud_provider", "Google Cloud", "google cloud", "gcp", "google cloud platform"),
+		one(ts, "cloud_provider", "Azure", "azure", "microsoft azure"),
+		one(ts, "cloud_provider", "DigitalOcean", "digitalocean", "digital ocean"),
+		one(ts, "cloud_provider", "Heroku", "heroku"),
+		one(ts, "cloud_provider", "Hetzner", "hetzner"),
+		one(ts, "cloud_provider", "Vercel", "vercel"),
+		one(ts, "cloud_provider", "Fly.io", "fly.io"),
+		one(ts, "cloud_provider", "On-premises", "on-premises", "on-premise", "on premises", "on-prem", "our own data centre", "our own data center", "own servers"),
+		{Name: "Serverless functions (AWS Lambda)", Patterns: []string{"aws lambda", "lambda functions", "lambdas"}, Category: ts, Key: "compute_model", Tags: []string{tagServerless}},
+		{Name: "Serverless functions", Patterns: []string{"serverless", "cloud functions", "azure functions", "cloudflare workers"}, Category: ts, Key: "compute_model", Tags: []string{tagServerless}},
+		one(ts, "orchestration", "Kubernetes", "kubernetes", "k8s", "=EKS", "=GKE", "=AKS"),
+		one(ts, "orchestration", "Amazon ECS", "=ECS", "fargate"),
+		one(ts, "orchestration", "Nomad", "=Nomad"),
+		one(ts, "containerization", "Docker", "docker", "containers", "containerized", "containerised"),
+		one(ts, "object_storage", "Amazon S3", "s3", "amazon s3"),
+		one(ts, "realtime_transport", "WebSockets", "websocket", "websockets", "web sockets"),
+		one(ts, "realtime_transport", "Server-sent events", "server-sent events", "=SSE"),
+		one(ts, "api_style", "GraphQL", "graphql"),
+		one(ts, "api_style", "REST", "rest api", "restful", "=REST"),
+		one(ts, "api_style", "gRPC", "grpc"),
+		one(ts, "frontend_framework", "React", "=React", "react.js", "reactjs"),
+		one(ts, "frontend_framework", "Vue", "vue", "vue.js", "vuejs", "nuxt"),
+		one(ts, "frontend_framework", "Angular", "=Angular"),
+		one(ts, "frontend_framework", "Svelte", "svelte", "sveltekit"),
+		one(ts, "frontend_framework", "Next.js", "next.js", "nextjs"),
+		one(ts, "backend_framework", "Django", "django"),
+		one(ts, "backend_framework", "Flask", "=Flask"),
+		one(ts, "backend_framework", "FastAPI", "fastapi"),
+		one(ts, "backend_framework", "Ruby on Rails", "=Rails", "ruby on rails"),
+		one(ts, "backend_framework", "Spring Boot", "spring boot", "=Spring"),
+		one(ts, "backend_framework", "Express", "=Express", "express.js"),
+		one(ts, "backend_framework", "NestJS", "nestjs", "nest.js"),
+		one(ts, "backend_framework", "Laravel", "laravel"),
+		one(ts, "backend_framework", "ASP.NET", "asp.net", ".net core", "dotnet"),
+		one(ts, "backend_framework", "Phoenix", "=Phoenix"),
+		one(ts, "mobile_framework", "React Native", "react native"),
+		one(ts, "mobile_framework", "Flutter", "=Flutter"),
+		lang("go", "Go", "golang", "=Go"),
+		lang("python", "Python", "python"),
+		lang("java", "Java", "java"),
+		lang("typescript", "TypeScript", "typescript"),
+		lang("javascript", "JavaScript", "javascript", "node.js", "nodejs", "=Node"),
+		lang("rust", "Rust", "=Rust"),
+		lang("ruby", "Ruby", "=Ruby"),
+		lang("php", "PHP", "php"),
+		lang("csharp", "C#", "c#"),
+		lang("kotlin", "Kotlin", "kotlin"),
+		lang("swift", "Swift", "=Swift"),
+		lang("scala", "Scala", "scala"),
+		lang("elixir", "Elixir", "elixir"),
+
+		one(se, "identity_provider", "Auth0", "auth0"),
+		one(se, "identity_provider", "Keycloak", "keycloak"),
+		one(se, "identity_provider", "Okta", "okta"),
+		one(se, "identity_provider", "Amazon Cognito", "cognito"),
+		one(se, "identity_provider", "Microsoft Entra ID", "azure ad", "azure active directory", "entra id", "active directory"),
+		one(se, "identity_provider", "Firebase Authentication", "firebase auth", "firebase authentication"),
+		many(se, "auth_", "oauth2", "OAuth 2.0", "oauth", "oauth2", "oauth 2", "oauth 2.0"),
+		many(se, "auth_", "oidc", "OpenID Connect", "openid connect", "oidc"),
+		many(se, "auth_", "saml", "SAML", "saml"),
+		many(se, "auth_", "sso", "Single sign-on", "sso", "single sign-on", "single sign on"),
+		many(se, "auth_", "ldap", "LDAP", "ldap"),
+		many(se, "auth_", "jwt", "JWT", "jwt", "jwts", "json web tokens"),
+		many(se, "auth_", "mfa", "Multi-factor authentication", "mfa", "2fa", "two-factor", "two factor", "multi-factor", "multi factor"),
+		many(se, "auth_", "passkeys", "Passkeys", "passkeys", "webauthn"),
+		many(se, "auth_", "magic_links", "Magic links", "magic link", "magic links"),
+		many(se, "compliance_", "gdpr", "GDPR", "gdpr"),
+		many(se, "compliance_", "hipaa", "HIPAA", "hipaa"),
+		many(se, "compliance_", "soc2", "SOC 2", "soc 2", "soc2"),
+		many(se, "compliance_", "pci_dss", "PCI DSS", "pci dss", "pci-dss", "=PCI"),
+		many(se, "compliance_", "iso27001", "ISO 27001", "iso 27001", "iso27001"),
+		many(se, "compliance_", "ccpa", "CCPA", "ccpa"),
+		one(se, "secrets_management", "HashiCorp Vault", "=Vault", "hashicorp vault"),
+		one(se, "secrets_management", "AWS Secrets Manager", "secrets manager"),
+
+		one(te, "ci_tool", "GitHub Actions", "github actions"),
+		one(te, "ci_tool", "GitLab CI", "gitlab ci", "gitlab pipelines", "gitlab ci/cd"),
+		one(te, "ci_tool", "Jenkins", "jenkins"),
+		one(te, "ci_tool", "CircleCI", "circleci", "circle ci"),
+		one(te, "ci_tool", "Azure DevOps", "azure devops", "azure pipelines"),
+		one(te, "ci_tool", "Buildkite", "buildkite"),
+		many(te, "test_framework_", "jest", "Jest", "=Jest"),
+		many(te, "test_framework_", "pytest", "pytest", "pytest"),
+		many(te, "test_framework_", "junit", "JUnit", "junit"),
+		many(te, "test_framework_", "cypress", "Cypress", "cypress"),
+		many(te, "test_framework_", "playwright", "Playwright", "playwright"),
+		many(te, "test_framework_", "selenium", "Selenium", "selenium"),
+		one(te, "load_testing_tool", "k6", "k6"),
+		one(te, "load_testing_tool", "JMeter", "jmeter"),
+		one(te, "load_testing_tool", "Locust", "=Locust"),
+		one(te, "load_testing_tool", "Gatling", "gatling"),
+
+		one(mo, "metrics_tool", "Prometheus", "prometheus"),
+		one(mo, "metrics_tool", "Datadog", "datadog"),
+		one(mo, "metrics_tool", "New Relic", "new relic", "newrelic"),
+		one(mo, "metrics_tool", "CloudWatch", "cloudwatch"),
+		one(mo, "dashboards", "Grafana", "grafana"),
+		one(mo, "error_tracking", "Sentry", "=Sentry"),
+		one(mo, "error_tracking", "Rollbar", "rollbar"),
+		one(mo, "log_management", "ELK stack", "=ELK", "elk stack", "logstash", "kibana"),
+		one(mo, "log_management", "Splunk", "splunk"),
+		one(mo, "log_management", "Loki", "=Loki"),
+		one(mo, "tracing", "OpenTelemetry", "opentelemetry", "otel"),
+		one(mo, "tracing", "Jaeger", "jaeger"),
+		one(mo, "alerting", "PagerDuty", "pagerduty", "pager duty"),
+		one(mo, "alerting", "Opsgenie", "opsgenie"),
+	}
+}
+
+// severityOfKey is how serious two different values of a key are.
+func severityOfKey(key string) models.ConflictSeverity {
+	switch key {
+	case "database", "cloud_provider", "backend_language", "backend_framework", "compute_model":
+		return models.ConflictSeverityHigh
+	case "deployment_regions", "identity_provider", "message_queue", "frontend_framework", "orchestration":
+		return models.ConflictSeverityMedium
+	}
+	return models.ConflictSeverityMedium
+}
+
+// isTechKey reports whether a key names a technology choice.
+func isTechKey(key string) bool {
+	for _, t := range technologies() {
+		if t.Key == key {
+			return true
+		}
+	}
+	switch key {
+	case "backend_language", "frontend_language", "connection_model":
+		return true
+	}
+	return false
+}
