@@ -90,6 +90,11 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) error {
 	case path != "":
 		logger.Info("using the development JWT secret", "file", path)
 	}
+	if path, created, err := cfg.EnsureEncryptionKey(); err != nil {
+		return err
+	} else if created {
+		logger.Warn("generated a development key for users' provider keys; set LLM_ENCRYPTION_KEY in production", "file", path)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -7,65 +7,126 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 	"socrates/graph"
+	"socrates/internal/ids"
 	"socrates/models"
 )
 
 func (r *messageResolver) ID(ctx context.Context, obj *models.Message) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return ids.Encode(ids.Message, obj.ID), nil
 }
 
 func (r *messageResolver) Author(ctx context.Context, obj *models.Message) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: Author - author"))
+	if obj.AuthorID == nil {
+		return nil, nil
+	}
+	return r.Read.User(ctx, *obj.AuthorID)
 }
 
 func (r *messageResolver) Question(ctx context.Context, obj *models.Message) (*models.Question, error) {
-	panic(fmt.Errorf("not implemented: Question - question"))
+	if obj.QuestionID == nil {
+		return nil, nil
+	}
+	return r.Read.Question(ctx, *obj.QuestionID)
 }
 
 func (r *mutationResolver) AskNextQuestion(ctx context.Context, input models.AskNextQuestionInput) (*models.AskNextQuestionPayload, error) {
-	panic(fmt.Errorf("not implemented: AskNextQuestion - askNextQuestion"))
+	id, err := decodeID(ids.Session, input.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	q, err := r.DialogueService.Ask(ctx, id, input.Category)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &models.AskNextQuestionPayload{Question: q, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
 func (r *mutationResolver) AnswerQuestion(ctx context.Context, input models.AnswerQuestionInput) (*models.AnswerQuestionPayload, error) {
-	panic(fmt.Errorf("not implemented: AnswerQuestion - answerQuestion"))
+	id, err := decodeID(ids.Question, input.QuestionID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.DialogueService.Answer(ctx, id, input.Answer)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.AnswerQuestionPayload{UserErrors: ue, ClientMutationID: input.ClientMutationID,
+		Specifications: []*models.Specification{}, Conflicts: []*models.Conflict{}}
+	if res != nil {
+		out.Question, out.Project = res.Question, res.Project
+		out.Specifications, out.Conflicts = nonNil(res.Specifications), nonNil(res.Conflicts)
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) SendChatMessage(ctx context.Context, input models.SendChatMessageInput) (*models.SendChatMessagePayload, error) {
-	panic(fmt.Errorf("not implemented: SendChatMessage - sendChatMessage"))
+	id, err := decodeID(ids.Session, input.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.DialogueService.Chat(ctx, id, input.Message)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.SendChatMessagePayload{UserErrors: ue, ClientMutationID: input.ClientMutationID,
+		Specifications: []*models.Specification{}, Conflicts: []*models.Conflict{}}
+	if res != nil {
+		out.Message, out.Reply, out.SuggestedQuestion, out.Project = res.Message, res.Reply, res.Suggested, res.Project
+		out.Specifications, out.Conflicts = nonNil(res.Specifications), nonNil(res.Conflicts)
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) AdvanceProjectPhase(ctx context.Context, input models.AdvanceProjectPhaseInput) (*models.AdvanceProjectPhasePayload, error) {
-	panic(fmt.Errorf("not implemented: AdvanceProjectPhase - advanceProjectPhase"))
+	id, err := decodeID(ids.Project, input.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.SpecService.AdvancePhase(ctx, id, input.Phase)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &models.AdvanceProjectPhasePayload{Project: p, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
 func (r *questionResolver) ID(ctx context.Context, obj *models.Question) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return ids.Encode(ids.Question, obj.ID), nil
 }
 
 func (r *questionResolver) Session(ctx context.Context, obj *models.Question) (*models.Session, error) {
-	panic(fmt.Errorf("not implemented: Session - session"))
+	return r.Read.Session(ctx, obj.SessionID)
 }
 
 func (r *questionResolver) AnsweredBy(ctx context.Context, obj *models.Question) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: AnsweredBy - answeredBy"))
+	if obj.AnsweredByID == nil {
+		return nil, nil
+	}
+	return r.Read.User(ctx, *obj.AnsweredByID)
 }
 
 func (r *questionResolver) Specifications(ctx context.Context, obj *models.Question) ([]*models.Specification, error) {
-	panic(fmt.Errorf("not implemented: Specifications - specifications"))
+	specs, err := r.Read.QuestionSpecifications(ctx, obj.ID)
+	return nonNil(specs), err
 }
 
 func (r *sessionResolver) CurrentQuestion(ctx context.Context, obj *models.Session) (*models.Question, error) {
-	panic(fmt.Errorf("not implemented: CurrentQuestion - currentQuestion"))
+	if obj.CurrentQuestionID == nil {
+		return nil, nil
+	}
+	return r.Read.Question(ctx, *obj.CurrentQuestionID)
 }
 
 func (r *sessionResolver) Questions(ctx context.Context, obj *models.Session, first *int, after *string, last *int, before *string) (*models.Connection[*models.Question], error) {
-	panic(fmt.Errorf("not implemented: Questions - questions"))
+	return r.Read.Questions(ctx, obj.ID, pageArgs(first, after, last, before))
 }
 
 func (r *sessionResolver) Messages(ctx context.Context, obj *models.Session, first *int, after *string, last *int, before *string) (*models.Connection[*models.Message], error) {
-	panic(fmt.Errorf("not implemented: Messages - messages"))
+	return r.Read.Messages(ctx, obj.ID, pageArgs(first, after, last, before))
 }
 
 func (r *Resolver) Message() graph.MessageResolver { return &messageResolver{r} }

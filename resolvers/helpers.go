@@ -74,6 +74,14 @@ func (r *Resolver) node(ctx context.Context, global string) (models.Node, error)
 		return r.ProjectService.Get(ctx, id)
 	case ids.Session:
 		return r.SessionService.Get(ctx, id)
+	case ids.Question:
+		return r.DialogueService.Question(ctx, id)
+	case ids.Message:
+		return r.DialogueService.Message(ctx, id)
+	case ids.Specification:
+		return r.SpecService.Get(ctx, id)
+	case ids.Conflict:
+		return r.SpecService.GetConflict(ctx, id)
 	}
 	return nil, notFoundID(global)
 }
@@ -134,4 +142,12 @@ func (r *mutationResolver) sessionChange(ctx context.Context, global string,
 	s, err := change(ctx, id)
 	ue, err := userErrors(err)
 	return s, ue, err
+}
+
+// nonNil turns a nil slice into an empty one, for non-null list fields.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

@@ -7,26 +7,45 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
+	"socrates/internal/ids"
 	"socrates/models"
 )
 
 func (r *mutationResolver) SetLLMCredential(ctx context.Context, input models.SetLLMCredentialInput) (*models.SetLLMCredentialPayload, error) {
-	panic(fmt.Errorf("not implemented: SetLLMCredential - setLLMCredential"))
+	p, err := r.LLMService.SetCredential(ctx, input.Provider, input.APIKey, input.BaseURL)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &models.SetLLMCredentialPayload{Provider: p, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
 func (r *mutationResolver) RemoveLLMCredential(ctx context.Context, input models.RemoveLLMCredentialInput) (*models.RemoveLLMCredentialPayload, error) {
-	panic(fmt.Errorf("not implemented: RemoveLLMCredential - removeLLMCredential"))
+	p, removed, err := r.LLMService.RemoveCredential(ctx, input.Provider)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &models.RemoveLLMCredentialPayload{Provider: p, Removed: removed, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
 func (r *mutationResolver) SetProjectLlm(ctx context.Context, input models.SetProjectLLMInput) (*models.SetProjectLLMPayload, error) {
-	panic(fmt.Errorf("not implemented: SetProjectLlm - setProjectLLM"))
+	id, err := decodeID(ids.Project, input.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.LLMService.SetProjectLLM(ctx, id, input.Provider, input.Model)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &models.SetProjectLLMPayload{Project: p, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
 func (r *projectResolver) LlmUsage(ctx context.Context, obj *models.Project) (*models.LLMUsageSummary, error) {
-	panic(fmt.Errorf("not implemented: LlmUsage - llmUsage"))
+	return r.LLMService.Usage(ctx, obj)
 }
 
 func (r *queryResolver) LlmProviders(ctx context.Context) ([]*models.LLMProvider, error) {
-	panic(fmt.Errorf("not implemented: LlmProviders - llmProviders"))
+	return r.LLMService.Providers(ctx)
 }

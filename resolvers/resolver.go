@@ -5,15 +5,21 @@ package resolvers
 
 import (
 	"socrates/internal/account"
+	"socrates/internal/dialogue"
+	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
 	"socrates/internal/project"
 	"socrates/internal/session"
+	"socrates/internal/spec"
 )
 
 // Resolver holds the services the resolvers call.
 type Resolver struct {
-	AccountService *account.Service
-	ProjectService *project.Service
-	SessionService *session.Service
-	Read           *loaders.Reader
+	AccountService  *account.Service
+	ProjectService  *project.Service
+	SessionService  *session.Service
+	SpecService     *spec.Service
+	DialogueService *dialogue.Service
+	LLMService      *llmsettings.Service
+	Read            *loaders.Reader
 }

@@ -7,77 +7,130 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 	"socrates/graph"
+	"socrates/internal/ids"
+	"socrates/internal/spec"
 	"socrates/models"
 )
 
 func (r *conflictResolver) ID(ctx context.Context, obj *models.Conflict) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return ids.Encode(ids.Conflict, obj.ID), nil
 }
 
 func (r *conflictResolver) Project(ctx context.Context, obj *models.Conflict) (*models.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	return r.Read.Project(ctx, obj.ProjectID)
 }
 
 func (r *conflictResolver) Specifications(ctx context.Context, obj *models.Conflict) ([]*models.Specification, error) {
-	panic(fmt.Errorf("not implemented: Specifications - specifications"))
+	specs, err := r.Read.ConflictSpecifications(ctx, obj.ID)
+	return nonNil(specs), err
 }
 
 func (r *conflictResolver) ResolvedBy(ctx context.Context, obj *models.Conflict) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: ResolvedBy - resolvedBy"))
+	if obj.ResolvedByID == nil {
+		return nil, nil
+	}
+	return r.Read.User(ctx, *obj.ResolvedByID)
 }
 
 func (r *mutationResolver) AddSpecification(ctx context.Context, input models.AddSpecificationInput) (*models.AddSpecificationPayload, error) {
-	panic(fmt.Errorf("not implemented: AddSpecification - addSpecification"))
+	id, err := decodeID(ids.Project, input.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := r.SpecService.Add(ctx, id, spec.AddInput{Category: input.Category, Key: input.Key, Value: input.Value,
+		Confidence: input.Confidence, Content: input.Content, Reasoning: input.Reasoning})
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.AddSpecificationPayload{UserErrors: ue, ClientMutationID: input.ClientMutationID, Conflicts: []*models.Conflict{}}
+	if ch != nil {
+		out.Specification, out.Project, out.Conflicts = ch.Specification, ch.Project, nonNil(ch.Conflicts)
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) UpdateSpecification(ctx context.Context, input models.UpdateSpecificationInput) (*models.UpdateSpecificationPayload, error) {
-	panic(fmt.Errorf("not implemented: UpdateSpecification - updateSpecification"))
+	id, err := decodeID(ids.Specification, input.SpecificationID)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := r.SpecService.Update(ctx, id, input.Value, input.Confidence)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.UpdateSpecificationPayload{UserErrors: ue, ClientMutationID: input.ClientMutationID, Conflicts: []*models.Conflict{}}
+	if ch != nil {
+		out.Specification, out.Previous, out.Project, out.Conflicts = ch.Specification, ch.Previous, ch.Project, nonNil(ch.Conflicts)
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) ResolveConflict(ctx context.Context, input models.ResolveConflictInput) (*models.ResolveConflictPayload, error) {
-	panic(fmt.Errorf("not implemented: ResolveConflict - resolveConflict"))
+	id, err := decodeID(ids.Conflict, input.ConflictID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := r.SpecService.Resolve(ctx, id, input.Resolution, input.Note, input.MergedValue)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.ResolveConflictPayload{UserErrors: ue, ClientMutationID: input.ClientMutationID, Specifications: []*models.Specification{}}
+	if res != nil {
+		out.Conflict, out.Project, out.Specifications = res.Conflict, res.Project, nonNil(res.Specifications)
+	}
+	return out, nil
 }
 
 func (r *projectResolver) Specifications(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) (*models.Connection[*models.Specification], error) {
-	panic(fmt.Errorf("not implemented: Specifications - specifications"))
+	return r.SpecService.ForProject(ctx, obj, spec.ListInput{Page: pageArgs(first, after, last, before), Category: category, Status: status, Search: search})
 }
 
 func (r *projectResolver) Conflicts(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) (*models.Connection[*models.Conflict], error) {
-	panic(fmt.Errorf("not implemented: Conflicts - conflicts"))
+	return r.SpecService.ConflictsForProject(ctx, obj, pageArgs(first, after, last, before), status, severity)
 }
 
 func (r *projectResolver) CategoryCoverage(ctx context.Context, obj *models.Project) ([]*models.CategoryCoverage, error) {
-	panic(fmt.Errorf("not implemented: CategoryCoverage - categoryCoverage"))
+	return r.SpecService.Coverage(ctx, obj)
 }
 
 func (r *projectResolver) OpenConflictCount(ctx context.Context, obj *models.Project) (int, error) {
-	panic(fmt.Errorf("not implemented: OpenConflictCount - openConflictCount"))
+	return r.SpecService.OpenConflictCount(ctx, obj)
 }
 
 func (r *specificationResolver) ID(ctx context.Context, obj *models.Specification) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return ids.Encode(ids.Specification, obj.ID), nil
 }
 
 func (r *specificationResolver) Project(ctx context.Context, obj *models.Specification) (*models.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	return r.Read.Project(ctx, obj.ProjectID)
 }
 
 func (r *specificationResolver) Question(ctx context.Context, obj *models.Specification) (*models.Question, error) {
-	panic(fmt.Errorf("not implemented: Question - question"))
+	if obj.QuestionID == nil {
+		return nil, nil
+	}
+	return r.Read.Question(ctx, *obj.QuestionID)
 }
 
 func (r *specificationResolver) SupersededBy(ctx context.Context, obj *models.Specification) (*models.Specification, error) {
-	panic(fmt.Errorf("not implemented: SupersededBy - supersededBy"))
+	if obj.SupersededByID == nil {
+		return nil, nil
+	}
+	return r.Read.Specification(ctx, *obj.SupersededByID)
 }
 
 func (r *specificationResolver) Supersedes(ctx context.Context, obj *models.Specification) ([]*models.Specification, error) {
-	panic(fmt.Errorf("not implemented: Supersedes - supersedes"))
+	specs, err := r.Read.Supersedes(ctx, obj.ID)
+	return nonNil(specs), err
 }
 
 func (r *specificationResolver) Conflicts(ctx context.Context, obj *models.Specification) ([]*models.Conflict, error) {
-	panic(fmt.Errorf("not implemented: Conflicts - conflicts"))
+	cs, err := r.Read.SpecificationConflicts(ctx, obj.ID)
+	return nonNil(cs), err
 }
 
 func (r *Resolver) Conflict() graph.ConflictResolver { return &conflictResolver{r} }

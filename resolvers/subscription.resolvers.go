@@ -7,21 +7,33 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 	"socrates/graph"
+	"socrates/internal/ids"
 	"socrates/models"
 )
 
 func (r *subscriptionResolver) QuestionStream(ctx context.Context, sessionID string) (<-chan *models.QuestionStreamEvent, error) {
-	panic(fmt.Errorf("not implemented: QuestionStream - questionStream"))
+	id, err := ids.DecodeAs(ids.Session, sessionID)
+	if err != nil {
+		return nil, notFoundID(sessionID)
+	}
+	return r.DialogueService.WatchQuestions(ctx, id)
 }
 
 func (r *subscriptionResolver) SessionEvents(ctx context.Context, sessionID string) (<-chan *models.Event, error) {
-	panic(fmt.Errorf("not implemented: SessionEvents - sessionEvents"))
+	id, err := ids.DecodeAs(ids.Session, sessionID)
+	if err != nil {
+		return nil, notFoundID(sessionID)
+	}
+	return r.DialogueService.WatchSession(ctx, id)
 }
 
 func (r *subscriptionResolver) ProjectEvents(ctx context.Context, projectID string) (<-chan *models.Event, error) {
-	panic(fmt.Errorf("not implemented: ProjectEvents - projectEvents"))
+	id, err := ids.DecodeAs(ids.Project, projectID)
+	if err != nil {
+		return nil, notFoundID(projectID)
+	}
+	return r.DialogueService.WatchProject(ctx, id)
 }
 
 func (r *Resolver) Subscription() graph.SubscriptionResolver { return &subscriptionResolver{r} }

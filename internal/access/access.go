@@ -97,3 +97,16 @@ func MustUser(ctx context.Context) *auth.Principal {
 	}
 	return pr
 }
+
+// Visible returns nil when the principal in ctx may read project, and
+// otherwise UNAUTHENTICATED or a NOT_FOUND that names only what was asked
+// for, so that nothing about the project leaks.
+func (p *Policy) Visible(ctx context.Context, project *models.Project, what string) error {
+	if auth.FromContext(ctx) == nil {
+		return apperr.ErrUnauthenticated
+	}
+	if project == nil || p.ProjectPermission(ctx, project) < Read {
+		return apperr.NotFoundf("%s not found", what)
+	}
+	return nil
+}

@@ -20,13 +20,21 @@ import (
 	"socrates/internal/auth"
 	"socrates/internal/clock"
 	"socrates/internal/config"
+	"socrates/internal/counsel"
 	"socrates/internal/database"
+	"socrates/internal/dialogue"
 	"socrates/internal/httpserver"
+	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
 	"socrates/internal/project"
+	"socrates/internal/pubsub"
+	"socrates/internal/secretbox"
 	"socrates/internal/session"
+	"socrates/internal/socratic"
+	"socrates/internal/spec"
 	"socrates/internal/store"
 	"socrates/migrations"
+	"socrates/models"
 	"socrates/resolvers"
 )
 
@@ -48,6 +56,7 @@ type App struct {
 	Store  *store.Store
 	Server *httpserver.Server
 	Tokens *auth.Tokens
+	Broker *pubsub.Broker
 }
 
 // New opens the database, applies pending migrations and wires the server.
@@ -96,12 +105,36 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		return nil, fmt.Errorf("set up password hashing: %w", err)
 	}
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), o.Clock)
+	var box *secretbox.Box
+	if cfg.LLMEncryptionKey != "" {
+		key, err := secretbox.ParseKey(cfg.LLMEncryptionKey)
+		if err != nil {
+			return nil, fmt.Errorf("LLM_ENCRYPTION_KEY: %w", err)
+		}
+		if box, err = secretbox.New(key); err != nil {
+			return nil, err
+		}
+	}
+	broker := pubsub.NewBroker(cfg.SubscriberBuffer, logger)
 	projects := project.NewService(st, policy, read, o.Clock)
+	specs := spec.NewService(st, policy, read, projects, broker, o.Clock)
+	llmSettings := llmsettings.NewService(st, box, projects, read, llmsettings.Defaults{
+		Provider: models.LLMProviderID(cfg.LLMProvider), Model: cfg.LLMModel,
+		AnthropicKey: cfg.AnthropicKey, AnthropicBaseURL: cfg.AnthropicBaseURL,
+		OpenAIKey: cfg.OpenAIKey, OpenAIBaseURL: cfg.OpenAIBaseURL,
+		Timeout: cfg.LLMTimeout, MaxRetries: cfg.LLMMaxRetries, AllowPrivateURLs: cfg.LLMAllowPrivateURLs,
+	}, o.Clock)
 	res := &resolvers.Resolver{
 		AccountService: account.NewService(st, read, passwords, tokens, o.Clock),
 		ProjectService: projects,
-		SessionService: session.NewService(st, policy, read, projects, o.Clock),
-		Read:           read,
+		SessionService: session.NewService(st, policy, read, projects, broker, o.Clock),
+		SpecService:    specs,
+		LLMService:     llmSettings,
+		DialogueService: dialogue.NewService(dialogue.Deps{
+			Store: st, Policy: policy, Read: read, Projects: projects, Specs: specs, Engines: llmSettings,
+			Counselor: counsel.New(socratic.NewExtractor(), logger), Broker: broker, Clock: o.Clock, Logger: logger,
+		}),
+		Read: read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	srv := httpserver.New(httpserver.Options{
@@ -120,7 +153,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		FieldMiddleware: o.FieldMiddleware,
 	})
-	return &App{DB: db, Store: st, Server: srv, Tokens: tokens}, nil
+	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker}, nil
 }
 
 // Close releases the database.

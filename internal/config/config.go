@@ -47,6 +47,24 @@ type Config struct {
 	AllowedOrigins  []string
 	LoaderWait      time.Duration
 	KeepAlive       time.Duration
+
+	// Language-model settings.
+	LLMProvider      string
+	LLMModel         string
+	AnthropicKey     string
+	AnthropicBaseURL string
+	OpenAIKey        string
+	OpenAIBaseURL    string
+	LLMTimeout       time.Duration
+	LLMMaxRetries    int
+	// LLMEncryptionKey encrypts users' provider keys (32 bytes, hex or base64).
+	LLMEncryptionKey string
+	// LLMAllowPrivateURLs lets users aim an OpenAI-compatible base URL at
+	// loopback or private addresses.
+	LLMAllowPrivateURLs bool
+	// SubscriberBuffer is how many events a subscriber may fall behind
+	// before it is dropped.
+	SubscriberBuffer int
 }
 
 // Production reports whether the server runs in production mode.
@@ -79,6 +97,17 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed cross-origin, or *; default * in development (env ALLOWED_ORIGINS)")
 	loaderWait := fs.String("loader-wait", env("LOADER_WAIT", "2ms"), "how long a dataloader gathers keys before a batch (env LOADER_WAIT)")
 	keepAlive := fs.String("ws-keepalive", env("WS_KEEPALIVE", "15s"), "websocket ping interval (env WS_KEEPALIVE)")
+	llmProvider := fs.String("llm-provider", env("LLM_PROVIDER", "BUILTIN"), "BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE (env LLM_PROVIDER)")
+	llmModel := fs.String("llm-model", env("LLM_MODEL", ""), "model of the default provider (env LLM_MODEL)")
+	anthropicKey := fs.String("anthropic-api-key", env("ANTHROPIC_API_KEY", ""), "server-wide Anthropic key (env ANTHROPIC_API_KEY)")
+	anthropicURL := fs.String("anthropic-base-url", env("ANTHROPIC_BASE_URL", ""), "Anthropic API base URL (env ANTHROPIC_BASE_URL)")
+	openaiKey := fs.String("openai-api-key", env("OPENAI_API_KEY", ""), "server-wide key of the OpenAI-compatible endpoint (env OPENAI_API_KEY)")
+	openaiURL := fs.String("openai-base-url", env("OPENAI_BASE_URL", ""), "OpenAI-compatible base URL, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL)")
+	llmTimeout := fs.String("llm-timeout", env("LLM_TIMEOUT", "60s"), "longest one provider attempt may take (env LLM_TIMEOUT)")
+	llmRetries := fs.String("llm-max-retries", env("LLM_MAX_RETRIES", "2"), "retries of a failed provider call (env LLM_MAX_RETRIES)")
+	encKey := fs.String("llm-encryption-key", env("LLM_ENCRYPTION_KEY", ""), "32-byte key (hex or base64) encrypting users' provider keys (env LLM_ENCRYPTION_KEY)")
+	allowPrivate := fs.String("llm-allow-private-urls", env("LLM_ALLOW_PRIVATE_URLS", ""), "let users aim provider URLs at private addresses; default true in development (env LLM_ALLOW_PRIVATE_URLS)")
+	subBuffer := fs.String("subscriber-buffer", env("SUBSCRIBER_BUFFER", "64"), "events a subscriber may fall behind before it is dropped (env SUBSCRIBER_BUFFER)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -114,6 +143,26 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	dur("SHUTDOWN_TIMEOUT", *shutdown, &c.ShutdownTimeout)
 	dur("LOADER_WAIT", *loaderWait, &c.LoaderWait)
 	dur("WS_KEEPALIVE", *keepAlive, &c.KeepAlive)
+	c.LLMProvider = strings.ToUpper(strings.TrimSpace(*llmProvider))
+	switch c.LLMProvider {
+	case "BUILTIN", "ANTHROPIC", "OPENAI_COMPATIBLE":
+	default:
+		errs = append(errs, fmt.Errorf("LLM_PROVIDER must be BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE, got %q", *llmProvider))
+	}
+	c.LLMModel, c.AnthropicKey, c.AnthropicBaseURL = *llmModel, *anthropicKey, *anthropicURL
+	c.OpenAIKey, c.OpenAIBaseURL, c.LLMEncryptionKey = *openaiKey, *openaiURL, *encKey
+	dur("LLM_TIMEOUT", *llmTimeout, &c.LLMTimeout)
+	num("LLM_MAX_RETRIES", *llmRetries, &c.LLMMaxRetries)
+	num("SUBSCRIBER_BUFFER", *subBuffer, &c.SubscriberBuffer)
+	switch strings.ToLower(*allowPrivate) {
+	case "":
+		c.LLMAllowPrivateURLs = strings.ToLower(*mode) != Production
+	case "true", "1", "yes":
+		c.LLMAllowPrivateURLs = true
+	case "false", "0", "no":
+	default:
+		errs = append(errs, fmt.Errorf("LLM_ALLOW_PRIVATE_URLS must be true or false, got %q", *allowPrivate))
+	}
 	if c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT must be at most 65535, got %d", c.Port))
 	}
@@ -160,9 +209,11 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	return c, nil
 }
 
-// DevSecretFile is the file under DataDir that keeps the development JWT
-// secret across restarts.
-const DevSecretFile = "jwt-secret"
+// Files under DataDir that keep development secrets across restarts.
+const (
+	DevSecretFile        = "jwt-secret"
+	DevEncryptionKeyFile = "llm-encryption-key"
+)
 
 // EnsureSecret fills JWTSecret in development when it is empty: it reads
 // DataDir/jwt-secret, or creates it with a fresh random secret. It returns
@@ -175,27 +226,43 @@ func (c *Config) EnsureSecret() (path string, created bool, err error) {
 	if c.Production() {
 		return "", false, errors.New("production needs JWT_SECRET")
 	}
-	path = filepath.Join(c.DataDir, DevSecretFile)
+	c.JWTSecret, path, created, err = c.devSecret(DevSecretFile)
+	return path, created, err
+}
+
+// EnsureEncryptionKey fills LLMEncryptionKey in development when it is
+// empty, like EnsureSecret. In production an empty key stays empty, which
+// disables users' own provider keys.
+func (c *Config) EnsureEncryptionKey() (path string, created bool, err error) {
+	if c.LLMEncryptionKey != "" || c.Production() {
+		return "", false, nil
+	}
+	c.LLMEncryptionKey, path, created, err = c.devSecret(DevEncryptionKeyFile)
+	return path, created, err
+}
+
+// devSecret reads a 32-byte hex secret from DataDir/name, creating it when
+// missing.
+func (c *Config) devSecret(name string) (secret, path string, created bool, err error) {
+	path = filepath.Join(c.DataDir, name)
 	if b, err := os.ReadFile(path); err == nil {
 		if s := strings.TrimSpace(string(b)); len(s) >= MinSecretBytes {
-			c.JWTSecret = s
-			return path, false, nil
+			return s, path, false, nil
 		}
-		return "", false, fmt.Errorf("development secret %s is shorter than %d bytes; delete it to make a new one", path, MinSecretBytes)
+		return "", "", false, fmt.Errorf("development secret %s is shorter than %d bytes; delete it to make a new one", path, MinSecretBytes)
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", false, fmt.Errorf("read development secret: %w", err)
+		return "", "", false, fmt.Errorf("read development secret: %w", err)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
-		return "", false, fmt.Errorf("generate development secret: %w", err)
+		return "", "", false, fmt.Errorf("generate development secret: %w", err)
 	}
 	if err := os.MkdirAll(c.DataDir, 0o750); err != nil {
-		return "", false, fmt.Errorf("create data directory: %w", err)
+		return "", "", false, fmt.Errorf("create data directory: %w", err)
 	}
-	secret := hex.EncodeToString(raw)
+	secret = hex.EncodeToString(raw)
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return "", false, fmt.Errorf("write development secret: %w", err)
+		return "", "", false, fmt.Errorf("write development secret: %w", err)
 	}
-	c.JWTSecret = secret
-	return path, true, nil
+	return secret, path, true, nil
 }

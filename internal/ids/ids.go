@@ -11,9 +11,13 @@ import (
 
 // Node type names used in global ids.
 const (
-	User    = "User"
-	Project = "Project"
-	Session = "Session"
+	User          = "User"
+	Project       = "Project"
+	Session       = "Session"
+	Question      = "Question"
+	Message       = "Message"
+	Specification = "Specification"
+	Conflict      = "Conflict"
 )
 
 // Encode returns the global id of the object of the given type and key.

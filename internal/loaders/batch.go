@@ -75,3 +75,45 @@ func groupedCounts(ctx context.Context, keys []CountKey,
 		return counts[k.Filter][k.Parent], errs[k.Filter]
 	})
 }
+
+// grouped adapts a read that returns children per parent into a batch
+// function; a parent without children gets the zero value.
+func grouped[V any](read func(context.Context, []int64) (map[int64]V, error)) dataloader.BatchFunc[int64, V] {
+	return func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
+		m, err := read(pool(ctx), unique(keys))
+		return results(keys, func(k int64) (V, error) { return m[k], err })
+	}
+}
+
+// pagesWithoutFilter adapts a paged read that takes no filter.
+func pagesWithoutFilter[V any](read func(context.Context, []int64, page.Request) (map[int64][]V, error)) dataloader.BatchFunc[PageKey, []V] {
+	return func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]V] {
+		return groupedPages(ctx, keys, func(ctx context.Context, ids []int64, _ string, r page.Request) (map[int64][]V, error) {
+			return read(ctx, ids, r)
+		})
+	}
+}
+
+// countsWithoutFilter adapts a count that takes no filter.
+func countsWithoutFilter(read func(context.Context, []int64) (map[int64]int, error)) dataloader.BatchFunc[CountKey, int] {
+	return func(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
+		return groupedCounts(ctx, keys, func(ctx context.Context, ids []int64, _ string) (map[int64]int, error) {
+			return read(ctx, ids)
+		})
+	}
+}
+
+// EncodeFilter turns a filter into a batching key part.
+func EncodeFilter(f any) string {
+	b, err := json.Marshal(f)
+	if err != nil {
+		panic("loaders: encode filter: " + err.Error())
+	}
+	return string(b)
+}
+
+func decodeFilter[F any](s string) F {
+	var f F
+	_ = json.Unmarshal([]byte(s), &f)
+	return f
+}

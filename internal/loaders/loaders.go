@@ -14,6 +14,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"socrates/internal/page"
+	"socrates/internal/socratic"
 	"socrates/internal/store"
 	"socrates/models"
 )
@@ -23,11 +24,31 @@ const maxBatch = 500
 
 // Loaders are the dataloaders of one operation.
 type Loaders struct {
-	User         *dataloader.Loader[int64, *models.User]
-	Project      *dataloader.Loader[int64, *models.Project]
-	Session      *dataloader.Loader[int64, *models.Session]
-	SessionPage  *dataloader.Loader[PageKey, []*models.Session]
-	SessionCount *dataloader.Loader[CountKey, int]
+	User          *dataloader.Loader[int64, *models.User]
+	Project       *dataloader.Loader[int64, *models.Project]
+	Session       *dataloader.Loader[int64, *models.Session]
+	Question      *dataloader.Loader[int64, *models.Question]
+	Message       *dataloader.Loader[int64, *models.Message]
+	Specification *dataloader.Loader[int64, *models.Specification]
+	Conflict      *dataloader.Loader[int64, *models.Conflict]
+
+	SessionPage        *dataloader.Loader[PageKey, []*models.Session]
+	SessionCount       *dataloader.Loader[CountKey, int]
+	QuestionPage       *dataloader.Loader[PageKey, []*models.Question]
+	QuestionCount      *dataloader.Loader[CountKey, int]
+	MessagePage        *dataloader.Loader[PageKey, []*models.Message]
+	MessageCount       *dataloader.Loader[CountKey, int]
+	SpecificationPage  *dataloader.Loader[PageKey, []*models.Specification]
+	SpecificationCount *dataloader.Loader[CountKey, int]
+	ConflictPage       *dataloader.Loader[PageKey, []*models.Conflict]
+	ConflictCount      *dataloader.Loader[CountKey, int]
+
+	QuestionSpecifications *dataloader.Loader[int64, []*models.Specification]
+	Supersedes             *dataloader.Loader[int64, []*models.Specification]
+	SpecificationConflicts *dataloader.Loader[int64, []*models.Conflict]
+	ConflictSpecifications *dataloader.Loader[int64, []*models.Specification]
+	CategoryScores         *dataloader.Loader[int64, map[models.SpecCategory]socratic.CategoryScore]
+	Usage                  *dataloader.Loader[int64, []store.UsageRow]
 }
 
 // PageKey asks for one page of a parent's children; Filter and Page
@@ -62,9 +83,81 @@ func (f *Factory) New() *Loaders {
 		User:         newLoader(f, byID(f.store.UsersByIDs, func(u *models.User) int64 { return u.ID })),
 		Project:      newLoader(f, byID(f.store.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })),
 		Session:      newLoader(f, byID(f.store.SessionsByIDs, func(s *models.Session) int64 { return s.ID })),
-		SessionPage:  newLoader(f, f.sessionPages),
-		SessionCount: newLoader(f, f.sessionCounts),
+		Question:      newLoader(f, byID(f.store.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })),
+		Message:       newLoader(f, byID(f.store.MessagesByIDs, func(m *models.Message) int64 { return m.ID })),
+		Specification: newLoader(f, byID(f.store.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })),
+		Conflict:      newLoader(f, byID(f.store.ConflictsByIDs, func(c *models.Conflict) int64 { return c.ID })),
+		SessionPage:   newLoader(f, f.sessionPages),
+		SessionCount:  newLoader(f, f.sessionCounts),
+		QuestionPage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.Question, error) {
+			return f.store.QuestionPages(ctx, ids, r)
+		})),
+		QuestionCount: newLoader(f, countsWithoutFilter(f.store.QuestionCounts)),
+		MessagePage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.Message, error) {
+			return f.store.MessagePages(ctx, ids, r)
+		})),
+		MessageCount: newLoader(f, countsWithoutFilter(f.store.MessageCounts)),
+		SpecificationPage: newLoader(f, func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]*models.Specification] {
+			return groupedPages(ctx, keys, func(ctx context.Context, ids []int64, filter string, r page.Request) (map[int64][]*models.Specification, error) {
+				return f.store.SpecificationPages(ctx, ids, decodeFilter[store.SpecFilter](filter), r)
+			})
+		}),
+		SpecificationCount: newLoader(f, func(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
+			return groupedCounts(ctx, keys, func(ctx context.Context, ids []int64, filter string) (map[int64]int, error) {
+				return f.store.SpecificationCounts(ctx, ids, decodeFilter[store.SpecFilter](filter))
+			})
+		}),
+		ConflictPage: newLoader(f, func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]*models.Conflict] {
+			return groupedPages(ctx, keys, func(ctx context.Context, ids []int64, filter string, r page.Request) (map[int64][]*models.Conflict, error) {
+				return f.store.ConflictPages(ctx, ids, decodeFilter[store.ConflictFilter](filter), r)
+			})
+		}),
+		ConflictCount: newLoader(f, func(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
+			return groupedCounts(ctx, keys, func(ctx context.Context, ids []int64, filter string) (map[int64]int, error) {
+				return f.store.ConflictCounts(ctx, ids, decodeFilter[store.ConflictFilter](filter))
+			})
+		}),
+		QuestionSpecifications: newLoader(f, grouped(f.store.SpecificationsByQuestion)),
+		Supersedes:             newLoader(f, grouped(f.store.SpecificationsSupersededBy)),
+		SpecificationConflicts: newLoader(f, grouped(f.store.ConflictsOfSpecifications)),
+		ConflictSpecifications: newLoader(f, f.conflictSpecifications),
+		CategoryScores:         newLoader(f, grouped(f.store.CategoryScores)),
+		Usage:                  newLoader(f, grouped(f.store.UsageByProject)),
 	}
+}
+
+// conflictSpecifications reads each conflict's specifications, existing
+// ones first, in two statements for the whole batch.
+func (f *Factory) conflictSpecifications(ctx context.Context, keys []int64) []*dataloader.Result[[]*models.Specification] {
+	ctx = pool(ctx)
+	links, err := f.store.ConflictLinks(ctx, unique(keys))
+	var specs map[int64]*models.Specification
+	if err == nil {
+		var ids []int64
+		for _, ls := range links {
+			for _, l := range ls {
+				ids = append(ids, l.SpecificationID)
+			}
+		}
+		var rows []*models.Specification
+		rows, err = f.store.SpecificationsByIDs(ctx, unique(ids))
+		specs = map[int64]*models.Specification{}
+		for _, r := range rows {
+			specs[r.ID] = r
+		}
+	}
+	return results(keys, func(k int64) ([]*models.Specification, error) {
+		if err != nil {
+			return nil, err
+		}
+		var out []*models.Specification
+		for _, l := range links[k] {
+			if s := specs[l.SpecificationID]; s != nil {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	})
 }
 
 func newLoader[K comparable, V any](f *Factory, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {

@@ -6,12 +6,10 @@ package session
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"socrates/internal/access"
 	"socrates/internal/apperr"
 	"socrates/internal/clock"
-	"socrates/internal/loaders"
 	"socrates/internal/page"
 	"socrates/internal/store"
 	"socrates/models"
@@ -21,11 +19,17 @@ import (
 type Reader interface {
 	Project(ctx context.Context, id int64) (*models.Project, error)
 	Session(ctx context.Context, id int64) (*models.Session, error)
+	Sessions(ctx context.Context, projectID int64, status *models.SessionStatus, args page.Args) (*models.SessionConnection, error)
 }
 
 // Projects locks a project inside a transaction after checking access.
 type Projects interface {
 	Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error)
+}
+
+// Publisher delivers events after commit.
+type Publisher interface {
+	PublishEvent(ctx context.Context, e *models.Event)
 }
 
 // Service implements the session operations.
@@ -34,12 +38,18 @@ type Service struct {
 	policy   *access.Policy
 	read     Reader
 	projects Projects
+	events   Publisher
 	now      clock.Clock
 }
 
 // NewService returns a session service.
-func NewService(s *store.Store, policy *access.Policy, read Reader, projects Projects, now clock.Clock) *Service {
-	return &Service{store: s, policy: policy, read: read, projects: projects, now: now}
+func NewService(s *store.Store, policy *access.Policy, read Reader, projects Projects, events Publisher, now clock.Clock) *Service {
+	return &Service{store: s, policy: policy, read: read, projects: projects, events: events, now: now}
+}
+
+func (s *Service) announce(ctx context.Context, p *models.Project, sess *models.Session) {
+	s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeSessionStatusChanged, ProjectID: p.ID,
+		SessionID: &sess.ID, Session: sess, Project: p})
 }
 
 // NotFound is the error for a session that does not exist or that the viewer
@@ -75,31 +85,7 @@ func notFound(err error) error {
 // ForProject returns a page of a project's sessions, newest first. The
 // caller has already shown the viewer may read the project.
 func (s *Service) ForProject(ctx context.Context, p *models.Project, args page.Args, status *models.SessionStatus) (*models.SessionConnection, error) {
-	o := store.SessionOrdering()
-	r, err := page.Parse(args, o.Name)
-	if err != nil {
-		return nil, err
-	}
-	filter := loaders.SessionFilter(status)
-	count := func(ctx context.Context) (int, error) {
-		if l := loaders.For(ctx); l != nil {
-			return l.SessionCount.Load(ctx, loaders.CountKey{Parent: p.ID, Filter: filter})()
-		}
-		counts, err := s.store.SessionCounts(store.WithoutTx(ctx), []int64{p.ID}, status)
-		return counts[p.ID], err
-	}
-	var rows []*models.Session
-	if l := loaders.For(ctx); l != nil {
-		rows, err = l.SessionPage.Load(ctx, loaders.PageKey{Parent: p.ID, Filter: filter, Page: r.Key()})()
-	} else {
-		var pages map[int64][]*models.Session
-		pages, err = s.store.SessionPages(store.WithoutTx(ctx), []int64{p.ID}, status, r)
-		rows = pages[p.ID]
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read sessions of project %d: %w", p.ID, err)
-	}
-	return page.Build(rows, r, o.Cursor, count), nil
+	return s.read.Sessions(ctx, p.ID, status, args)
 }
 
 // Start begins a session on a project the viewer may write.
@@ -128,7 +114,11 @@ func (s *Service) Start(ctx context.Context, projectID int64, mode models.Sessio
 			return err
 		}
 		p.UpdatedAt = now
-		return s.store.UpdateProject(ctx, p, "updated_at")
+		if err := s.store.UpdateProject(ctx, p, "updated_at"); err != nil {
+			return err
+		}
+		s.announce(ctx, p, sess)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -218,7 +208,11 @@ func (s *Service) transition(ctx context.Context, id int64, change func(*models.
 			return err
 		}
 		sess.UpdatedAt = s.now()
-		return s.store.UpdateSession(ctx, sess, "status", "mode", "ended_at", "updated_at")
+		if err := s.store.UpdateSession(ctx, sess, "status", "mode", "ended_at", "updated_at"); err != nil {
+			return err
+		}
+		s.announce(ctx, p, sess)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -106,3 +106,5 @@ func WithoutTx(ctx context.Context) context.Context {
 	}
 	return context.WithValue(ctx, txKey{}, (*txState)(nil))
 }
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -78,6 +78,9 @@ func TestConfig(t testing.TB, dbURL string) *config.Config {
 	cfg.JWTSecret = TestSecret
 	cfg.DataDir = t.TempDir()
 	cfg.LoaderWait = 5 * time.Millisecond
+	cfg.LLMEncryptionKey = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	cfg.LLMTimeout = 5 * time.Second
+	cfg.LLMMaxRetries = 0
 	cfg.ShutdownTimeout = 10 * time.Second
 	return cfg
 }

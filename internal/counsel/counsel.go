@@ -1,0 +1,315 @@
+// Package counsel plays the Socratic counselor: it generates questions,
+// extracts specifications and writes chat replies, with a language model
+// when one is configured and with the built-in engine otherwise. The
+// built-in engine is also the fallback: whatever a provider does (fail,
+// hang, return invalid JSON or a biased question), the counselor answers.
+package counsel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"time"
+
+	"socrates/internal/llm"
+	"socrates/internal/socratic"
+	"socrates/models"
+)
+
+// Engine is the provider chosen for a call: a client and a model, or nil
+// for the built-in engine. Unavailable says why a configured provider could
+// not be used (the built-in engine then answers as a fallback).
+type Engine struct {
+	Provider    llm.Provider
+	Model       string
+	Unavailable string
+}
+
+// Outcome describes how a call was answered, for usage records and events.
+type Outcome struct {
+	Provider     models.LLMProviderID
+	Model        string
+	InputTokens  int
+	OutputTokens int
+	CostUSD      float64
+	Latency      time.Duration
+	// Fallback is true when the chosen provider failed and the built-in
+	// engine answered; Reason says why.
+	Fallback bool
+	Reason   string
+}
+
+// BuiltinModel names the built-in engine in usage records.
+const BuiltinModel = "socratic-builtin-1"
+
+// Counselor answers with a provider or the built-in engine.
+type Counselor struct {
+	extractor *socratic.Extractor
+	logger    *slog.Logger
+}
+
+// New returns a counselor.
+func New(extractor *socratic.Extractor, logger *slog.Logger) *Counselor {
+	return &Counselor{extractor: extractor, logger: logger}
+}
+
+// Extractor returns the built-in extractor.
+func (c *Counselor) Extractor() *socratic.Extractor { return c.extractor }
+
+func builtin(start time.Time, e Engine, reason string) Outcome {
+	o := Outcome{Provider: models.LLMProviderIDBuiltin, Model: BuiltinModel, Latency: time.Since(start)}
+	if e.Provider != nil || e.Unavailable != "" {
+		o.Fallback, o.Reason = true, reason
+	}
+	return o
+}
+
+func (c *Counselor) fellBack(ctx context.Context, what string, e Engine, err error) string {
+	name := "configured provider"
+	if e.Provider != nil {
+		name = string(e.Provider.ID())
+	}
+	reason := fmt.Sprintf("%s failed (%s); the built-in engine answered", name, short(err))
+	c.logger.WarnContext(ctx, "language model fallback", "operation", what, "provider", name, "model", e.Model, "error", err.Error())
+	return reason
+}
+
+func short(err error) string {
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// Stream receives a question as it is written. Restart means the text so
+// far is void (the provider failed mid-way) and the built-in engine's text
+// follows.
+type Stream struct {
+	Delta   func(string)
+	Restart func(reason string)
+}
+
+// Question generates the next question, streaming its text as it is written.
+func (c *Counselor) Question(ctx context.Context, e Engine, qc socratic.QuestionContext, stream Stream) (socratic.Question, Outcome, error) {
+	onDelta := stream.Delta
+	start := time.Now()
+	if e.Provider != nil {
+		q, res, err := c.llmQuestion(ctx, e, qc, onDelta)
+		if err == nil {
+			return q, Outcome{
+				Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
+				CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start),
+			}, nil
+		}
+		if ctx.Err() != nil {
+			return socratic.Question{}, Outcome{}, ctx.Err()
+		}
+		reason := c.fellBack(ctx, "question", e, err)
+		q, qerr := socratic.NextQuestion(qc)
+		if qerr != nil {
+			return q, Outcome{}, qerr
+		}
+		stream.Restart(reason)
+		streamWords(q.Text, onDelta)
+		return q, builtin(start, e, reason), nil
+	}
+	q, err := socratic.NextQuestion(qc)
+	if err != nil {
+		return q, Outcome{}, err
+	}
+	streamWords(q.Text, onDelta)
+	return q, builtin(start, e, e.Unavailable), nil
+}
+
+// streamWords sends a built-in text in word-sized pieces, as a model would.
+func streamWords(text string, onDelta func(string)) {
+	words := strings.SplitAfter(text, " ")
+	for i := 0; i < len(words); i += 3 {
+		end := min(i+3, len(words))
+		onDelta(strings.Join(words[i:end], ""))
+	}
+}
+
+const questionSystem = `You are a Socratic requirements counselor helping a team specify a software system.
+Ask exactly one open question about the focus category. Rules: one aspect at a time; at most two sentences;
+open-ended (never a yes/no question, never "should we use X?"); no leading or fashionable wording
+("obviously", "industry standard", "everyone uses", "you need"); ask WHAT before HOW; never repeat an earlier question.
+Reply with only a JSON object: {"text": "<the question>", "category": "<focus category>", "context": "<one sentence on why it matters>"}.`
+
+type questionJSON struct {
+	Text     string `json:"text"`
+	Category string `json:"category"`
+	Context  string `json:"context"`
+}
+
+var jsonObject = regexp.MustCompile(`(?s)\{.*\}`)
+
+func (c *Counselor) llmQuestion(ctx context.Context, e Engine, qc socratic.QuestionContext, onDelta func(string)) (socratic.Question, llm.Result, error) {
+	focus := socratic.FocusCategory(qc)
+	var prompt strings.Builder
+	fmt.Fprintf(&prompt, "Project: %s\nDescription: %s\nPhase: %s\nMaturity: %d/100\nFocus category: %s\n",
+		qc.ProjectName, qc.ProjectDescription, qc.Phase, qc.Maturity, focus)
+	prompt.WriteString("Current specifications:\n")
+	for i, s := range qc.Current {
+		if i == 20 {
+			break
+		}
+		fmt.Fprintf(&prompt, "- [%s] %s = %s\n", s.Category, s.Key, s.Value)
+	}
+	prompt.WriteString("Earlier questions in this session:\n")
+	earlier := qc.Earlier
+	if len(earlier) > 10 {
+		earlier = earlier[len(earlier)-10:]
+	}
+	for _, q := range earlier {
+		fmt.Fprintf(&prompt, "- %s\n", q)
+	}
+	var total llm.Result
+	note := ""
+	for attempt := 0; attempt < 2; attempt++ {
+		streamer := newFieldStreamer("text", onDelta)
+		res, err := e.Provider.Stream(ctx, llm.Request{
+			Model: e.Model, System: questionSystem, MaxTokens: 400,
+			Messages: []llm.Message{{Role: "user", Content: prompt.String() + note}},
+		}, streamer.Write)
+		total.InputTokens += res.InputTokens
+		total.OutputTokens += res.OutputTokens
+		total.Model = res.Model
+		if err != nil {
+			return socratic.Question{}, total, err
+		}
+		var q questionJSON
+		raw := jsonObject.FindString(res.Text)
+		if err := json.Unmarshal([]byte(raw), &q); err != nil || strings.TrimSpace(q.Text) == "" {
+			return socratic.Question{}, total, fmt.Errorf("the model did not return the question as JSON: %.120q", res.Text)
+		}
+		q.Text = strings.TrimSpace(q.Text)
+		if len([]rune(q.Text)) > 500 {
+			return socratic.Question{}, total, errors.New("the model's question is longer than 500 characters")
+		}
+		bias, hits := socratic.Bias(q.Text)
+		repeated := false
+		for _, old := range qc.Earlier {
+			if strings.EqualFold(strings.TrimSpace(old), q.Text) {
+				repeated = true
+			}
+		}
+		if bias > socratic.BiasLimit || repeated {
+			// Regenerate, never ask it.
+			note = fmt.Sprintf("\nYour previous question %q was rejected (bias phrases %v, repeated %v). Ask a neutral, new one.", q.Text, hits, repeated)
+			continue
+		}
+		cat := models.SpecCategory(strings.ToUpper(strings.TrimSpace(q.Category)))
+		if !cat.IsValid() {
+			cat = focus
+		}
+		ctxText := strings.TrimSpace(q.Context)
+		return socratic.Question{Text: q.Text, Category: cat, Context: ctxText, TemplateKey: "llm." + strings.ToLower(string(cat)), Bias: bias}, total, nil
+	}
+	return socratic.Question{}, total, errors.New("the model kept writing biased or repeated questions")
+}
+
+const extractSystem = `You turn an answer from a requirements interview into structured specifications.
+Return only a JSON array (empty when nothing is specified) of objects:
+{"category": one of GOALS, REQUIREMENTS, TECH_STACK, SCALABILITY, SECURITY, PERFORMANCE, TESTING, MONITORING, DATA_RETENTION, DISASTER_RECOVERY,
+ "key": snake_case name such as database or expected_users, "value": the value, "content": one sentence,
+ "confidence": 1.0 stated explicitly, 0.8-0.9 strongly implied, 0.6-0.7 reasonable inference, 0.4-0.5 weak guess,
+ "reasoning": why}.`
+
+var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
+
+// Extract finds the specifications in an answer or chat message.
+func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractInput, current []socratic.SpecView) ([]socratic.Extracted, Outcome) {
+	start := time.Now()
+	if e.Provider == nil {
+		return c.extractor.Extract(in), builtin(start, e, e.Unavailable)
+	}
+	var prompt strings.Builder
+	if in.QuestionKey != "" {
+		fmt.Fprintf(&prompt, "Question category: %s\nQuestion asks for: %s\n", in.QuestionCategory, in.QuestionKey)
+	}
+	prompt.WriteString("Current specifications:\n")
+	for i, s := range current {
+		if i == 30 {
+			break
+		}
+		fmt.Fprintf(&prompt, "- [%s] %s = %s\n", s.Category, s.Key, s.Value)
+	}
+	fmt.Fprintf(&prompt, "Answer:\n%s\n", in.Text)
+	res, err := e.Provider.Stream(ctx, llm.Request{Model: e.Model, System: extractSystem, MaxTokens: 2000,
+		Messages: []llm.Message{{Role: "user", Content: prompt.String()}}}, func(string) {})
+	if err == nil {
+		var found []socratic.Extracted
+		if found, err = parseExtraction(res.Text); err == nil {
+			return found, Outcome{Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
+				CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start)}
+		}
+	}
+	reason := c.fellBack(ctx, "extraction", e, err)
+	o := builtin(start, e, reason)
+	o.InputTokens, o.OutputTokens = res.InputTokens, res.OutputTokens
+	return c.extractor.Extract(in), o
+}
+
+var jsonArray = regexp.MustCompile(`(?s)\[.*\]`)
+
+// parseExtraction reads and validates a model's JSON array of
+// specifications; anything malformed rejects the whole answer.
+func parseExtraction(text string) ([]socratic.Extracted, error) {
+	raw := jsonArray.FindString(text)
+	if raw == "" {
+		return nil, fmt.Errorf("no JSON array in %.120q", text)
+	}
+	var items []socratic.Extracted
+	if err := json.Unmarshal([]byte(raw), &items); err != nil {
+		return nil, fmt.Errorf("invalid JSON from the model: %w", err)
+	}
+	for i, it := range items {
+		it.Key = strings.TrimSpace(it.Key)
+		it.Value = strings.TrimSpace(it.Value)
+		switch {
+		case !it.Category.IsValid():
+			return nil, fmt.Errorf("item %d: unknown category %q", i, it.Category)
+		case !snakeKey.MatchString(it.Key):
+			return nil, fmt.Errorf("item %d: key %q is not snake_case", i, it.Key)
+		case it.Value == "" || len([]rune(it.Value)) > 2000:
+			return nil, fmt.Errorf("item %d: value must have 1 to 2000 characters", i)
+		case it.Confidence < 0 || it.Confidence > 1:
+			return nil, fmt.Errorf("item %d: confidence %v is outside 0..1", i, it.Confidence)
+		}
+		if it.Content == "" {
+			it.Content = strings.ReplaceAll(it.Key, "_", " ") + ": " + it.Value + "."
+		}
+		items[i] = it
+	}
+	return items, nil
+}
+
+const replySystem = `You are a Socratic requirements counselor in a free conversation. Reflect briefly what you understood
+from the user's message, point out any tension with earlier decisions, and end with one open question about the least covered area.
+At most four sentences. No leading or fashionable wording.`
+
+// Reply writes the counselor's answer to a chat message; next is the
+// suggested question for the least covered category.
+func (c *Counselor) Reply(ctx context.Context, e Engine, message string, found []socratic.Extracted, conflicts int, next *socratic.Question) (string, Outcome) {
+	start := time.Now()
+	if e.Provider != nil {
+		prompt := "User message:\n" + message
+		if next != nil {
+			prompt += "\nLeast covered area: " + string(next.Category)
+		}
+		res, err := e.Provider.Stream(ctx, llm.Request{Model: e.Model, System: replySystem, MaxTokens: 400,
+			Messages: []llm.Message{{Role: "user", Content: prompt}}}, func(string) {})
+		if err == nil {
+			return strings.TrimSpace(res.Text), Outcome{Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens,
+				OutputTokens: res.OutputTokens, CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start)}
+		}
+		return socratic.Reply(found, conflicts, next), builtin(start, e, c.fellBack(ctx, "reply", e, err))
+	}
+	return socratic.Reply(found, conflicts, next), builtin(start, e, e.Unavailable)
+}

@@ -1,0 +1,586 @@
+// Package dialogue runs the Socratic dialogue of a session: it asks the next
+// question (streamed live as it is written), takes answers and chat
+// messages, and turns them into specifications through the spec service.
+// No transaction and no pooled connection is held while a language model
+// runs: each operation reads what it needs, releases the connection, calls
+// the counselor, and only then opens the transaction that writes.
+package dialogue
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"socrates/internal/access"
+	"socrates/internal/apperr"
+	"socrates/internal/clock"
+	"socrates/internal/counsel"
+	"socrates/internal/pubsub"
+	"socrates/internal/socratic"
+	"socrates/internal/spec"
+	"socrates/internal/store"
+	"socrates/internal/validate"
+	"socrates/models"
+)
+
+// MaxAnswer is the longest answer or chat message, in characters.
+const MaxAnswer = 20000
+
+// Reader reads objects by id, batched within an operation.
+type Reader interface {
+	Project(ctx context.Context, id int64) (*models.Project, error)
+	Session(ctx context.Context, id int64) (*models.Session, error)
+	Question(ctx context.Context, id int64) (*models.Question, error)
+	Message(ctx context.Context, id int64) (*models.Message, error)
+}
+
+// Projects locks a project inside a transaction after checking access.
+type Projects interface {
+	Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error)
+}
+
+// Specs records specifications and recomputes maturity.
+type Specs interface {
+	Record(ctx context.Context, p *models.Project, found []socratic.Extracted, o spec.Origin) (spec.Recorded, error)
+	Rescore(ctx context.Context, p *models.Project) (int, error)
+	Announce(ctx context.Context, p *models.Project, sessionID *int64, q *models.Question, rec spec.Recorded, prev int)
+}
+
+// Engines chooses the counselor engine of a call.
+type Engines interface {
+	Engine(ctx context.Context, userID int64, p *models.Project) counsel.Engine
+}
+
+// Broker publishes and subscribes to events.
+type Broker interface {
+	Publish(ctx context.Context, topic string, event any)
+	PublishEvent(ctx context.Context, e *models.Event)
+	Subscribe(ctx context.Context, topic string) <-chan any
+}
+
+// Service runs the dialogue.
+type Service struct {
+	store     *store.Store
+	policy    *access.Policy
+	read      Reader
+	projects  Projects
+	specs     Specs
+	engines   Engines
+	counselor *counsel.Counselor
+	broker    Broker
+	now       clock.Clock
+	logger    *slog.Logger
+}
+
+// Deps are the dependencies of the dialogue service.
+type Deps struct {
+	Store     *store.Store
+	Policy    *access.Policy
+	Read      Reader
+	Projects  Projects
+	Specs     Specs
+	Engines   Engines
+	Counselor *counsel.Counselor
+	Broker    Broker
+	Clock     clock.Clock
+	Logger    *slog.Logger
+}
+
+// NewService returns the dialogue service.
+func NewService(d Deps) *Service {
+	return &Service{store: d.Store, policy: d.Policy, read: d.Read, projects: d.Projects, specs: d.Specs,
+		engines: d.Engines, counselor: d.Counselor, broker: d.Broker, now: d.Clock, logger: d.Logger}
+}
+
+func sessionNotFound() error { return apperr.NotFoundf("session not found") }
+
+// writableSession reads a session and its project through the pool and
+// checks the viewer may write and the session is running.
+func (s *Service) writableSession(ctx context.Context, sessionID int64) (*models.Session, *models.Project, error) {
+	sess, err := s.read.Session(ctx, sessionID)
+	if err != nil {
+		return nil, nil, notFound(err, sessionNotFound())
+	}
+	p, err := s.read.Project(ctx, sess.ProjectID)
+	if err != nil {
+		return nil, nil, notFound(err, sessionNotFound())
+	}
+	if err := s.policy.Require(ctx, p, access.Write); err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
+			return nil, nil, sessionNotFound()
+		}
+		return nil, nil, err
+	}
+	if err := running(sess, p); err != nil {
+		return nil, nil, err
+	}
+	return sess, p, nil
+}
+
+// running checks a session can take part in the dialogue.
+func running(sess *models.Session, p *models.Project) error {
+	if p.Status == models.ProjectStatusArchived {
+		return apperr.Invalid("sessionId", apperr.CodeInvalidState, "the project is archived; restore it first")
+	}
+	if sess.Status != models.SessionStatusActive {
+		return apperr.Invalid("sessionId", apperr.CodeInvalidState, "the session is %s; resume it first", sess.Status)
+	}
+	return nil
+}
+
+func notFound(err, nf error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nf
+	}
+	return err
+}
+
+func views(specs []*models.Specification) []socratic.SpecView {
+	out := make([]socratic.SpecView, len(specs))
+	for i, sp := range specs {
+		out[i] = socratic.SpecView{Ref: sp.ID, Category: sp.Category, Key: sp.Key, Value: sp.Value}
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Ask generates, saves and streams the next question of a SOCRATIC session.
+func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCategory) (*models.Question, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if focus != nil && !focus.IsValid() {
+		return nil, apperr.Invalid("category", apperr.CodeInvalid, "%q is not a category", *focus)
+	}
+	sess, p, err := s.writableSession(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Mode != models.SessionModeSocratic {
+		return nil, apperr.Invalid("sessionId", apperr.CodeInvalidState, "the session is in DIRECT_CHAT mode; use sendChatMessage or switch it to SOCRATIC")
+	}
+	// Read what the counselor needs through the pool, then let go of it.
+	pool := store.WithoutTx(ctx)
+	qc, err := s.questionContext(pool, pr.UserID, p, sessionID, focus)
+	if err != nil {
+		return nil, err
+	}
+	engine := s.engines.Engine(ctx, pr.UserID, p)
+	topic := pubsub.QuestionTopic(sessionID)
+	started := engineName(engine)
+	s.broker.Publish(pool, topic, &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKindStarted, Provider: &started})
+	q, outcome, err := s.counselor.Question(ctx, engine, qc, counsel.Stream{
+		Delta: func(d string) {
+			s.broker.Publish(pool, topic, &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKindDelta, Delta: ptr(d), Provider: &started})
+		},
+		Restart: func(reason string) {
+			b := string(models.LLMProviderIDBuiltin)
+			s.broker.Publish(pool, topic, &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKindStarted, Provider: &b, Fallback: true, Message: &reason})
+		},
+	})
+	if err != nil {
+		s.fail(pool, topic, err)
+		if errors.Is(err, socratic.ErrExhausted) {
+			return nil, apperr.Invalid("sessionId", "EXHAUSTED", "every question has been asked in this session; start a new session or continue in DIRECT_CHAT")
+		}
+		return nil, err
+	}
+	var saved *models.Question
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		locked, err := s.store.SessionByID(ctx, sessionID)
+		if err != nil {
+			return err
+		}
+		if err := running(locked, p); err != nil {
+			return err
+		}
+		if q.TemplateKey != "" && !strings.HasPrefix(q.TemplateKey, "llm.") {
+			hist, err := s.store.QuestionHistory(ctx, sessionID)
+			if err != nil {
+				return err
+			}
+			if hist.Templates[q.TemplateKey] {
+				return apperr.Invalid("sessionId", "QUESTION_IN_PROGRESS", "another question was asked in this session at the same moment; ask again")
+			}
+		}
+		now := s.now()
+		saved = &models.Question{
+			SessionID: sessionID, ProjectID: p.ID, Text: q.Text, Category: q.Category, Context: nonEmpty(q.Context),
+			TemplateKey: nonEmpty(q.TemplateKey), BiasScore: q.Bias, QualityScore: socratic.Quality(q.Bias), AskedAt: now,
+		}
+		if err := s.store.CreateQuestion(ctx, saved); err != nil {
+			return err
+		}
+		msg := &models.Message{SessionID: sessionID, QuestionID: &saved.ID, Role: models.MessageRoleAssistant, Content: q.Text, CreatedAt: now}
+		if err := s.store.CreateMessage(ctx, msg); err != nil {
+			return err
+		}
+		if err := s.store.SetSessionQuestion(ctx, sessionID, saved.ID, now); err != nil {
+			return err
+		}
+		if err := s.countAsked(ctx, pr.UserID, q.TemplateKey); err != nil {
+			return err
+		}
+		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "QUESTION", outcome); err != nil {
+			return err
+		}
+		provider := string(outcome.Provider)
+		done := &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKindCompleted, Question: saved, Provider: &provider, Fallback: outcome.Fallback}
+		if outcome.Reason != "" {
+			done.Message = ptr(outcome.Reason)
+		}
+		s.broker.Publish(ctx, topic, done)
+		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeQuestionAsked, ProjectID: p.ID, SessionID: &sessionID,
+			Project: p, Question: saved, Message: msg})
+		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sessionID, Message: msg})
+		return nil
+	})
+	if err != nil {
+		s.fail(pool, topic, err)
+		return nil, err
+	}
+	return saved, nil
+}
+
+// fail tells the question stream that generation failed, in words a client
+// may show.
+func (s *Service) fail(ctx context.Context, topic string, err error) {
+	msg := "the question could not be generated"
+	if v, ok := apperr.AsValidation(err); ok && len(v.Errors) > 0 {
+		msg = v.Errors[0].Message
+	}
+	s.broker.Publish(ctx, topic, &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKindFailed, Message: &msg})
+}
+
+func engineName(e counsel.Engine) string {
+	if e.Provider != nil {
+		return string(e.Provider.ID())
+	}
+	return string(models.LLMProviderIDBuiltin)
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// questionContext reads what choosing a question needs.
+func (s *Service) questionContext(ctx context.Context, userID int64, p *models.Project, sessionID int64, focus *models.SpecCategory) (socratic.QuestionContext, error) {
+	scores, err := s.store.CategoryScores(ctx, []int64{p.ID})
+	if err != nil {
+		return socratic.QuestionContext{}, err
+	}
+	current, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent)
+	if err != nil {
+		return socratic.QuestionContext{}, err
+	}
+	hist, err := s.store.QuestionHistory(ctx, sessionID)
+	if err != nil {
+		return socratic.QuestionContext{}, err
+	}
+	stats, err := s.store.QuestionStats(ctx, userID)
+	if err != nil {
+		return socratic.QuestionContext{}, err
+	}
+	eff := map[string]float64{}
+	for _, st := range stats {
+		if st.TimesAsked >= 3 {
+			eff[st.TemplateKey] = st.Effectiveness()
+		}
+	}
+	desc := ""
+	if p.Description != nil {
+		desc = *p.Description
+	}
+	return socratic.QuestionContext{
+		ProjectName: p.Name, ProjectDescription: desc, Phase: p.Phase, Maturity: p.Maturity,
+		Scores: scores[p.ID], Current: views(current), AskedTemplates: hist.Templates, Earlier: hist.Texts,
+		Focus: focus, Effectiveness: eff,
+	}, nil
+}
+
+// specKeyOf is the specification key a question asks for.
+func specKeyOf(q *models.Question) string {
+	if q.TemplateKey == nil {
+		return ""
+	}
+	for _, t := range socratic.Bank() {
+		if t.Key == *q.TemplateKey {
+			return t.SpecKey
+		}
+	}
+	return ""
+}
+
+// AnswerResult is what answering changed.
+type AnswerResult struct {
+	Question       *models.Question
+	Specifications []*models.Specification
+	Conflicts      []*models.Conflict
+	Project        *models.Project
+}
+
+// Answer stores the answer to a question, extracts specifications from it,
+// checks them for conflicts and recomputes maturity, in one transaction.
+func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (*AnswerResult, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &apperr.Validation{}
+	answer = validate.Text(v, "answer", answer, 1, MaxAnswer)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	q, err := s.read.Question(ctx, questionID)
+	if err != nil {
+		return nil, notFound(err, apperr.NotFoundf("question not found"))
+	}
+	sess, p, err := s.writableSession(ctx, q.SessionID)
+	if err != nil {
+		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
+			return nil, apperr.NotFoundf("question not found")
+		}
+		return nil, err
+	}
+	if q.Answer != nil {
+		return nil, alreadyAnswered()
+	}
+	pool := store.WithoutTx(ctx)
+	current, err := s.store.ProjectSpecifications(pool, p.ID, models.SpecStatusCurrent)
+	if err != nil {
+		return nil, err
+	}
+	engine := s.engines.Engine(ctx, pr.UserID, p)
+	found, outcome := s.counselor.Extract(ctx, engine,
+		socratic.ExtractInput{Text: answer, QuestionCategory: q.Category, QuestionKey: specKeyOf(q)}, views(current))
+
+	var out *AnswerResult
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.projects.Locked(ctx, p.ID, access.Write)
+		if err != nil {
+			return err
+		}
+		locked, err := s.store.SessionByID(ctx, sess.ID)
+		if err != nil {
+			return err
+		}
+		if err := running(locked, p); err != nil {
+			return err
+		}
+		qq, err := s.store.QuestionByID(ctx, questionID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		qq.Answer, qq.AnsweredAt, qq.AnsweredByID = &answer, &now, &pr.UserID
+		ok, err := s.store.AnswerQuestion(ctx, qq)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return alreadyAnswered()
+		}
+		msg := &models.Message{SessionID: sess.ID, QuestionID: &qq.ID, AuthorID: &pr.UserID, Role: models.MessageRoleUser, Content: answer, CreatedAt: now}
+		if err := s.store.CreateMessage(ctx, msg); err != nil {
+			return err
+		}
+		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sess.ID, QuestionID: &qq.ID})
+		if err != nil {
+			return err
+		}
+		prev, err := s.specs.Rescore(ctx, p)
+		if err != nil {
+			return err
+		}
+		if qq.TemplateKey != nil {
+			if err := s.countAnswered(ctx, pr.UserID, *qq.TemplateKey, len([]rune(answer)), len(rec.Specifications)); err != nil {
+				return err
+			}
+		}
+		if err := s.recordCall(ctx, pr.UserID, p.ID, &sess.ID, "EXTRACTION", outcome); err != nil {
+			return err
+		}
+		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeQuestionAnswered, ProjectID: p.ID, SessionID: &sess.ID,
+			Project: p, Question: qq, Message: msg, Specifications: rec.Specifications, Conflicts: rec.Conflicts})
+		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sess.ID, Message: msg})
+		s.specs.Announce(ctx, p, &sess.ID, qq, rec, prev)
+		out = &AnswerResult{Question: qq, Specifications: rec.Specifications, Conflicts: rec.Conflicts, Project: p}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func alreadyAnswered() error {
+	return apperr.Invalid("questionId", "ALREADY_ANSWERED", "the question has already been answered")
+}
+
+// ChatResult is what a chat message changed.
+type ChatResult struct {
+	Message        *models.Message
+	Reply          *models.Message
+	Suggested      *string
+	Specifications []*models.Specification
+	Conflicts      []*models.Conflict
+	Project        *models.Project
+}
+
+// Chat takes a free message in a DIRECT_CHAT session: specifications are
+// extracted from it as from an answer, and the counselor replies with what
+// it understood and a question for the least covered category.
+func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*ChatResult, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &apperr.Validation{}
+	message = validate.Text(v, "message", message, 1, MaxAnswer)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	sess, p, err := s.writableSession(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Mode != models.SessionModeDirectChat {
+		return nil, apperr.Invalid("sessionId", apperr.CodeInvalidState, "the session is in SOCRATIC mode; answer its questions or switch it to DIRECT_CHAT")
+	}
+	pool := store.WithoutTx(ctx)
+	qc, err := s.questionContext(pool, pr.UserID, p, sessionID, nil)
+	if err != nil {
+		return nil, err
+	}
+	engine := s.engines.Engine(ctx, pr.UserID, p)
+	found, exOutcome := s.counselor.Extract(ctx, engine, socratic.ExtractInput{Text: message}, qc.Current)
+	pending := 0
+	var siblings []socratic.SpecView
+	for _, f := range found {
+		n := socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}
+		if len(socratic.Detect(n, qc.Current, siblings)) > 0 {
+			pending++
+		} else {
+			siblings = append(siblings, n)
+		}
+		sc := qc.Scores[f.Category]
+		sc.Count++
+		sc.ConfidenceSum += f.Confidence
+		if qc.Scores == nil {
+			qc.Scores = map[models.SpecCategory]socratic.CategoryScore{}
+		}
+		qc.Scores[f.Category] = sc
+	}
+	var next *socratic.Question
+	if q, err := socratic.NextQuestion(qc); err == nil {
+		next = &q
+	}
+	replyText, replyOutcome := s.counselor.Reply(ctx, engine, message, found, pending, next)
+
+	var out *ChatResult
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.projects.Locked(ctx, p.ID, access.Write)
+		if err != nil {
+			return err
+		}
+		locked, err := s.store.SessionByID(ctx, sessionID)
+		if err != nil {
+			return err
+		}
+		if err := running(locked, p); err != nil {
+			return err
+		}
+		now := s.now()
+		msg := &models.Message{SessionID: sessionID, AuthorID: &pr.UserID, Role: models.MessageRoleUser, Content: message, CreatedAt: now}
+		if err := s.store.CreateMessage(ctx, msg); err != nil {
+			return err
+		}
+		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sessionID, MessageID: &msg.ID})
+		if err != nil {
+			return err
+		}
+		reply := &models.Message{SessionID: sessionID, Role: models.MessageRoleAssistant, Content: replyText, CreatedAt: now}
+		if err := s.store.CreateMessage(ctx, reply); err != nil {
+			return err
+		}
+		prev, err := s.specs.Rescore(ctx, p)
+		if err != nil {
+			return err
+		}
+		for op, o := range map[string]counsel.Outcome{"EXTRACTION": exOutcome, "REPLY": replyOutcome} {
+			if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, op, o); err != nil {
+				return err
+			}
+		}
+		for _, m := range []*models.Message{msg, reply} {
+			s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sessionID, Message: m})
+		}
+		s.specs.Announce(ctx, p, &sessionID, nil, rec, prev)
+		out = &ChatResult{Message: msg, Reply: reply, Specifications: rec.Specifications, Conflicts: rec.Conflicts, Project: p}
+		if next != nil {
+			out.Suggested = &next.Text
+		}
+		return nil
+	})
+	return out, err
+}
+
+// countAsked adds one to a template's asked count for the user.
+func (s *Service) countAsked(ctx context.Context, userID int64, template string) error {
+	if template == "" {
+		return nil
+	}
+	st, err := s.store.QuestionStat(ctx, userID, template)
+	if err != nil {
+		return err
+	}
+	st.TimesAsked++
+	st.UpdatedAt = s.now()
+	return s.store.SaveQuestionStat(ctx, st)
+}
+
+// alpha is the weight of the newest answer in the moving averages.
+const alpha = 0.3
+
+// countAnswered records an answer to a template: answered well when it
+// produced a specification, and moving averages of length and yield.
+func (s *Service) countAnswered(ctx context.Context, userID int64, template string, length, specs int) error {
+	st, err := s.store.QuestionStat(ctx, userID, template)
+	if err != nil {
+		return err
+	}
+	if st.TimesAnswered == 0 {
+		st.AvgAnswerLength, st.AvgSpecsPerAnswer = float64(length), float64(specs)
+	} else {
+		st.AvgAnswerLength = alpha*float64(length) + (1-alpha)*st.AvgAnswerLength
+		st.AvgSpecsPerAnswer = alpha*float64(specs) + (1-alpha)*st.AvgSpecsPerAnswer
+	}
+	st.TimesAnswered++
+	if specs > 0 {
+		st.TimesAnsweredWell++
+	}
+	st.UpdatedAt = s.now()
+	return s.store.SaveQuestionStat(ctx, st)
+}
+
+// recordCall stores the usage of one counselor call.
+func (s *Service) recordCall(ctx context.Context, userID, projectID int64, sessionID *int64, op string, o counsel.Outcome) error {
+	c := &models.LLMCall{
+		UserID: &userID, ProjectID: projectID, SessionID: sessionID, Provider: o.Provider, Model: o.Model, Operation: op,
+		InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CostUSD: o.CostUSD, LatencyMS: int(o.Latency.Milliseconds()),
+		Succeeded: true, Fallback: o.Fallback, CreatedAt: s.now(),
+	}
+	if c.Provider == "" {
+		c.Provider, c.Model = models.LLMProviderIDBuiltin, counsel.BuiltinModel
+	}
+	if o.Reason != "" {
+		c.Error = &o.Reason
+	}
+	return s.store.CreateLLMCall(ctx, c)
+}

@@ -1,0 +1,116 @@
+package dialogue
+
+import (
+	"context"
+
+	"socrates/internal/access"
+	"socrates/internal/apperr"
+	"socrates/internal/pubsub"
+	"socrates/models"
+)
+
+// projectOf reads a project and checks the viewer may read it, answering
+// NOT_FOUND for what otherwise.
+func (s *Service) projectOf(ctx context.Context, projectID int64, what string) (*models.Project, error) {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	p, err := s.read.Project(ctx, projectID)
+	if err != nil {
+		return nil, notFound(err, apperr.NotFoundf("%s not found", what))
+	}
+	return p, s.policy.Visible(ctx, p, what)
+}
+
+// Question returns a question the viewer may read.
+func (s *Service) Question(ctx context.Context, id int64) (*models.Question, error) {
+	q, err := s.read.Question(ctx, id)
+	if err != nil {
+		return nil, notFound(err, apperr.NotFoundf("question not found"))
+	}
+	if _, err := s.projectOf(ctx, q.ProjectID, "question"); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// Message returns a message the viewer may read.
+func (s *Service) Message(ctx context.Context, id int64) (*models.Message, error) {
+	m, err := s.read.Message(ctx, id)
+	if err != nil {
+		return nil, notFound(err, apperr.NotFoundf("message not found"))
+	}
+	sess, err := s.read.Session(ctx, m.SessionID)
+	if err != nil {
+		return nil, notFound(err, apperr.NotFoundf("message not found"))
+	}
+	if _, err := s.projectOf(ctx, sess.ProjectID, "message"); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// readableSession returns a session the viewer may read.
+func (s *Service) readableSession(ctx context.Context, id int64) (*models.Session, error) {
+	sess, err := s.read.Session(ctx, id)
+	if err != nil {
+		return nil, notFound(err, sessionNotFound())
+	}
+	if _, err := s.projectOf(ctx, sess.ProjectID, "session"); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// WatchQuestions streams every question generated in a session.
+func (s *Service) WatchQuestions(ctx context.Context, sessionID int64) (<-chan *models.QuestionStreamEvent, error) {
+	if _, err := s.readableSession(ctx, sessionID); err != nil {
+		return nil, err
+	}
+	return relay[*models.QuestionStreamEvent](ctx, s.broker.Subscribe(ctx, pubsub.QuestionTopic(sessionID))), nil
+}
+
+// WatchSession streams the events of a session.
+func (s *Service) WatchSession(ctx context.Context, sessionID int64) (<-chan *models.Event, error) {
+	if _, err := s.readableSession(ctx, sessionID); err != nil {
+		return nil, err
+	}
+	return relay[*models.Event](ctx, s.broker.Subscribe(ctx, pubsub.SessionTopic(sessionID))), nil
+}
+
+// WatchProject streams the events of a project.
+func (s *Service) WatchProject(ctx context.Context, projectID int64) (<-chan *models.Event, error) {
+	if _, err := s.projectOf(ctx, projectID, "project"); err != nil {
+		return nil, err
+	}
+	return relay[*models.Event](ctx, s.broker.Subscribe(ctx, pubsub.ProjectTopic(projectID))), nil
+}
+
+// relay forwards the events of type T from in until ctx ends or in closes
+// (a dropped slow subscriber), then closes the returned channel.
+func relay[T any](ctx context.Context, in <-chan any) <-chan T {
+	out := make(chan T, 1)
+	go func() {
+		defer close(out)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-in:
+				if !ok {
+					return
+				}
+				t, ok := e.(T)
+				if !ok {
+					continue
+				}
+				select {
+				case out <- t:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}

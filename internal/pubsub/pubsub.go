@@ -1,0 +1,141 @@
+// Package pubsub delivers events to subscribers. Publishers call Publish
+// from inside the transaction that made the change: the in-memory Broker
+// delivers after that transaction commits and drops the event on rollback,
+// as a PostgreSQL LISTEN/NOTIFY broker would. Each subscriber has a bounded
+// buffer; a subscriber that falls behind is dropped, so a slow client never
+// blocks a mutation.
+package pubsub
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"socrates/internal/store"
+	"socrates/models"
+)
+
+// Topics.
+const (
+	topicQuestions = "questions:"
+	topicSession   = "session:"
+	topicProject   = "project:"
+)
+
+// QuestionTopic carries the question stream of a session.
+func QuestionTopic(sessionID int64) string { return topicQuestions + itoa(sessionID) }
+
+// SessionTopic carries the events of a session.
+func SessionTopic(sessionID int64) string { return topicSession + itoa(sessionID) }
+
+// ProjectTopic carries the events of a project.
+func ProjectTopic(projectID int64) string { return topicProject + itoa(projectID) }
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// Broker is the in-memory broker.
+type Broker struct {
+	mu     sync.Mutex
+	subs   map[string]map[*subscriber]struct{}
+	buffer int
+	logger *slog.Logger
+}
+
+type subscriber struct {
+	ch     chan any
+	closed bool
+}
+
+// NewBroker returns a broker whose subscribers buffer up to buffer events.
+func NewBroker(buffer int, logger *slog.Logger) *Broker {
+	if buffer < 1 {
+		buffer = 1
+	}
+	return &Broker{subs: map[string]map[*subscriber]struct{}{}, buffer: buffer, logger: logger}
+}
+
+// Publish delivers event to the topic's subscribers once the transaction in
+// ctx commits (at once outside a transaction).
+func (b *Broker) Publish(ctx context.Context, topic string, event any) {
+	store.AfterCommit(ctx, func() { b.deliver(topic, event) })
+}
+
+func (b *Broker) deliver(topic string, event any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for s := range b.subs[topic] {
+		select {
+		case s.ch <- event:
+		default:
+			// Too slow: drop the subscriber rather than wait.
+			b.logger.Warn("dropping a slow subscriber", "topic", topic, "buffer", b.buffer)
+			b.remove(topic, s)
+		}
+	}
+}
+
+// remove closes and forgets a subscriber; b.mu is held.
+func (b *Broker) remove(topic string, s *subscriber) {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	close(s.ch)
+	delete(b.subs[topic], s)
+	if len(b.subs[topic]) == 0 {
+		delete(b.subs, topic)
+	}
+}
+
+// Subscribe returns a channel of the topic's events. It is closed when ctx
+// ends or when the subscriber falls behind.
+func (b *Broker) Subscribe(ctx context.Context, topic string) <-chan any {
+	s := &subscriber{ch: make(chan any, b.buffer)}
+	b.mu.Lock()
+	if b.subs[topic] == nil {
+		b.subs[topic] = map[*subscriber]struct{}{}
+	}
+	b.subs[topic][s] = struct{}{}
+	b.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.remove(topic, s)
+	})
+	return s.ch
+}
+
+// Subscribers returns how many subscribers a topic has.
+func (b *Broker) Subscribers(topic string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.subs[topic])
+}
+
+// PublishEvent sends a session or project event to the subscribers of its
+// session (when it has one) and of its project, once ctx's transaction
+// commits.
+func (b *Broker) PublishEvent(ctx context.Context, e *models.Event) {
+	if e.Specifications == nil {
+		e.Specifications = []*models.Specification{}
+	}
+	if e.Conflicts == nil {
+		e.Conflicts = []*models.Conflict{}
+	}
+	if e.SessionID != nil {
+		b.Publish(ctx, SessionTopic(*e.SessionID), e)
+	}
+	b.Publish(ctx, ProjectTopic(e.ProjectID), e)
+}

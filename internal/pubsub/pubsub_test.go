@@ -1,0 +1,74 @@
+package pubsub
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func TestDeliveryAndSlowSubscriber(t *testing.T) {
+	b := NewBroker(2, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	fast := b.Subscribe(ctx, "t")
+	slow := b.Subscribe(ctx, "t")
+	done := make(chan struct{})
+	got := make(chan any)
+	go func() {
+		for e := range fast {
+			got <- e
+		}
+		close(done)
+	}()
+	// The slow subscriber never reads: publishing must not block, and the
+	// fast one keeps receiving.
+	finished := make(chan struct{})
+	go func() {
+		for i := range 10 {
+			b.Publish(context.Background(), "t", i)
+			if e := <-got; e != i {
+				t.Errorf("fast subscriber got %v, want %d", e, i)
+			}
+		}
+		close(finished)
+	}()
+	select {
+	case <-finished:
+	case <-time.After(5 * time.Second):
+		t.Fatal("publish blocked on a slow subscriber")
+	}
+	n := 0
+	for range slow {
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("slow subscriber got %d events before being dropped, want its buffer of 2", n)
+	}
+	if b.Subscribers("t") != 1 {
+		t.Fatalf("%d subscribers left, want the fast one", b.Subscribers("t"))
+	}
+	cancel()
+	<-done
+	if b.Subscribers("t") != 0 {
+		t.Fatal("cancelled subscriber still registered")
+	}
+}
+
+func TestNoGoroutineLeak(t *testing.T) {
+	b := NewBroker(4, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	before := runtime.NumGoroutine()
+	for range 100 {
+		ctx, cancel := context.WithCancel(context.Background())
+		b.Subscribe(ctx, "x")
+		cancel()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if runtime.NumGoroutine() > before || b.Subscribers("x") != 0 {
+		t.Fatalf("goroutines %d -> %d, subscribers %d", before, runtime.NumGoroutine(), b.Subscribers("x"))
+	}
+}

@@ -1,0 +1,709 @@
+// Package spec keeps a project's specifications and conflicts: it records
+// new specifications (checking each against the current ones and storing a
+// conflicting one as PENDING, linked to its conflict), lets people add and
+// edit specifications by hand, resolves conflicts without losing anything,
+// recomputes maturity and gates phase changes.
+package spec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+
+	"socrates/internal/access"
+	"socrates/internal/apperr"
+	"socrates/internal/clock"
+	"socrates/internal/page"
+	"socrates/internal/socratic"
+	"socrates/internal/store"
+	"socrates/internal/validate"
+	"socrates/models"
+)
+
+// Reader reads objects and lists, batched within an operation.
+type Reader interface {
+	Project(ctx context.Context, id int64) (*models.Project, error)
+	Specification(ctx context.Context, id int64) (*models.Specification, error)
+	Conflict(ctx context.Context, id int64) (*models.Conflict, error)
+	Specifications(ctx context.Context, projectID int64, f store.SpecFilter, args page.Args) (*models.SpecificationConnection, error)
+	Conflicts(ctx context.Context, projectID int64, f store.ConflictFilter, args page.Args) (*models.ConflictConnection, error)
+	ConflictCount(ctx context.Context, projectID int64, f store.ConflictFilter) (int, error)
+	CategoryScores(ctx context.Context, projectID int64) (map[models.SpecCategory]socratic.CategoryScore, error)
+}
+
+// Projects locks a project inside a transaction after checking access.
+type Projects interface {
+	Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error)
+}
+
+// Publisher delivers events after commit.
+type Publisher interface {
+	PublishEvent(ctx context.Context, e *models.Event)
+}
+
+// Service implements the specification and conflict operations.
+type Service struct {
+	store    *store.Store
+	policy   *access.Policy
+	read     Reader
+	projects Projects
+	events   Publisher
+	now      clock.Clock
+}
+
+// NewService returns a specification service.
+func NewService(s *store.Store, policy *access.Policy, read Reader, projects Projects, events Publisher, now clock.Clock) *Service {
+	return &Service{store: s, policy: policy, read: read, projects: projects, events: events, now: now}
+}
+
+// Origin says where recorded specifications come from.
+type Origin struct {
+	Source     models.SpecSource
+	UserID     int64
+	SessionID  *int64
+	QuestionID *int64
+	MessageID  *int64
+}
+
+// Recorded is what recording specifications changed.
+type Recorded struct {
+	Specifications []*models.Specification
+	Conflicts      []*models.Conflict
+}
+
+// Record stores found specifications for a project locked by the caller's
+// transaction. Each is checked against the project's current
+// specifications (and those recorded before it from the same text); one
+// that conflicts is stored PENDING and linked to its conflicts. Exact
+// repeats of a current or pending specification are skipped.
+func (s *Service) Record(ctx context.Context, p *models.Project, found []socratic.Extracted, o Origin) (Recorded, error) {
+	var out Recorded
+	known, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent, models.SpecStatusPending)
+	if err != nil {
+		return out, err
+	}
+	var existing, siblings []socratic.SpecView
+	byRef := map[int64]*models.Specification{}
+	requirements := 0
+	for _, k := range known {
+		byRef[k.ID] = k
+		if k.Status == models.SpecStatusCurrent {
+			existing = append(existing, view(k))
+			if k.Category == models.SpecCategoryRequirements {
+				requirements++
+			}
+		}
+	}
+	now := s.now()
+	for _, f := range found {
+		if repeated(f, known) {
+			continue
+		}
+		n := socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}
+		findings := socratic.Detect(n, existing, siblings)
+		if fs := socratic.DetectScope(n, requirements, existing); fs != nil && !hasRule(findings, fs.Rule) {
+			findings = append(findings, *fs)
+		}
+		sp := &models.Specification{
+			ProjectID: p.ID, QuestionID: o.QuestionID, MessageID: o.MessageID, Category: f.Category,
+			Key: f.Key, Value: f.Value, Content: f.Content, Source: o.Source, Confidence: clamp(f.Confidence),
+			Reasoning: nonEmpty(f.Reasoning), Status: models.SpecStatusCurrent, CreatedByID: &o.UserID,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if sp.Content == "" {
+			sp.Content = strings.ReplaceAll(sp.Key, "_", " ") + ": " + sp.Value + "."
+		}
+		if len(findings) > 0 {
+			sp.Status = models.SpecStatusPending
+		}
+		if err := s.store.CreateSpecification(ctx, sp); err != nil {
+			return out, err
+		}
+		known = append(known, sp)
+		byRef[sp.ID] = sp
+		out.Specifications = append(out.Specifications, sp)
+		if sp.Status == models.SpecStatusCurrent {
+			v := view(sp)
+			siblings = append(siblings, v)
+			if sp.Category == models.SpecCategoryRequirements {
+				requirements++
+			}
+		}
+		for _, fd := range findings {
+			c := &models.Conflict{
+				ProjectID: p.ID, Type: fd.Type, Severity: fd.Severity, Status: models.ConflictStatusOpen,
+				Rule: fd.Rule, Description: fd.Description, DetectedAt: now,
+			}
+			links := []models.ConflictSpecification{{SpecificationID: sp.ID, Role: models.ConflictRoleNew}}
+			for _, ref := range fd.Existing {
+				links = append(links, models.ConflictSpecification{SpecificationID: ref, Role: models.ConflictRoleExisting})
+			}
+			if err := s.store.CreateConflict(ctx, c, links); err != nil {
+				return out, err
+			}
+			out.Conflicts = append(out.Conflicts, c)
+		}
+	}
+	return out, nil
+}
+
+func view(sp *models.Specification) socratic.SpecView {
+	return socratic.SpecView{Ref: sp.ID, Category: sp.Category, Key: sp.Key, Value: sp.Value}
+}
+
+func repeated(f socratic.Extracted, known []*models.Specification) bool {
+	norm := socratic.NormalizeValue(f.Key, f.Value)
+	for _, k := range known {
+		if k.Category == f.Category && k.Key == f.Key && socratic.NormalizeValue(k.Key, k.Value) == norm {
+			return true
+		}
+	}
+	return false
+}
+
+func hasRule(fs []socratic.Finding, rule string) bool {
+	for _, f := range fs {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
+func clamp(c float64) float64 { return math.Max(0, math.Min(1, c)) }
+
+func nonEmpty(s string) *string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	return &s
+}
+
+// Rescore recomputes a locked project's maturity from its current
+// specifications, inside the caller's transaction, and returns the
+// previous value.
+func (s *Service) Rescore(ctx context.Context, p *models.Project) (int, error) {
+	scores, err := s.store.CategoryScores(ctx, []int64{p.ID})
+	if err != nil {
+		return 0, err
+	}
+	prev := p.Maturity
+	p.Maturity = socratic.Maturity(scores[p.ID])
+	p.UpdatedAt = s.now()
+	if err := s.store.UpdateProject(ctx, p, "maturity", "updated_at"); err != nil {
+		return prev, err
+	}
+	return prev, nil
+}
+
+// Announce publishes what a change to specifications did: extraction,
+// conflicts and a maturity change.
+func (s *Service) Announce(ctx context.Context, p *models.Project, sessionID *int64, question *models.Question, rec Recorded, prevMaturity int) {
+	if len(rec.Specifications) > 0 {
+		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeSpecificationsExtracted, ProjectID: p.ID, SessionID: sessionID,
+			Project: p, Question: question, Specifications: rec.Specifications})
+	}
+	if len(rec.Conflicts) > 0 {
+		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictDetected, ProjectID: p.ID, SessionID: sessionID,
+			Project: p, Question: question, Specifications: rec.Specifications, Conflicts: rec.Conflicts})
+	}
+	if p.Maturity != prevMaturity {
+		prev := prevMaturity
+		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMaturityChanged, ProjectID: p.ID, SessionID: sessionID,
+			Project: p, PreviousMaturity: &prev})
+	}
+}
+
+// Limits on specification text.
+const (
+	MaxValue  = 2000
+	MaxText   = 2000
+	maxSearch = 200
+)
+
+var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// AddInput is a specification recorded by hand.
+type AddInput struct {
+	Category   models.SpecCategory
+	Key        string
+	Value      string
+	Confidence *float64
+	Content    *string
+	Reasoning  *string
+}
+
+// Change is the outcome of a specification mutation.
+type Change struct {
+	Specification *models.Specification
+	Previous      *models.Specification
+	Conflicts     []*models.Conflict
+	Project       *models.Project
+}
+
+// Add records a specification by hand.
+func (s *Service) Add(ctx context.Context, projectID int64, in AddInput) (*Change, error) {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	v := &apperr.Validation{}
+	if !in.Category.IsValid() {
+		v.Add("category", apperr.CodeInvalid, "category %q is not a specification category", in.Category)
+	}
+	key := validate.Text(v, "key", in.Key, 1, 100)
+	if key != "" && !snakeKey.MatchString(key) {
+		v.Add("key", apperr.CodeInvalid, "key must be snake_case: lower-case letters, digits and underscores, starting with a letter")
+	}
+	value := validate.Text(v, "value", in.Value, 1, MaxValue)
+	conf := confidence(v, in.Confidence, 1)
+	content := validate.OptionalText(v, "content", in.Content, MaxText)
+	reasoning := validate.OptionalText(v, "reasoning", in.Reasoning, MaxText)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	f := socratic.Extracted{Category: in.Category, Key: key, Value: value, Confidence: conf}
+	if content != nil {
+		f.Content = *content
+	}
+	if reasoning != nil {
+		f.Reasoning = *reasoning
+	}
+	var out *Change
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.writable(ctx, projectID)
+		if err != nil {
+			return err
+		}
+		known, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent, models.SpecStatusPending)
+		if err != nil {
+			return err
+		}
+		for _, k := range known {
+			if k.Category == f.Category && k.Key == f.Key && socratic.NormalizeValue(k.Key, k.Value) == socratic.NormalizeValue(f.Key, f.Value) {
+				return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
+			}
+		}
+		rec, err := s.Record(ctx, p, []socratic.Extracted{f}, Origin{Source: models.SpecSourceUserInput, UserID: access.MustUser(ctx).UserID})
+		if err != nil {
+			return err
+		}
+		prev, err := s.Rescore(ctx, p)
+		if err != nil {
+			return err
+		}
+		s.Announce(ctx, p, nil, nil, rec, prev)
+		out = &Change{Specification: rec.Specifications[0], Conflicts: rec.Conflicts, Project: p}
+		return nil
+	})
+	return out, err
+}
+
+func confidence(v *apperr.Validation, c *float64, def float64) float64 {
+	if c == nil {
+		return def
+	}
+	if math.IsNaN(*c) || *c < 0 || *c > 1 {
+		v.Add("confidence", apperr.CodeInvalid, "confidence must be between 0 and 1")
+		return def
+	}
+	return *c
+}
+
+// writable locks a project the viewer may write and checks it is not archived.
+func (s *Service) writable(ctx context.Context, projectID int64) (*models.Project, error) {
+	p, err := s.projects.Locked(ctx, projectID, access.Write)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == models.ProjectStatusArchived {
+		return nil, apperr.Invalid("projectId", apperr.CodeInvalidState, "the project is archived; restore it first")
+	}
+	return p, nil
+}
+
+// Update replaces a CURRENT specification with a new one that supersedes
+// it. The new one is checked against the project's other specifications
+// and is PENDING if it conflicts with them.
+func (s *Service) Update(ctx context.Context, specID int64, value *string, conf *float64) (*Change, error) {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	v := &apperr.Validation{}
+	if value == nil && conf == nil {
+		v.Add("", apperr.CodeRequired, "give a new value or a new confidence")
+	}
+	newValue := ""
+	if value != nil {
+		newValue = validate.Text(v, "value", *value, 1, MaxValue)
+	}
+	c := confidence(v, conf, 0)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var out *Change
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		peek, err := s.read.Specification(store.WithoutTx(ctx), specID)
+		if err != nil {
+			return notFound(err, "specification")
+		}
+		p, err := s.writable(ctx, peek.ProjectID)
+		if err != nil {
+			return asNotFound(err, "specification")
+		}
+		old, err := s.store.SpecificationByID(ctx, specID)
+		if err != nil {
+			return notFound(err, "specification")
+		}
+		if old.Status != models.SpecStatusCurrent {
+			return apperr.Invalid("specificationId", apperr.CodeInvalidState, "only a CURRENT specification can be updated; this one is %s", old.Status)
+		}
+		if value == nil {
+			newValue = old.Value
+		}
+		if conf == nil {
+			c = old.Confidence
+		}
+		if newValue == old.Value && c == old.Confidence {
+			return apperr.Invalid("value", apperr.CodeInvalid, "nothing would change")
+		}
+		now := s.now()
+		old.Status, old.UpdatedAt = models.SpecStatusSuperseded, now
+		if err := s.store.UpdateSpecification(ctx, old, "status", "updated_at"); err != nil {
+			return err
+		}
+		content := strings.ReplaceAll(old.Key, "_", " ") + ": " + newValue + "."
+		rec, err := s.Record(ctx, p, []socratic.Extracted{{Category: old.Category, Key: old.Key, Value: newValue, Content: content,
+			Confidence: c, Reasoning: "Edited by hand, replacing \"" + old.Value + "\"."}},
+			Origin{Source: models.SpecSourceUserInput, UserID: access.MustUser(ctx).UserID})
+		if err != nil {
+			return err
+		}
+		if len(rec.Specifications) == 0 {
+			return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q", old.Key, newValue)
+		}
+		next := rec.Specifications[0]
+		old.SupersededByID = &next.ID
+		if err := s.store.UpdateSpecification(ctx, old, "superseded_by_id"); err != nil {
+			return err
+		}
+		prev, err := s.Rescore(ctx, p)
+		if err != nil {
+			return err
+		}
+		rec.Specifications = append(rec.Specifications, old)
+		s.Announce(ctx, p, nil, nil, rec, prev)
+		out = &Change{Specification: next, Previous: old, Conflicts: rec.Conflicts, Project: p}
+		return nil
+	})
+	return out, err
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return apperr.NotFoundf("%s not found", what)
+	}
+	return err
+}
+
+// asNotFound hides a project's existence behind the object's own NOT_FOUND.
+func asNotFound(err error, what string) error {
+	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
+		return apperr.NotFoundf("%s not found", what)
+	}
+	return err
+}
+
+// Resolution is the outcome of resolving a conflict.
+type Resolution struct {
+	Conflict       *models.Conflict
+	Specifications []*models.Specification
+	Project        *models.Project
+}
+
+// Resolve decides an OPEN conflict:
+//   - KEEP_OLD: the new (PENDING) specifications become REJECTED;
+//   - REPLACE: the existing CURRENT ones become SUPERSEDED by the new one,
+//     which becomes CURRENT;
+//   - MERGE: a new CURRENT specification with mergedValue supersedes all;
+//   - IGNORE: the new ones become CURRENT beside the old; the conflict is IGNORED.
+func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.ConflictResolution, note, mergedValue *string) (*Resolution, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &apperr.Validation{}
+	if !res.IsValid() {
+		v.Add("resolution", apperr.CodeInvalid, "resolution %q is not one of KEEP_OLD, REPLACE, MERGE, IGNORE", res)
+	}
+	note = validate.OptionalText(v, "note", note, MaxText)
+	merged := ""
+	if res == models.ConflictResolutionMerge {
+		if mergedValue == nil || strings.TrimSpace(*mergedValue) == "" {
+			v.Add("mergedValue", apperr.CodeRequired, "MERGE needs mergedValue, the value that replaces both")
+		} else {
+			merged = validate.Text(v, "mergedValue", *mergedValue, 1, MaxValue)
+		}
+	} else if mergedValue != nil && strings.TrimSpace(*mergedValue) != "" {
+		v.Add("mergedValue", apperr.CodeInvalid, "mergedValue is only used with MERGE")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var out *Resolution
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		peek, err := s.read.Conflict(store.WithoutTx(ctx), conflictID)
+		if err != nil {
+			return notFound(err, "conflict")
+		}
+		p, err := s.writable(ctx, peek.ProjectID)
+		if err != nil {
+			return asNotFound(err, "conflict")
+		}
+		c, err := s.store.ConflictByID(ctx, conflictID)
+		if err != nil {
+			return notFound(err, "conflict")
+		}
+		if c.Status != models.ConflictStatusOpen {
+			return apperr.Invalid("conflictId", apperr.CodeInvalidState, "the conflict is already %s", c.Status)
+		}
+		links, err := s.store.ConflictLinks(ctx, []int64{c.ID})
+		if err != nil {
+			return err
+		}
+		var olds, news []*models.Specification
+		for _, l := range links[c.ID] {
+			sp, err := s.store.SpecificationByID(ctx, l.SpecificationID)
+			if err != nil {
+				return err
+			}
+			if l.Role == models.ConflictRoleNew {
+				news = append(news, sp)
+			} else {
+				olds = append(olds, sp)
+			}
+		}
+		now := s.now()
+		changed, err := s.apply(ctx, p, res, olds, news, merged, pr.UserID)
+		if err != nil {
+			return err
+		}
+		c.Status = models.ConflictStatusResolved
+		if res == models.ConflictResolutionIgnore {
+			c.Status = models.ConflictStatusIgnored
+		}
+		c.Resolution, c.ResolutionNote, c.ResolvedByID, c.ResolvedAt = &res, note, &pr.UserID, &now
+		if err := s.store.UpdateConflict(ctx, c, "status", "resolution", "resolution_note", "resolved_by_id", "resolved_at"); err != nil {
+			return err
+		}
+		prev, err := s.Rescore(ctx, p)
+		if err != nil {
+			return err
+		}
+		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictResolved, ProjectID: p.ID, Project: p,
+			Conflicts: []*models.Conflict{c}, Specifications: changed})
+		if p.Maturity != prev {
+			s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMaturityChanged, ProjectID: p.ID, Project: p, PreviousMaturity: &prev})
+		}
+		out = &Resolution{Conflict: c, Specifications: changed, Project: p}
+		return nil
+	})
+	return out, err
+}
+
+// apply changes the specifications of a conflict as the resolution says
+// and returns those it changed or created.
+func (s *Service) apply(ctx context.Context, p *models.Project, res models.ConflictResolution, olds, news []*models.Specification, merged string, userID int64) ([]*models.Specification, error) {
+	now := s.now()
+	var changed []*models.Specification
+	set := func(sp *models.Specification, status models.SpecStatus, by *int64) error {
+		sp.Status, sp.UpdatedAt = status, now
+		cols := []string{"status", "updated_at"}
+		if by != nil {
+			sp.SupersededByID = by
+			cols = append(cols, "superseded_by_id")
+		}
+		changed = append(changed, sp)
+		return s.store.UpdateSpecification(ctx, sp, cols...)
+	}
+	pending := func(sps []*models.Specification) []*models.Specification {
+		var out []*models.Specification
+		for _, sp := range sps {
+			if sp.Status == models.SpecStatusPending {
+				out = append(out, sp)
+			}
+		}
+		return out
+	}
+	current := func(sps []*models.Specification) []*models.Specification {
+		var out []*models.Specification
+		for _, sp := range sps {
+			if sp.Status == models.SpecStatusCurrent {
+				out = append(out, sp)
+			}
+		}
+		return out
+	}
+	switch res {
+	case models.ConflictResolutionKeepOld:
+		for _, sp := range pending(news) {
+			if err := set(sp, models.SpecStatusRejected, nil); err != nil {
+				return nil, err
+			}
+		}
+	case models.ConflictResolutionReplace:
+		winner := news[0]
+		for _, sp := range pending(news) {
+			if err := set(sp, models.SpecStatusCurrent, nil); err != nil {
+				return nil, err
+			}
+		}
+		for _, sp := range current(olds) {
+			if err := set(sp, models.SpecStatusSuperseded, &winner.ID); err != nil {
+				return nil, err
+			}
+		}
+	case models.ConflictResolutionMerge:
+		base := news[0]
+		conf := base.Confidence
+		for _, sp := range olds {
+			conf = math.Max(conf, sp.Confidence)
+		}
+		m := &models.Specification{
+			ProjectID: p.ID, Category: base.Category, Key: base.Key, Value: merged,
+			Content: strings.ReplaceAll(base.Key, "_", " ") + ": " + merged + ".",
+			Source:  models.SpecSourceUserInput, Confidence: conf, Status: models.SpecStatusCurrent,
+			Reasoning:   nonEmpty(fmt.Sprintf("Merged from %d conflicting specifications.", len(olds)+len(news))),
+			CreatedByID: &userID, CreatedAt: now, UpdatedAt: now,
+		}
+		if err := s.store.CreateSpecification(ctx, m); err != nil {
+			return nil, err
+		}
+		changed = append(changed, m)
+		for _, sp := range append(current(olds), pending(news)...) {
+			if err := set(sp, models.SpecStatusSuperseded, &m.ID); err != nil {
+				return nil, err
+			}
+		}
+	case models.ConflictResolutionIgnore:
+		for _, sp := range pending(news) {
+			if err := set(sp, models.SpecStatusCurrent, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return changed, nil
+}
+
+// AdvancePhase moves a project to its next phase when the gate is met; a
+// refusal names the failed condition.
+func (s *Service) AdvancePhase(ctx context.Context, projectID int64, phase models.ProjectPhase) (*models.Project, error) {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	if !phase.IsValid() {
+		return nil, apperr.Invalid("phase", apperr.CodeInvalid, "%q is not a phase", phase)
+	}
+	var out *models.Project
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.writable(ctx, projectID)
+		if err != nil {
+			return err
+		}
+		open, err := s.store.ConflictCounts(ctx, []int64{p.ID}, store.ConflictFilter{Status: ptr(models.ConflictStatusOpen)})
+		if err != nil {
+			return err
+		}
+		if why := socratic.PhaseGate(p.Phase, phase, p.Maturity, open[p.ID]); why != "" {
+			return apperr.Invalid("phase", "PHASE_GATE", "cannot move to %s: %s", phase, why)
+		}
+		p.Phase, p.UpdatedAt = phase, s.now()
+		if err := s.store.UpdateProject(ctx, p, "phase", "updated_at"); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ListInput selects specifications of a project.
+type ListInput struct {
+	Page     page.Args
+	Category *models.SpecCategory
+	Status   *models.SpecStatus
+	Search   *string
+}
+
+// ForProject returns a page of a project the viewer may read.
+func (s *Service) ForProject(ctx context.Context, p *models.Project, in ListInput) (*models.SpecificationConnection, error) {
+	f := store.SpecFilter{Category: in.Category, Status: in.Status}
+	if in.Search != nil {
+		if len([]rune(*in.Search)) > maxSearch {
+			return nil, apperr.BadInputf("search must be at most %d characters", maxSearch)
+		}
+		f.Search = strings.TrimSpace(*in.Search)
+	}
+	return s.read.Specifications(ctx, p.ID, f, in.Page)
+}
+
+// ConflictsForProject returns a page of a project's conflicts.
+func (s *Service) ConflictsForProject(ctx context.Context, p *models.Project, args page.Args, status *models.ConflictStatus, sev *models.ConflictSeverity) (*models.ConflictConnection, error) {
+	return s.read.Conflicts(ctx, p.ID, store.ConflictFilter{Status: status, Severity: sev}, args)
+}
+
+// OpenConflictCount counts a project's OPEN conflicts.
+func (s *Service) OpenConflictCount(ctx context.Context, p *models.Project) (int, error) {
+	return s.read.ConflictCount(ctx, p.ID, store.ConflictFilter{Status: ptr(models.ConflictStatusOpen)})
+}
+
+// Coverage reports the ten categories of a project.
+func (s *Service) Coverage(ctx context.Context, p *models.Project) ([]*models.CategoryCoverage, error) {
+	scores, err := s.read.CategoryScores(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return socratic.Coverage(scores), nil
+}
+
+// Get returns a specification the viewer may read.
+func (s *Service) Get(ctx context.Context, id int64) (*models.Specification, error) {
+	sp, err := s.read.Specification(ctx, id)
+	if err != nil {
+		return nil, notFound(err, "specification")
+	}
+	if err := s.readable(ctx, sp.ProjectID, "specification"); err != nil {
+		return nil, err
+	}
+	return sp, nil
+}
+
+// GetConflict returns a conflict the viewer may read.
+func (s *Service) GetConflict(ctx context.Context, id int64) (*models.Conflict, error) {
+	c, err := s.read.Conflict(ctx, id)
+	if err != nil {
+		return nil, notFound(err, "conflict")
+	}
+	if err := s.readable(ctx, c.ProjectID, "conflict"); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (s *Service) readable(ctx context.Context, projectID int64, what string) error {
+	if _, err := access.RequireUser(ctx); err != nil {
+		return err
+	}
+	p, err := s.read.Project(ctx, projectID)
+	if err != nil {
+		return notFound(err, what)
+	}
+	if s.policy.ProjectPermission(ctx, p) < access.Read {
+		return apperr.NotFoundf("%s not found", what)
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"socrates/internal/page"
+	"socrates/models"
+)
+
+// ChronologicalOrdering orders rows by key, oldest first.
+func ChronologicalOrdering[T any](name, idCol string, key func(T) int64) Ordering[T] {
+	return Ordering[T]{Name: name, ID: idCol, Key: key}
+}
+
+// QuestionOrdering orders a session's questions, oldest first.
+func QuestionOrdering() Ordering[*models.Question] {
+	return ChronologicalOrdering("QUESTION", "q.id", func(q *models.Question) int64 { return q.ID })
+}
+
+// MessageOrdering orders a session's messages, oldest first.
+func MessageOrdering() Ordering[*models.Message] {
+	return ChronologicalOrdering("MESSAGE", "m.id", func(m *models.Message) int64 { return m.ID })
+}
+
+// insert adds a row and sets its id.
+func (s *Store) insert(ctx context.Context, what string, model any) error {
+	if _, err := s.DB(ctx).NewInsert().Model(model).Exec(ctx); err != nil {
+		return fmt.Errorf("insert %s: %w", what, err)
+	}
+	return nil
+}
+
+// byIDs reads the rows whose id is in ids.
+func byIDs[T any](ctx context.Context, s *Store, what, idCol string, ids []int64) ([]*T, error) {
+	var rows []*T
+	if err := s.DB(ctx).NewSelect().Model(&rows).Where(idCol+" IN (?)", In(ids)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("%s by ids: %w", what, err)
+	}
+	return rows, nil
+}
+
+// CreateQuestion inserts a question.
+func (s *Store) CreateQuestion(ctx context.Context, q *models.Question) error {
+	return s.insert(ctx, "question", q)
+}
+
+// QuestionByID returns a question, locked inside a transaction on PostgreSQL.
+func (s *Store) QuestionByID(ctx context.Context, id int64) (*models.Question, error) {
+	q := new(models.Question)
+	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(q).Where("q.id = ?", id)).Scan(ctx)
+	return q, notFound(err, "question by id")
+}
+
+// QuestionsByIDs returns questions by id.
+func (s *Store) QuestionsByIDs(ctx context.Context, ids []int64) ([]*models.Question, error) {
+	return byIDs[models.Question](ctx, s, "questions", "q.id", ids)
+}
+
+// AnswerQuestion stores the answer of an unanswered question; false means
+// it had been answered already.
+func (s *Store) AnswerQuestion(ctx context.Context, q *models.Question) (bool, error) {
+	res, err := s.DB(ctx).NewUpdate().Model(q).Column("answer", "answered_at", "answered_by_id").
+		WherePK().Where("answer IS NULL").Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("answer question: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SessionHistory is what a session has asked so far.
+type SessionHistory struct {
+	Templates map[string]bool
+	Texts     []string
+}
+
+// QuestionHistory returns the templates and texts asked in a session,
+// oldest first.
+func (s *Store) QuestionHistory(ctx context.Context, sessionID int64) (SessionHistory, error) {
+	var rows []*models.Question
+	err := s.DB(ctx).NewSelect().Model(&rows).Column("q.text", "q.template_key").
+		Where("q.session_id = ?", sessionID).OrderExpr("q.id").Scan(ctx)
+	if err != nil {
+		return SessionHistory{}, fmt.Errorf("question history: %w", err)
+	}
+	h := SessionHistory{Templates: map[string]bool{}}
+	for _, q := range rows {
+		if q.TemplateKey != nil {
+			h.Templates[*q.TemplateKey] = true
+		}
+		h.Texts = append(h.Texts, q.Text)
+	}
+	return h, nil
+}
+
+func (s *Store) questionList(ctx context.Context, sessionIDs []int64) *bun.SelectQuery {
+	return s.DB(ctx).NewSelect().Model((*models.Question)(nil)).Where("q.session_id IN (?)", In(sessionIDs))
+}
+
+// QuestionPages reads a page of questions per session in one statement.
+func (s *Store) QuestionPages(ctx context.Context, sessionIDs []int64, r page.Request) (map[int64][]*models.Question, error) {
+	return pagesByParent(ctx, s.DB(ctx), s.questionList(ctx, sessionIDs), "q", "q.session_id",
+		QuestionOrdering(), r, func(q *models.Question) int64 { return q.SessionID })
+}
+
+// QuestionCounts counts the questions of each session.
+func (s *Store) QuestionCounts(ctx context.Context, sessionIDs []int64) (map[int64]int, error) {
+	return countByParent(ctx, s.questionList(ctx, sessionIDs), "q.session_id")
+}
+
+// CreateMessage inserts a conversation turn.
+func (s *Store) CreateMessage(ctx context.Context, m *models.Message) error {
+	return s.insert(ctx, "message", m)
+}
+
+// MessagesByIDs returns messages by id.
+func (s *Store) MessagesByIDs(ctx context.Context, ids []int64) ([]*models.Message, error) {
+	return byIDs[models.Message](ctx, s, "messages", "m.id", ids)
+}
+
+func (s *Store) messageList(ctx context.Context, sessionIDs []int64) *bun.SelectQuery {
+	return s.DB(ctx).NewSelect().Model((*models.Message)(nil)).Where("m.session_id IN (?)", In(sessionIDs))
+}
+
+// MessagePages reads a page of messages per session in one statement.
+func (s *Store) MessagePages(ctx context.Context, sessionIDs []int64, r page.Request) (map[int64][]*models.Message, error) {
+	return pagesByParent(ctx, s.DB(ctx), s.messageList(ctx, sessionIDs), "m", "m.session_id",
+		MessageOrdering(), r, func(m *models.Message) int64 { return m.SessionID })
+}
+
+// MessageCounts counts the messages of each session.
+func (s *Store) MessageCounts(ctx context.Context, sessionIDs []int64) (map[int64]int, error) {
+	return countByParent(ctx, s.messageList(ctx, sessionIDs), "m.session_id")
+}
+
+// QuestionStat returns a user's statistics for a template (zero if none).
+func (s *Store) QuestionStat(ctx context.Context, userID int64, template string) (*models.QuestionStat, error) {
+	st := &models.QuestionStat{UserID: userID, TemplateKey: template}
+	err := s.DB(ctx).NewSelect().Model(st).WherePK().Scan(ctx)
+	if err := notFound(err, "question stat"); err != nil && !isNotFound(err) {
+		return nil, err
+	}
+	return st, nil
+}
+
+// QuestionStats returns a user's statistics per template.
+func (s *Store) QuestionStats(ctx context.Context, userID int64) ([]*models.QuestionStat, error) {
+	var rows []*models.QuestionStat
+	if err := s.DB(ctx).NewSelect().Model(&rows).Where("qs.user_id = ?", userID).OrderExpr("qs.template_key").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("question stats: %w", err)
+	}
+	return rows, nil
+}
+
+// SaveQuestionStat inserts or replaces a statistics row.
+func (s *Store) SaveQuestionStat(ctx context.Context, st *models.QuestionStat) error {
+	_, err := s.DB(ctx).NewInsert().Model(st).
+		On("CONFLICT (user_id, template_key) DO UPDATE").
+		Set("times_asked = EXCLUDED.times_asked").
+		Set("times_answered = EXCLUDED.times_answered").
+		Set("times_answered_well = EXCLUDED.times_answered_well").
+		Set("avg_answer_length = EXCLUDED.avg_answer_length").
+		Set("avg_specs_per_answer = EXCLUDED.avg_specs_per_answer").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save question stat: %w", err)
+	}
+	return nil
+}
+
+// CreateLLMCall records a use of a counselor engine.
+func (s *Store) CreateLLMCall(ctx context.Context, c *models.LLMCall) error {
+	return s.insert(ctx, "llm call", c)
+}
+
+// UsageRow is the usage of one provider and model in a project.
+type UsageRow struct {
+	ProjectID    int64                `bun:"project_id"`
+	Provider     models.LLMProviderID `bun:"provider"`
+	Model        string               `bun:"model"`
+	Calls        int                  `bun:"calls"`
+	InputTokens  int                  `bun:"input_tokens"`
+	OutputTokens int                  `bun:"output_tokens"`
+	CostUSD      float64              `bun:"cost_usd"`
+	Fallbacks    int                  `bun:"fallbacks"`
+}
+
+// UsageByProject sums the LLM usage of projects per provider and model.
+func (s *Store) UsageByProject(ctx context.Context, projectIDs []int64) (map[int64][]UsageRow, error) {
+	var rows []UsageRow
+	err := s.DB(ctx).NewSelect().Model((*models.LLMCall)(nil)).
+		ColumnExpr("lcall.project_id, lcall.provider, lcall.model, count(*) AS calls").
+		ColumnExpr("sum(lcall.input_tokens) AS input_tokens, sum(lcall.output_tokens) AS output_tokens").
+		ColumnExpr("sum(lcall.cost_usd) AS cost_usd, sum(CASE WHEN lcall.fallback THEN 1 ELSE 0 END) AS fallbacks").
+		Where("lcall.project_id IN (?)", In(projectIDs)).
+		GroupExpr("lcall.project_id, lcall.provider, lcall.model").
+		OrderExpr("lcall.provider, lcall.model").
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("llm usage: %w", err)
+	}
+	out := map[int64][]UsageRow{}
+	for _, r := range rows {
+		out[r.ProjectID] = append(out[r.ProjectID], r)
+	}
+	return out, nil
+}
+
+// LLMCredential returns a user's stored key for a provider.
+func (s *Store) LLMCredential(ctx context.Context, userID int64, provider models.LLMProviderID) (*models.LLMCredential, error) {
+	c := &models.LLMCredential{UserID: userID, Provider: provider}
+	err := s.DB(ctx).NewSelect().Model(c).WherePK().Scan(ctx)
+	return c, notFound(err, "llm credential")
+}
+
+// LLMCredentials returns every stored key of a user.
+func (s *Store) LLMCredentials(ctx context.Context, userID int64) ([]*models.LLMCredential, error) {
+	var rows []*models.LLMCredential
+	if err := s.DB(ctx).NewSelect().Model(&rows).Where("lc.user_id = ?", userID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("llm credentials: %w", err)
+	}
+	return rows, nil
+}
+
+// SaveLLMCredential inserts or replaces a user's key for a provider.
+func (s *Store) SaveLLMCredential(ctx context.Context, c *models.LLMCredential) error {
+	_, err := s.DB(ctx).NewInsert().Model(c).
+		On("CONFLICT (user_id, provider) DO UPDATE").
+		Set("api_key_cipher = EXCLUDED.api_key_cipher").
+		Set("base_url = EXCLUDED.base_url").
+		Set("updated_at = EXCLUDED.updated_at").
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save llm credential: %w", err)
+	}
+	return nil
+}
+
+// DeleteLLMCredential removes a user's key; false when there was none.
+func (s *Store) DeleteLLMCredential(ctx context.Context, userID int64, provider models.LLMProviderID) (bool, error) {
+	res, err := s.DB(ctx).NewDelete().Model((*models.LLMCredential)(nil)).
+		Where("user_id = ?", userID).Where("provider = ?", provider).Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("delete llm credential: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+

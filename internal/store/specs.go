@@ -1,0 +1,293 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"socrates/internal/page"
+	"socrates/internal/socratic"
+	"socrates/models"
+)
+
+// SpecOrdering orders a project's specifications, oldest first.
+func SpecOrdering() Ordering[*models.Specification] {
+	return ChronologicalOrdering("SPECIFICATION", "sp.id", func(s *models.Specification) int64 { return s.ID })
+}
+
+// ConflictOrdering orders a project's conflicts, newest first.
+func ConflictOrdering() Ordering[*models.Conflict] {
+	return Ordering[*models.Conflict]{Name: "CONFLICT", ID: "c.id", Desc: true, Key: func(c *models.Conflict) int64 { return c.ID }}
+}
+
+// CreateSpecification inserts a specification.
+func (s *Store) CreateSpecification(ctx context.Context, sp *models.Specification) error {
+	return s.insert(ctx, "specification", sp)
+}
+
+// SpecificationsByIDs returns specifications by id.
+func (s *Store) SpecificationsByIDs(ctx context.Context, ids []int64) ([]*models.Specification, error) {
+	return byIDs[models.Specification](ctx, s, "specifications", "sp.id", ids)
+}
+
+// SpecificationByID returns one specification.
+func (s *Store) SpecificationByID(ctx context.Context, id int64) (*models.Specification, error) {
+	sp := new(models.Specification)
+	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(sp).Where("sp.id = ?", id)).Scan(ctx)
+	return sp, notFound(err, "specification by id")
+}
+
+// ProjectSpecifications returns a project's specifications in the given
+// statuses, oldest first.
+func (s *Store) ProjectSpecifications(ctx context.Context, projectID int64, statuses ...models.SpecStatus) ([]*models.Specification, error) {
+	var rows []*models.Specification
+	q := s.DB(ctx).NewSelect().Model(&rows).Where("sp.project_id = ?", projectID).OrderExpr("sp.id")
+	if len(statuses) > 0 {
+		q = q.Where("sp.status IN (?)", bun.In(statuses))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("project specifications: %w", err)
+	}
+	return rows, nil
+}
+
+// UpdateSpecification writes the given columns of a specification.
+func (s *Store) UpdateSpecification(ctx context.Context, sp *models.Specification, columns ...string) error {
+	if _, err := s.DB(ctx).NewUpdate().Model(sp).Column(columns...).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("update specification: %w", err)
+	}
+	return nil
+}
+
+// SpecFilter selects a project's specifications.
+type SpecFilter struct {
+	Category *models.SpecCategory
+	Status   *models.SpecStatus
+	Search   string
+}
+
+// Key encodes the filter for batching.
+func (f SpecFilter) Key() string {
+	k := ""
+	if f.Category != nil {
+		k += string(*f.Category)
+	}
+	k += "|"
+	if f.Status != nil {
+		k += string(*f.Status)
+	}
+	return k + "|" + f.Search
+}
+
+func (s *Store) specList(ctx context.Context, projectIDs []int64, f SpecFilter) *bun.SelectQuery {
+	q := s.DB(ctx).NewSelect().Model((*models.Specification)(nil)).Where("sp.project_id IN (?)", In(projectIDs))
+	if f.Category != nil {
+		q = q.Where("sp.category = ?", *f.Category)
+	}
+	if f.Status != nil {
+		q = q.Where("sp.status = ?", *f.Status)
+	}
+	if f.Search != "" {
+		p := likePattern(f.Search)
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where(`lower(sp.key) LIKE ? ESCAPE '\'`, p).WhereOr(`lower(sp.value) LIKE ? ESCAPE '\'`, p).
+				WhereOr(`lower(sp.content) LIKE ? ESCAPE '\'`, p)
+		})
+	}
+	return q
+}
+
+// SpecificationPages reads a page of specifications per project.
+func (s *Store) SpecificationPages(ctx context.Context, projectIDs []int64, f SpecFilter, r page.Request) (map[int64][]*models.Specification, error) {
+	return pagesByParent(ctx, s.DB(ctx), s.specList(ctx, projectIDs, f), "sp", "sp.project_id",
+		SpecOrdering(), r, func(x *models.Specification) int64 { return x.ProjectID })
+}
+
+// SpecificationCounts counts the specifications of each project.
+func (s *Store) SpecificationCounts(ctx context.Context, projectIDs []int64, f SpecFilter) (map[int64]int, error) {
+	return countByParent(ctx, s.specList(ctx, projectIDs, f), "sp.project_id")
+}
+
+// SpecificationsByQuestion returns the specifications extracted from each
+// question's answer, oldest first.
+func (s *Store) SpecificationsByQuestion(ctx context.Context, questionIDs []int64) (map[int64][]*models.Specification, error) {
+	var rows []*models.Specification
+	if err := s.DB(ctx).NewSelect().Model(&rows).Where("sp.question_id IN (?)", In(questionIDs)).OrderExpr("sp.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("specifications by question: %w", err)
+	}
+	out := map[int64][]*models.Specification{}
+	for _, r := range rows {
+		out[*r.QuestionID] = append(out[*r.QuestionID], r)
+	}
+	return out, nil
+}
+
+// SpecificationsSupersededBy returns, per specification, the ones it replaced.
+func (s *Store) SpecificationsSupersededBy(ctx context.Context, ids []int64) (map[int64][]*models.Specification, error) {
+	var rows []*models.Specification
+	if err := s.DB(ctx).NewSelect().Model(&rows).Where("sp.superseded_by_id IN (?)", In(ids)).OrderExpr("sp.id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("superseded specifications: %w", err)
+	}
+	out := map[int64][]*models.Specification{}
+	for _, r := range rows {
+		out[*r.SupersededByID] = append(out[*r.SupersededByID], r)
+	}
+	return out, nil
+}
+
+// CategoryScores sums the CURRENT specifications of each project per category.
+func (s *Store) CategoryScores(ctx context.Context, projectIDs []int64) (map[int64]map[models.SpecCategory]socratic.CategoryScore, error) {
+	var rows []struct {
+		ProjectID int64               `bun:"project_id"`
+		Category  models.SpecCategory `bun:"category"`
+		N         int                 `bun:"n"`
+		Sum       float64             `bun:"total"`
+	}
+	err := s.DB(ctx).NewSelect().Model((*models.Specification)(nil)).
+		ColumnExpr("sp.project_id, sp.category, count(*) AS n, sum(sp.confidence) AS total").
+		Where("sp.project_id IN (?)", In(projectIDs)).Where("sp.status = ?", models.SpecStatusCurrent).
+		GroupExpr("sp.project_id, sp.category").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("category scores: %w", err)
+	}
+	out := map[int64]map[models.SpecCategory]socratic.CategoryScore{}
+	for _, id := range projectIDs {
+		out[id] = map[models.SpecCategory]socratic.CategoryScore{}
+	}
+	for _, r := range rows {
+		out[r.ProjectID][r.Category] = socratic.CategoryScore{Count: r.N, ConfidenceSum: r.Sum}
+	}
+	return out, nil
+}
+
+// CreateConflict inserts a conflict and its links.
+func (s *Store) CreateConflict(ctx context.Context, c *models.Conflict, links []models.ConflictSpecification) error {
+	if err := s.insert(ctx, "conflict", c); err != nil {
+		return err
+	}
+	for i := range links {
+		links[i].ConflictID = c.ID
+	}
+	if len(links) > 0 {
+		if _, err := s.DB(ctx).NewInsert().Model(&links).Exec(ctx); err != nil {
+			return fmt.Errorf("link conflict: %w", err)
+		}
+	}
+	return nil
+}
+
+// ConflictByID returns one conflict, locked inside a transaction on PostgreSQL.
+func (s *Store) ConflictByID(ctx context.Context, id int64) (*models.Conflict, error) {
+	c := new(models.Conflict)
+	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(c).Where("c.id = ?", id)).Scan(ctx)
+	return c, notFound(err, "conflict by id")
+}
+
+// ConflictsByIDs returns conflicts by id.
+func (s *Store) ConflictsByIDs(ctx context.Context, ids []int64) ([]*models.Conflict, error) {
+	return byIDs[models.Conflict](ctx, s, "conflicts", "c.id", ids)
+}
+
+// UpdateConflict writes the given columns of a conflict.
+func (s *Store) UpdateConflict(ctx context.Context, c *models.Conflict, columns ...string) error {
+	if _, err := s.DB(ctx).NewUpdate().Model(c).Column(columns...).WherePK().Exec(ctx); err != nil {
+		return fmt.Errorf("update conflict: %w", err)
+	}
+	return nil
+}
+
+// ConflictLinks returns the specification links of each conflict,
+// EXISTING before NEW, then by specification id.
+func (s *Store) ConflictLinks(ctx context.Context, conflictIDs []int64) (map[int64][]models.ConflictSpecification, error) {
+	var rows []models.ConflictSpecification
+	if err := s.DB(ctx).NewSelect().Model(&rows).Where("cs.conflict_id IN (?)", In(conflictIDs)).
+		OrderExpr("cs.role, cs.specification_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("conflict links: %w", err)
+	}
+	out := map[int64][]models.ConflictSpecification{}
+	for _, r := range rows {
+		out[r.ConflictID] = append(out[r.ConflictID], r)
+	}
+	return out, nil
+}
+
+// ConflictsOfSpecifications returns, per specification, its conflicts.
+func (s *Store) ConflictsOfSpecifications(ctx context.Context, specIDs []int64) (map[int64][]*models.Conflict, error) {
+	links := []models.ConflictSpecification{}
+	if err := s.DB(ctx).NewSelect().Model(&links).Where("cs.specification_id IN (?)", In(specIDs)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("conflicts of specifications: %w", err)
+	}
+	ids := make([]int64, 0, len(links))
+	for _, l := range links {
+		ids = append(ids, l.ConflictID)
+	}
+	conflicts, err := s.ConflictsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*models.Conflict{}
+	for _, c := range conflicts {
+		byID[c.ID] = c
+	}
+	out := map[int64][]*models.Conflict{}
+	for _, l := range links {
+		if c := byID[l.ConflictID]; c != nil {
+			out[l.SpecificationID] = append(out[l.SpecificationID], c)
+		}
+	}
+	return out, nil
+}
+
+// ConflictFilter selects a project's conflicts.
+type ConflictFilter struct {
+	Status   *models.ConflictStatus
+	Severity *models.ConflictSeverity
+}
+
+// Key encodes the filter for batching.
+func (f ConflictFilter) Key() string {
+	k := ""
+	if f.Status != nil {
+		k += string(*f.Status)
+	}
+	k += "|"
+	if f.Severity != nil {
+		k += string(*f.Severity)
+	}
+	return k
+}
+
+func (s *Store) conflictList(ctx context.Context, projectIDs []int64, f ConflictFilter) *bun.SelectQuery {
+	q := s.DB(ctx).NewSelect().Model((*models.Conflict)(nil)).Where("c.project_id IN (?)", In(projectIDs))
+	if f.Status != nil {
+		q = q.Where("c.status = ?", *f.Status)
+	}
+	if f.Severity != nil {
+		q = q.Where("c.severity = ?", *f.Severity)
+	}
+	return q
+}
+
+// ConflictPages reads a page of conflicts per project.
+func (s *Store) ConflictPages(ctx context.Context, projectIDs []int64, f ConflictFilter, r page.Request) (map[int64][]*models.Conflict, error) {
+	return pagesByParent(ctx, s.DB(ctx), s.conflictList(ctx, projectIDs, f), "c", "c.project_id",
+		ConflictOrdering(), r, func(x *models.Conflict) int64 { return x.ProjectID })
+}
+
+// ConflictCounts counts the conflicts of each project.
+func (s *Store) ConflictCounts(ctx context.Context, projectIDs []int64, f ConflictFilter) (map[int64]int, error) {
+	return countByParent(ctx, s.conflictList(ctx, projectIDs, f), "c.project_id")
+}
+
+// SetSessionQuestion points a session at its current question.
+func (s *Store) SetSessionQuestion(ctx context.Context, sessionID, questionID int64, now time.Time) error {
+	_, err := s.DB(ctx).NewUpdate().Model((*models.Session)(nil)).
+		Set("current_question_id = ?", questionID).Set("updated_at = ?", now).
+		Where("id = ?", sessionID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set current question: %w", err)
+	}
+	return nil
+}
