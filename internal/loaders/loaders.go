@@ -80,9 +80,9 @@ func NewFactory(s *store.Store, wait time.Duration) *Factory {
 // New returns fresh loaders with empty caches.
 func (f *Factory) New() *Loaders {
 	return &Loaders{
-		User:         newLoader(f, byID(f.store.UsersByIDs, func(u *models.User) int64 { return u.ID })),
-		Project:      newLoader(f, byID(f.store.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })),
-		Session:      newLoader(f, byID(f.store.SessionsByIDs, func(s *models.Session) int64 { return s.ID })),
+		User:          newLoader(f, byID(f.store.UsersByIDs, func(u *models.User) int64 { return u.ID })),
+		Project:       newLoader(f, byID(f.store.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })),
+		Session:       newLoader(f, byID(f.store.SessionsByIDs, func(s *models.Session) int64 { return s.ID })),
 		Question:      newLoader(f, byID(f.store.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })),
 		Message:       newLoader(f, byID(f.store.MessagesByIDs, func(m *models.Message) int64 { return m.ID })),
 		Specification: newLoader(f, byID(f.store.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })),

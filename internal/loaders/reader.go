@@ -114,7 +114,9 @@ func (r *Reader) ConflictSpecifications(ctx context.Context, conflictID int64) (
 
 // CategoryScores reads the evidence per category of a project.
 func (r *Reader) CategoryScores(ctx context.Context, projectID int64) (map[models.SpecCategory]socratic.CategoryScore, error) {
-	return children(ctx, projectID, func(l *Loaders) *dataloader.Loader[int64, map[models.SpecCategory]socratic.CategoryScore] { return l.CategoryScores },
+	return children(ctx, projectID, func(l *Loaders) *dataloader.Loader[int64, map[models.SpecCategory]socratic.CategoryScore] {
+		return l.CategoryScores
+	},
 		r.store.CategoryScores)
 }
 
@@ -169,7 +171,9 @@ func (r *Reader) Sessions(ctx context.Context, projectID int64, status *models.S
 		readPage: func(ctx context.Context, ids []int64, pr page.Request) (map[int64][]*models.Session, error) {
 			return r.store.SessionPages(ctx, ids, status, pr)
 		},
-		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) { return r.store.SessionCounts(ctx, ids, status) },
+		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) {
+			return r.store.SessionCounts(ctx, ids, status)
+		},
 	}, projectID, SessionFilter(status), args)
 }
 
@@ -204,7 +208,9 @@ func (r *Reader) Specifications(ctx context.Context, projectID int64, f store.Sp
 		readPage: func(ctx context.Context, ids []int64, pr page.Request) (map[int64][]*models.Specification, error) {
 			return r.store.SpecificationPages(ctx, ids, f, pr)
 		},
-		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) { return r.store.SpecificationCounts(ctx, ids, f) },
+		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) {
+			return r.store.SpecificationCounts(ctx, ids, f)
+		},
 	}, projectID, EncodeFilter(f), args)
 }
 
@@ -217,7 +223,9 @@ func (r *Reader) Conflicts(ctx context.Context, projectID int64, f store.Conflic
 		readPage: func(ctx context.Context, ids []int64, pr page.Request) (map[int64][]*models.Conflict, error) {
 			return r.store.ConflictPages(ctx, ids, f, pr)
 		},
-		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) { return r.store.ConflictCounts(ctx, ids, f) },
+		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) {
+			return r.store.ConflictCounts(ctx, ids, f)
+		},
 	}, projectID, EncodeFilter(f), args)
 }
 

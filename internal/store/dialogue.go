@@ -250,4 +250,3 @@ func (s *Store) DeleteLLMCredential(ctx context.Context, userID int64, provider 
 	n, err := res.RowsAffected()
 	return n > 0, err
 }
-
