@@ -689,7 +689,7 @@ func (ec *executionContext) _Project_llmProvider(ctx context.Context, field grap
 			return ec.fieldContext_Project_llmProvider(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LLMProvider, nil
+			return obj.LLMProvider(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.LLMProviderID) graphql.Marshaler {
@@ -700,7 +700,7 @@ func (ec *executionContext) _Project_llmProvider(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Project_llmProvider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, false, false, "LLMProviderID")
+	return graphql.NewScalarFieldContext("Project", field, true, false, "LLMProviderID")
 }
 
 func (ec *executionContext) _Project_llmModel(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {

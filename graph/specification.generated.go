@@ -496,7 +496,7 @@ func (ec *executionContext) _Conflict_resolution(ctx context.Context, field grap
 			return ec.fieldContext_Conflict_resolution(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Resolution, nil
+			return obj.Resolution(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.ConflictResolution) graphql.Marshaler {
@@ -507,7 +507,7 @@ func (ec *executionContext) _Conflict_resolution(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Conflict_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Conflict", field, false, false, "ConflictResolution")
+	return graphql.NewScalarFieldContext("Conflict", field, true, false, "ConflictResolution")
 }
 
 func (ec *executionContext) _Conflict_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {

@@ -74,22 +74,31 @@ func (Specification) IsNode() {}
 type Conflict struct {
 	bun.BaseModel `bun:"table:conflicts,alias:c"`
 
-	ID             int64               `bun:"id,pk,autoincrement"`
-	ProjectID      int64               `bun:"project_id,notnull"`
-	Type           ConflictType        `bun:"type,notnull"`
-	Severity       ConflictSeverity    `bun:"severity,notnull"`
-	Status         ConflictStatus      `bun:"status,notnull"`
-	Rule           string              `bun:"rule,notnull"`
-	Description    string              `bun:"description,notnull"`
-	Resolution     *ConflictResolution `bun:"resolution"`
-	ResolutionNote *string             `bun:"resolution_note"`
-	ResolvedByID   *int64              `bun:"resolved_by_id"`
-	DetectedAt     time.Time           `bun:"detected_at,notnull"`
-	ResolvedAt     *time.Time          `bun:"resolved_at"`
+	ID             int64            `bun:"id,pk,autoincrement"`
+	ProjectID      int64            `bun:"project_id,notnull"`
+	Type           ConflictType     `bun:"type,notnull"`
+	Severity       ConflictSeverity `bun:"severity,notnull"`
+	Status         ConflictStatus   `bun:"status,notnull"`
+	Rule           string           `bun:"rule,notnull"`
+	Description    string           `bun:"description,notnull"`
+	ResolutionName *string          `bun:"resolution"`
+	ResolutionNote *string          `bun:"resolution_note"`
+	ResolvedByID   *int64           `bun:"resolved_by_id"`
+	DetectedAt     time.Time        `bun:"detected_at,notnull"`
+	ResolvedAt     *time.Time       `bun:"resolved_at"`
 }
 
 // IsNode marks Conflict as a GraphQL Node.
 func (Conflict) IsNode() {}
+
+// Resolution returns how the conflict was decided, if it was.
+func (c *Conflict) Resolution() *ConflictResolution {
+	if c.ResolutionName == nil {
+		return nil
+	}
+	r := ConflictResolution(*c.ResolutionName)
+	return &r
+}
 
 // Roles of a specification in a conflict.
 const (

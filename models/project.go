@@ -23,8 +23,17 @@ type Project struct {
 	ArchivedAt  *time.Time    `bun:"archived_at"`
 	// LLMProvider and LLMModel choose the project's counselor; nil means
 	// the server's default.
-	LLMProvider *LLMProviderID `bun:"llm_provider"`
-	LLMModel    *string        `bun:"llm_model"`
+	LLMProviderName *string `bun:"llm_provider"`
+	LLMModel        *string `bun:"llm_model"`
+}
+
+// LLMProvider returns the project's chosen provider, if any.
+func (p *Project) LLMProvider() *LLMProviderID {
+	if p.LLMProviderName == nil {
+		return nil
+	}
+	id := LLMProviderID(*p.LLMProviderName)
+	return &id
 }
 
 // IsNode marks Project as a GraphQL Node.

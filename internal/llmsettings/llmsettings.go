@@ -81,9 +81,9 @@ func sealContext(userID int64, p models.LLMProviderID) []byte {
 func (s *Service) Engine(ctx context.Context, userID int64, p *models.Project) counsel.Engine {
 	id := s.defaults.Provider
 	model := s.defaults.Model
-	if p.LLMProvider != nil {
-		id = *p.LLMProvider
-		if *p.LLMProvider != s.defaults.Provider {
+	if chosen := p.LLMProvider(); chosen != nil {
+		id = *chosen
+		if id != s.defaults.Provider {
 			model = ""
 		}
 	}
@@ -271,7 +271,11 @@ func (s *Service) SetProjectLLM(ctx context.Context, projectID int64, id *models
 		if err != nil {
 			return err
 		}
-		p.LLMProvider, p.LLMModel, p.UpdatedAt = id, model, s.now()
+		p.LLMProviderName, p.LLMModel, p.UpdatedAt = nil, model, s.now()
+		if id != nil {
+			name := string(*id)
+			p.LLMProviderName = &name
+		}
 		if err := s.store.UpdateProject(ctx, p, "llm_provider", "llm_model", "updated_at"); err != nil {
 			return err
 		}

@@ -494,7 +494,8 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		if res == models.ConflictResolutionIgnore {
 			c.Status = models.ConflictStatusIgnored
 		}
-		c.Resolution, c.ResolutionNote, c.ResolvedByID, c.ResolvedAt = &res, note, &pr.UserID, &now
+		name := string(res)
+		c.ResolutionName, c.ResolutionNote, c.ResolvedByID, c.ResolvedAt = &name, note, &pr.UserID, &now
 		if err := s.store.UpdateConflict(ctx, c, "status", "resolution", "resolution_note", "resolved_by_id", "resolved_at"); err != nil {
 			return err
 		}
@@ -502,15 +503,43 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		if err != nil {
 			return err
 		}
-		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictResolved, ProjectID: p.ID, Project: p,
-			Conflicts: []*models.Conflict{c}, Specifications: changed})
+		sessionID, err := s.sessionOf(ctx, news)
+		if err != nil {
+			return err
+		}
+		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictResolved, ProjectID: p.ID, SessionID: sessionID,
+			Project: p, Conflicts: []*models.Conflict{c}, Specifications: changed})
 		if p.Maturity != prev {
-			s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMaturityChanged, ProjectID: p.ID, Project: p, PreviousMaturity: &prev})
+			s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMaturityChanged, ProjectID: p.ID, SessionID: sessionID,
+				Project: p, PreviousMaturity: &prev})
 		}
 		out = &Resolution{Conflict: c, Specifications: changed, Project: p}
 		return nil
 	})
 	return out, err
+}
+
+// sessionOf returns the session the first of specs came from (through its
+// question or message), so that the session's watchers hear how its
+// conflict ended; nil for specifications added by hand.
+func (s *Service) sessionOf(ctx context.Context, specs []*models.Specification) (*int64, error) {
+	for _, sp := range specs {
+		switch {
+		case sp.QuestionID != nil:
+			q, err := s.store.QuestionsByIDs(ctx, []int64{*sp.QuestionID})
+			if err != nil || len(q) == 0 {
+				return nil, err
+			}
+			return &q[0].SessionID, nil
+		case sp.MessageID != nil:
+			m, err := s.store.MessagesByIDs(ctx, []int64{*sp.MessageID})
+			if err != nil || len(m) == 0 {
+				return nil, err
+			}
+			return &m[0].SessionID, nil
+		}
+	}
+	return nil, nil
 }
 
 // apply changes the specifications of a conflict as the resolution says

@@ -43,6 +43,17 @@ func (l *Logs) String() string {
 	return l.buf.String()
 }
 
+// Problems returns the logged lines at WARN or ERROR level.
+func (l *Logs) Problems() string {
+	var out []string
+	for _, line := range strings.Split(l.String(), "\n") {
+		if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 // Server is a running server over real HTTP.
 type Server struct {
 	URL   string
@@ -113,6 +124,9 @@ func StartServer(t testing.TB, dbURL string, opts ...Option) *Server {
 	s := &Server{URL: "http://" + ln.Addr().String(), App: a, Logs: logs, DBURL: dbURL, cancel: stop, done: make(chan error, 1)}
 	go func() { s.done <- a.Server.Serve(serveCtx, ln) }()
 	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server warnings and errors:\n%s", s.Logs.Problems())
+		}
 		if err := s.Stop(); err != nil {
 			t.Errorf("stop server: %v", err)
 		}

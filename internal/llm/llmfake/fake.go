@@ -32,6 +32,8 @@ type Behaviour struct {
 	Hang bool
 	// InputTokens and OutputTokens are reported as usage.
 	InputTokens, OutputTokens int
+	// Gate, when set, holds every request until it is closed.
+	Gate chan struct{}
 }
 
 // Request is what the fake received.
@@ -47,7 +49,15 @@ type Server struct {
 	mu        sync.Mutex
 	behaviour Behaviour
 	requests  []Request
+	waiting   int
 	done      chan struct{}
+}
+
+// Waiting returns how many requests are held at the gate.
+func (s *Server) Waiting() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting
 }
 
 // Anthropic starts a fake Anthropic Messages API.
@@ -118,6 +128,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, anthropic bool) {
 	if r.Method != http.MethodPost || r.URL.Path != wantPath {
 		http.Error(w, `{"error":{"message":"not found"}}`, http.StatusNotFound)
 		return
+	}
+	if b.Gate != nil {
+		s.mu.Lock()
+		s.waiting++
+		s.mu.Unlock()
+		select {
+		case <-b.Gate:
+		case <-r.Context().Done():
+		case <-done:
+		}
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
 	}
 	if b.Hang {
 		select {
