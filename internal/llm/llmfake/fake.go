@@ -34,6 +34,9 @@ type Behaviour struct {
 	InputTokens, OutputTokens int
 	// Gate, when set, holds every request until it is closed.
 	Gate chan struct{}
+	// Respond, when set, chooses the chunks for each request (Chunks is
+	// used otherwise).
+	Respond func(Request) []string
 }
 
 // Request is what the fake received.
@@ -175,6 +178,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, anthropic bool) {
 		}
 	}
 	model, _ := body["model"].(string)
+	if b.Respond != nil {
+		b.Chunks = b.Respond(Request{Path: r.URL.Path, Headers: r.Header, Body: body})
+	}
 	if anthropic {
 		send("message_start", fmt.Sprintf(`{"type":"message_start","message":{"id":"msg_fake","type":"message","role":"assistant","model":%q,"content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":%d,"output_tokens":1}}}`, model, b.InputTokens))
 		send("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
