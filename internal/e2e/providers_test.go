@@ -156,10 +156,10 @@ func TestProviderFailuresFallBack(t *testing.T) {
 	stream := subscribe(t, srv, tok.AccessToken, pubsub.QuestionTopic(sessionNumber(t, sid)),
 		`subscription($s: ID!) { questionStream(sessionId: $s) { kind provider fallback message question { id } } }`, map[string]any{"s": sid})
 	cases := map[string]llmfake.Behaviour{
-		"server error": {Status: 500},
-		"invalid json": {Chunks: []string{"this is ", "not JSON at all"}},
+		"server error":  {Status: 500},
+		"invalid json":  {Chunks: []string{"this is ", "not JSON at all"}},
 		"broken stream": {Chunks: []string{`{"text": "Wh`, `at?"}`}, BrokenJSON: true},
-		"hang":         {Hang: true},
+		"hang":          {Hang: true},
 	}
 	calls := 0
 	answers := map[string][2]string{
