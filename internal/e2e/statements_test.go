@@ -94,3 +94,44 @@ func TestNestedReadsAreBatched(t *testing.T) {
 		}
 	})
 }
+
+// TestDialogueEdgesAreBatched reads every nested edge of the dialogue for
+// one project and for four alike, and shows the statement count is the same.
+func TestDialogueEdgesAreBatched(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 50 * time.Millisecond }))
+		counter := &statementCounter{}
+		srv.App.DB.AddQueryHook(counter)
+		me, _ := srv.Client(t).NewUser()
+		build := func(i int) {
+			pid := me.CreateProject(fmt.Sprintf("dialogue %d", i))
+			sid := me.StartSession(pid)
+			q1 := ask(t, me, sid).AskNextQuestion.Question
+			answer(t, me, q1.ID, "We will store everything in PostgreSQL with 5,000 concurrent users")
+			q2 := ask(t, me, sid).AskNextQuestion.Question
+			c := answer(t, me, q2.ID, "Actually we will use MongoDB as the database").AnswerQuestion.Conflicts[0].ID
+			me.Must(`mutation($c: ID!) { resolveConflict(input: {conflictId: $c, resolution: REPLACE}) { userErrors { code } } }`, map[string]any{"c": c}, nil)
+			q3 := ask(t, me, sid).AskNextQuestion.Question
+			c = answer(t, me, q3.ID, "Our data store will be DynamoDB").AnswerQuestion.Conflicts[0].ID
+			_ = c
+		}
+		const query = `{ projects(first: 20) { nodes {
+			categoryCoverage { coverage } openConflictCount llmUsage { calls }
+			specifications(first: 10, status: null) { nodes { question { id } supersededBy { id } supersedes { id } conflicts { id } } }
+			conflicts(first: 5) { nodes { specifications { id } resolvedBy { id } project { id } } }
+			sessions(first: 5) { nodes { currentQuestion { id } startedBy { id }
+				questions(first: 5) { nodes { session { id } answeredBy { id } specifications { id } } }
+				messages(first: 5) { nodes { author { id } question { id } } } } } } } }`
+		build(0)
+		one := counter.measure(func() { me.Must(query, nil, nil) })
+		for i := 1; i < 4; i++ {
+			build(i)
+		}
+		four := counter.measure(func() { me.Must(query, nil, nil) })
+		costs := []int64{one, four}
+		t.Logf("statements for 1 and 4 projects: %v", costs)
+		if costs[0] != costs[1] {
+			t.Fatalf("the statement count grew with the data: %v", costs)
+		}
+	})
+}
