@@ -198,12 +198,28 @@ func (b *Browser) Eval(expr string) string {
 // WaitFor polls a JavaScript condition until it is true.
 func (b *Browser) WaitFor(cond string) {
 	b.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if b.Eval("!!("+cond+")") == "true" {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	b.t.Fatalf("timed out waiting for %s", cond)
+}
+
+// Until runs action every two seconds until cond is true, for up to 60 s.
+func (b *Browser) Until(cond, action string) {
+	b.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		b.Eval("(" + action + "), 'done'")
+		for wait := time.Now().Add(2 * time.Second); time.Now().Before(wait); {
+			if b.Eval("!!("+cond+")") == "true" {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 	b.t.Fatalf("timed out waiting for %s", cond)
 }
