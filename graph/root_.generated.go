@@ -22,15 +22,20 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Activity() ActivityResolver
+	ApiToken() ApiTokenResolver
 	Conflict() ConflictResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Project() ProjectResolver
+	ProjectShare() ProjectShareResolver
 	Query() QueryResolver
 	Question() QuestionResolver
 	Session() SessionResolver
 	Specification() SpecificationResolver
 	Subscription() SubscriptionResolver
+	Team() TeamResolver
+	TeamMember() TeamMemberResolver
 	User() UserResolver
 }
 
@@ -38,11 +43,41 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Activity struct {
+		Action    func(childComplexity int) int
+		Actor     func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Details   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Project   func(childComplexity int) int
+		Subject   func(childComplexity int) int
+		Team      func(childComplexity int) int
+	}
+
+	ActivityConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ActivityEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	AddSpecificationPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Conflicts        func(childComplexity int) int
 		Project          func(childComplexity int) int
 		Specification    func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	AddTeamMemberPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Member           func(childComplexity int) int
+		Team             func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
@@ -59,6 +94,29 @@ type ComplexityRoot struct {
 		Question         func(childComplexity int) int
 		Specifications   func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	ApiToken struct {
+		CreatedAt  func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastUsedAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Prefix     func(childComplexity int) int
+		RevokedAt  func(childComplexity int) int
+		Scopes     func(childComplexity int) int
+	}
+
+	ApiTokenConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ApiTokenEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	ArchiveProjectPayload struct {
@@ -124,9 +182,34 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CreateApiTokenPayload struct {
+		APIToken         func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
+		Token            func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	CreateProjectPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	CreateTeamPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Team             func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteProjectPayload struct {
+		ClientMutationID func(childComplexity int) int
+		DeletedProjectID func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	DeleteTeamPayload struct {
+		ClientMutationID func(childComplexity int) int
+		DeletedTeamID    func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
@@ -191,30 +274,42 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddSpecification    func(childComplexity int, input models.AddSpecificationInput) int
-		AdvanceProjectPhase func(childComplexity int, input models.AdvanceProjectPhaseInput) int
-		AnswerQuestion      func(childComplexity int, input models.AnswerQuestionInput) int
-		ArchiveProject      func(childComplexity int, input models.ArchiveProjectInput) int
-		AskNextQuestion     func(childComplexity int, input models.AskNextQuestionInput) int
-		ChangePassword      func(childComplexity int, input models.ChangePasswordInput) int
-		CreateProject       func(childComplexity int, input models.CreateProjectInput) int
-		EndSession          func(childComplexity int, input models.EndSessionInput) int
-		Login               func(childComplexity int, input models.LoginInput) int
-		Logout              func(childComplexity int, input models.LogoutInput) int
-		PauseSession        func(childComplexity int, input models.PauseSessionInput) int
-		RefreshToken        func(childComplexity int, input models.RefreshTokenInput) int
-		Register            func(childComplexity int, input models.RegisterInput) int
-		RemoveLLMCredential func(childComplexity int, input models.RemoveLLMCredentialInput) int
-		ResolveConflict     func(childComplexity int, input models.ResolveConflictInput) int
-		RestoreProject      func(childComplexity int, input models.RestoreProjectInput) int
-		ResumeSession       func(childComplexity int, input models.ResumeSessionInput) int
-		SendChatMessage     func(childComplexity int, input models.SendChatMessageInput) int
-		SetLLMCredential    func(childComplexity int, input models.SetLLMCredentialInput) int
-		SetProjectLlm       func(childComplexity int, input models.SetProjectLLMInput) int
-		SetSessionMode      func(childComplexity int, input models.SetSessionModeInput) int
-		StartSession        func(childComplexity int, input models.StartSessionInput) int
-		UpdateProject       func(childComplexity int, input models.UpdateProjectInput) int
-		UpdateSpecification func(childComplexity int, input models.UpdateSpecificationInput) int
+		AddSpecification     func(childComplexity int, input models.AddSpecificationInput) int
+		AddTeamMember        func(childComplexity int, input models.AddTeamMemberInput) int
+		AdvanceProjectPhase  func(childComplexity int, input models.AdvanceProjectPhaseInput) int
+		AnswerQuestion       func(childComplexity int, input models.AnswerQuestionInput) int
+		ArchiveProject       func(childComplexity int, input models.ArchiveProjectInput) int
+		AskNextQuestion      func(childComplexity int, input models.AskNextQuestionInput) int
+		ChangePassword       func(childComplexity int, input models.ChangePasswordInput) int
+		CreateAPIToken       func(childComplexity int, input models.CreateAPITokenInput) int
+		CreateProject        func(childComplexity int, input models.CreateProjectInput) int
+		CreateTeam           func(childComplexity int, input models.CreateTeamInput) int
+		DeleteProject        func(childComplexity int, input models.DeleteProjectInput) int
+		DeleteTeam           func(childComplexity int, input models.DeleteTeamInput) int
+		EndSession           func(childComplexity int, input models.EndSessionInput) int
+		Login                func(childComplexity int, input models.LoginInput) int
+		Logout               func(childComplexity int, input models.LogoutInput) int
+		PauseSession         func(childComplexity int, input models.PauseSessionInput) int
+		RefreshToken         func(childComplexity int, input models.RefreshTokenInput) int
+		Register             func(childComplexity int, input models.RegisterInput) int
+		RemoveLLMCredential  func(childComplexity int, input models.RemoveLLMCredentialInput) int
+		RemoveTeamMember     func(childComplexity int, input models.RemoveTeamMemberInput) int
+		ResolveConflict      func(childComplexity int, input models.ResolveConflictInput) int
+		RestoreProject       func(childComplexity int, input models.RestoreProjectInput) int
+		ResumeSession        func(childComplexity int, input models.ResumeSessionInput) int
+		RevokeAPIToken       func(childComplexity int, input models.RevokeAPITokenInput) int
+		SendChatMessage      func(childComplexity int, input models.SendChatMessageInput) int
+		SetLLMCredential     func(childComplexity int, input models.SetLLMCredentialInput) int
+		SetProjectLlm        func(childComplexity int, input models.SetProjectLLMInput) int
+		SetSessionMode       func(childComplexity int, input models.SetSessionModeInput) int
+		ShareProject         func(childComplexity int, input models.ShareProjectInput) int
+		StartSession         func(childComplexity int, input models.StartSessionInput) int
+		TransferProject      func(childComplexity int, input models.TransferProjectInput) int
+		UnshareProject       func(childComplexity int, input models.UnshareProjectInput) int
+		UpdateProject        func(childComplexity int, input models.UpdateProjectInput) int
+		UpdateSpecification  func(childComplexity int, input models.UpdateSpecificationInput) int
+		UpdateTeam           func(childComplexity int, input models.UpdateTeamInput) int
+		UpdateTeamMemberRole func(childComplexity int, input models.UpdateTeamMemberRoleInput) int
 	}
 
 	PageInfo struct {
@@ -231,6 +326,7 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
+		Activity          func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ArchivedAt        func(childComplexity int) int
 		CategoryCoverage  func(childComplexity int) int
 		Conflicts         func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) int
@@ -246,6 +342,7 @@ type ComplexityRoot struct {
 		Owner             func(childComplexity int) int
 		Phase             func(childComplexity int) int
 		Sessions          func(childComplexity int, first *int, after *string, last *int, before *string, status *models.SessionStatus) int
+		Shares            func(childComplexity int) int
 		Specifications    func(childComplexity int, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) int
 		Status            func(childComplexity int) int
 		UpdatedAt         func(childComplexity int) int
@@ -275,12 +372,20 @@ type ComplexityRoot struct {
 		Type             func(childComplexity int) int
 	}
 
+	ProjectShare struct {
+		Permission func(childComplexity int) int
+		SharedAt   func(childComplexity int) int
+		SharedBy   func(childComplexity int) int
+		Team       func(childComplexity int) int
+	}
+
 	Query struct {
 		LlmProviders func(childComplexity int) int
 		Node         func(childComplexity int, id string) int
 		Nodes        func(childComplexity int, ids []string) int
 		Project      func(childComplexity int, id string) int
-		Projects     func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder) int
+		Projects     func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder, affiliation *models.ProjectAffiliation) int
+		Teams        func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Viewer       func(childComplexity int) int
 	}
 
@@ -327,6 +432,13 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	RemoveTeamMemberPayload struct {
+		ClientMutationID func(childComplexity int) int
+		RemovedUserID    func(childComplexity int) int
+		Team             func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	ResolveConflictPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Conflict         func(childComplexity int) int
@@ -344,6 +456,12 @@ type ComplexityRoot struct {
 	ResumeSessionPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Session          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	RevokeApiTokenPayload struct {
+		APIToken         func(childComplexity int) int
+		ClientMutationID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
@@ -412,6 +530,13 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	ShareProjectPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Share            func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	Specification struct {
 		Category     func(childComplexity int) int
 		Confidence   func(childComplexity int) int
@@ -455,6 +580,59 @@ type ComplexityRoot struct {
 		SessionEvents  func(childComplexity int, sessionID string) int
 	}
 
+	Team struct {
+		Activity    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Members     func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Name        func(childComplexity int) int
+		Projects    func(childComplexity int, first *int, after *string, last *int, before *string) int
+		ViewerRole  func(childComplexity int) int
+	}
+
+	TeamConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TeamEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TeamMember struct {
+		JoinedAt func(childComplexity int) int
+		Role     func(childComplexity int) int
+		User     func(childComplexity int) int
+	}
+
+	TeamMemberConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TeamMemberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TransferProjectPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	UnshareProjectPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	UpdateProjectPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Project          func(childComplexity int) int
@@ -470,7 +648,22 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	UpdateTeamMemberRolePayload struct {
+		ClientMutationID func(childComplexity int) int
+		Member           func(childComplexity int) int
+		Team             func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	UpdateTeamPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Team             func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	User struct {
+		APITokens func(childComplexity int, first *int, after *string, last *int, before *string) int
+		Activity  func(childComplexity int, first *int, after *string, last *int, before *string) int
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -497,6 +690,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Activity.action":
+		if e.ComplexityRoot.Activity.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Action(childComplexity), true
+	case "Activity.actor":
+		if e.ComplexityRoot.Activity.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Actor(childComplexity), true
+	case "Activity.createdAt":
+		if e.ComplexityRoot.Activity.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.CreatedAt(childComplexity), true
+	case "Activity.details":
+		if e.ComplexityRoot.Activity.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Details(childComplexity), true
+	case "Activity.id":
+		if e.ComplexityRoot.Activity.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.ID(childComplexity), true
+	case "Activity.project":
+		if e.ComplexityRoot.Activity.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Project(childComplexity), true
+	case "Activity.subject":
+		if e.ComplexityRoot.Activity.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Subject(childComplexity), true
+	case "Activity.team":
+		if e.ComplexityRoot.Activity.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Activity.Team(childComplexity), true
+
+	case "ActivityConnection.edges":
+		if e.ComplexityRoot.ActivityConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityConnection.Edges(childComplexity), true
+	case "ActivityConnection.nodes":
+		if e.ComplexityRoot.ActivityConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityConnection.Nodes(childComplexity), true
+	case "ActivityConnection.pageInfo":
+		if e.ComplexityRoot.ActivityConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityConnection.PageInfo(childComplexity), true
+	case "ActivityConnection.totalCount":
+		if e.ComplexityRoot.ActivityConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityConnection.TotalCount(childComplexity), true
+
+	case "ActivityEdge.cursor":
+		if e.ComplexityRoot.ActivityEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEdge.Cursor(childComplexity), true
+	case "ActivityEdge.node":
+		if e.ComplexityRoot.ActivityEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEdge.Node(childComplexity), true
 
 	case "AddSpecificationPayload.clientMutationId":
 		if e.ComplexityRoot.AddSpecificationPayload.ClientMutationID == nil {
@@ -528,6 +808,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddSpecificationPayload.UserErrors(childComplexity), true
+
+	case "AddTeamMemberPayload.clientMutationId":
+		if e.ComplexityRoot.AddTeamMemberPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddTeamMemberPayload.ClientMutationID(childComplexity), true
+	case "AddTeamMemberPayload.member":
+		if e.ComplexityRoot.AddTeamMemberPayload.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddTeamMemberPayload.Member(childComplexity), true
+	case "AddTeamMemberPayload.team":
+		if e.ComplexityRoot.AddTeamMemberPayload.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddTeamMemberPayload.Team(childComplexity), true
+	case "AddTeamMemberPayload.userErrors":
+		if e.ComplexityRoot.AddTeamMemberPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddTeamMemberPayload.UserErrors(childComplexity), true
 
 	case "AdvanceProjectPhasePayload.clientMutationId":
 		if e.ComplexityRoot.AdvanceProjectPhasePayload.ClientMutationID == nil {
@@ -584,6 +889,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AnswerQuestionPayload.UserErrors(childComplexity), true
+
+	case "ApiToken.createdAt":
+		if e.ComplexityRoot.ApiToken.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.CreatedAt(childComplexity), true
+	case "ApiToken.expiresAt":
+		if e.ComplexityRoot.ApiToken.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ExpiresAt(childComplexity), true
+	case "ApiToken.id":
+		if e.ComplexityRoot.ApiToken.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.ID(childComplexity), true
+	case "ApiToken.lastUsedAt":
+		if e.ComplexityRoot.ApiToken.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.LastUsedAt(childComplexity), true
+	case "ApiToken.name":
+		if e.ComplexityRoot.ApiToken.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Name(childComplexity), true
+	case "ApiToken.prefix":
+		if e.ComplexityRoot.ApiToken.Prefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Prefix(childComplexity), true
+	case "ApiToken.revokedAt":
+		if e.ComplexityRoot.ApiToken.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.RevokedAt(childComplexity), true
+	case "ApiToken.scopes":
+		if e.ComplexityRoot.ApiToken.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiToken.Scopes(childComplexity), true
+
+	case "ApiTokenConnection.edges":
+		if e.ComplexityRoot.ApiTokenConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenConnection.Edges(childComplexity), true
+	case "ApiTokenConnection.nodes":
+		if e.ComplexityRoot.ApiTokenConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenConnection.Nodes(childComplexity), true
+	case "ApiTokenConnection.pageInfo":
+		if e.ComplexityRoot.ApiTokenConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenConnection.PageInfo(childComplexity), true
+	case "ApiTokenConnection.totalCount":
+		if e.ComplexityRoot.ApiTokenConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenConnection.TotalCount(childComplexity), true
+
+	case "ApiTokenEdge.cursor":
+		if e.ComplexityRoot.ApiTokenEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenEdge.Cursor(childComplexity), true
+	case "ApiTokenEdge.node":
+		if e.ComplexityRoot.ApiTokenEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApiTokenEdge.Node(childComplexity), true
 
 	case "ArchiveProjectPayload.clientMutationId":
 		if e.ComplexityRoot.ArchiveProjectPayload.ClientMutationID == nil {
@@ -827,6 +1219,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ConflictEdge.Node(childComplexity), true
 
+	case "CreateApiTokenPayload.apiToken":
+		if e.ComplexityRoot.CreateApiTokenPayload.APIToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.APIToken(childComplexity), true
+	case "CreateApiTokenPayload.clientMutationId":
+		if e.ComplexityRoot.CreateApiTokenPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.ClientMutationID(childComplexity), true
+	case "CreateApiTokenPayload.token":
+		if e.ComplexityRoot.CreateApiTokenPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.Token(childComplexity), true
+	case "CreateApiTokenPayload.userErrors":
+		if e.ComplexityRoot.CreateApiTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateApiTokenPayload.UserErrors(childComplexity), true
+
 	case "CreateProjectPayload.clientMutationId":
 		if e.ComplexityRoot.CreateProjectPayload.ClientMutationID == nil {
 			break
@@ -845,6 +1262,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateProjectPayload.UserErrors(childComplexity), true
+
+	case "CreateTeamPayload.clientMutationId":
+		if e.ComplexityRoot.CreateTeamPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTeamPayload.ClientMutationID(childComplexity), true
+	case "CreateTeamPayload.team":
+		if e.ComplexityRoot.CreateTeamPayload.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTeamPayload.Team(childComplexity), true
+	case "CreateTeamPayload.userErrors":
+		if e.ComplexityRoot.CreateTeamPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateTeamPayload.UserErrors(childComplexity), true
+
+	case "DeleteProjectPayload.clientMutationId":
+		if e.ComplexityRoot.DeleteProjectPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProjectPayload.ClientMutationID(childComplexity), true
+	case "DeleteProjectPayload.deletedProjectId":
+		if e.ComplexityRoot.DeleteProjectPayload.DeletedProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProjectPayload.DeletedProjectID(childComplexity), true
+	case "DeleteProjectPayload.userErrors":
+		if e.ComplexityRoot.DeleteProjectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProjectPayload.UserErrors(childComplexity), true
+
+	case "DeleteTeamPayload.clientMutationId":
+		if e.ComplexityRoot.DeleteTeamPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTeamPayload.ClientMutationID(childComplexity), true
+	case "DeleteTeamPayload.deletedTeamId":
+		if e.ComplexityRoot.DeleteTeamPayload.DeletedTeamID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTeamPayload.DeletedTeamID(childComplexity), true
+	case "DeleteTeamPayload.userErrors":
+		if e.ComplexityRoot.DeleteTeamPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteTeamPayload.UserErrors(childComplexity), true
 
 	case "EndSessionPayload.clientMutationId":
 		if e.ComplexityRoot.EndSessionPayload.ClientMutationID == nil {
@@ -1081,6 +1555,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddSpecification(childComplexity, args["input"].(models.AddSpecificationInput)), true
+	case "Mutation.addTeamMember":
+		if e.ComplexityRoot.Mutation.AddTeamMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addTeamMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddTeamMember(childComplexity, args["input"].(models.AddTeamMemberInput)), true
 	case "Mutation.advanceProjectPhase":
 		if e.ComplexityRoot.Mutation.AdvanceProjectPhase == nil {
 			break
@@ -1136,6 +1621,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["input"].(models.ChangePasswordInput)), true
+	case "Mutation.createApiToken":
+		if e.ComplexityRoot.Mutation.CreateAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAPIToken(childComplexity, args["input"].(models.CreateAPITokenInput)), true
 	case "Mutation.createProject":
 		if e.ComplexityRoot.Mutation.CreateProject == nil {
 			break
@@ -1147,6 +1643,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(models.CreateProjectInput)), true
+	case "Mutation.createTeam":
+		if e.ComplexityRoot.Mutation.CreateTeam == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTeam_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTeam(childComplexity, args["input"].(models.CreateTeamInput)), true
+	case "Mutation.deleteProject":
+		if e.ComplexityRoot.Mutation.DeleteProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProject(childComplexity, args["input"].(models.DeleteProjectInput)), true
+	case "Mutation.deleteTeam":
+		if e.ComplexityRoot.Mutation.DeleteTeam == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTeam_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTeam(childComplexity, args["input"].(models.DeleteTeamInput)), true
 	case "Mutation.endSession":
 		if e.ComplexityRoot.Mutation.EndSession == nil {
 			break
@@ -1224,6 +1753,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveLLMCredential(childComplexity, args["input"].(models.RemoveLLMCredentialInput)), true
+	case "Mutation.removeTeamMember":
+		if e.ComplexityRoot.Mutation.RemoveTeamMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeTeamMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveTeamMember(childComplexity, args["input"].(models.RemoveTeamMemberInput)), true
 	case "Mutation.resolveConflict":
 		if e.ComplexityRoot.Mutation.ResolveConflict == nil {
 			break
@@ -1257,6 +1797,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResumeSession(childComplexity, args["input"].(models.ResumeSessionInput)), true
+	case "Mutation.revokeApiToken":
+		if e.ComplexityRoot.Mutation.RevokeAPIToken == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeApiToken_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAPIToken(childComplexity, args["input"].(models.RevokeAPITokenInput)), true
 	case "Mutation.sendChatMessage":
 		if e.ComplexityRoot.Mutation.SendChatMessage == nil {
 			break
@@ -1301,6 +1852,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetSessionMode(childComplexity, args["input"].(models.SetSessionModeInput)), true
+	case "Mutation.shareProject":
+		if e.ComplexityRoot.Mutation.ShareProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_shareProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShareProject(childComplexity, args["input"].(models.ShareProjectInput)), true
 	case "Mutation.startSession":
 		if e.ComplexityRoot.Mutation.StartSession == nil {
 			break
@@ -1312,6 +1874,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartSession(childComplexity, args["input"].(models.StartSessionInput)), true
+	case "Mutation.transferProject":
+		if e.ComplexityRoot.Mutation.TransferProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transferProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransferProject(childComplexity, args["input"].(models.TransferProjectInput)), true
+	case "Mutation.unshareProject":
+		if e.ComplexityRoot.Mutation.UnshareProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unshareProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnshareProject(childComplexity, args["input"].(models.UnshareProjectInput)), true
 	case "Mutation.updateProject":
 		if e.ComplexityRoot.Mutation.UpdateProject == nil {
 			break
@@ -1334,6 +1918,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateSpecification(childComplexity, args["input"].(models.UpdateSpecificationInput)), true
+	case "Mutation.updateTeam":
+		if e.ComplexityRoot.Mutation.UpdateTeam == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTeam_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTeam(childComplexity, args["input"].(models.UpdateTeamInput)), true
+	case "Mutation.updateTeamMemberRole":
+		if e.ComplexityRoot.Mutation.UpdateTeamMemberRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTeamMemberRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTeamMemberRole(childComplexity, args["input"].(models.UpdateTeamMemberRoleInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1379,6 +1985,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PauseSessionPayload.UserErrors(childComplexity), true
 
+	case "Project.activity":
+		if e.ComplexityRoot.Project.Activity == nil {
+			break
+		}
+
+		args, err := ec.field_Project_activity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Activity(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Project.archivedAt":
 		if e.ComplexityRoot.Project.ArchivedAt == nil {
 			break
@@ -1479,6 +2096,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Sessions(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*models.SessionStatus)), true
+	case "Project.shares":
+		if e.ComplexityRoot.Project.Shares == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Shares(childComplexity), true
 	case "Project.specifications":
 		if e.ComplexityRoot.Project.Specifications == nil {
 			break
@@ -1596,6 +2219,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProjectEvent.Type(childComplexity), true
 
+	case "ProjectShare.permission":
+		if e.ComplexityRoot.ProjectShare.Permission == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectShare.Permission(childComplexity), true
+	case "ProjectShare.sharedAt":
+		if e.ComplexityRoot.ProjectShare.SharedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectShare.SharedAt(childComplexity), true
+	case "ProjectShare.sharedBy":
+		if e.ComplexityRoot.ProjectShare.SharedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectShare.SharedBy(childComplexity), true
+	case "ProjectShare.team":
+		if e.ComplexityRoot.ProjectShare.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectShare.Team(childComplexity), true
+
 	case "Query.llmProviders":
 		if e.ComplexityRoot.Query.LlmProviders == nil {
 			break
@@ -1645,7 +2293,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*models.ProjectStatus), args["search"].(*string), args["orderBy"].(*models.ProjectOrder)), true
+		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["status"].(*models.ProjectStatus), args["search"].(*string), args["orderBy"].(*models.ProjectOrder), args["affiliation"].(*models.ProjectAffiliation)), true
+	case "Query.teams":
+		if e.ComplexityRoot.Query.Teams == nil {
+			break
+		}
+
+		args, err := ec.field_Query_teams_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Teams(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1826,6 +2485,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RemoveLLMCredentialPayload.UserErrors(childComplexity), true
 
+	case "RemoveTeamMemberPayload.clientMutationId":
+		if e.ComplexityRoot.RemoveTeamMemberPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveTeamMemberPayload.ClientMutationID(childComplexity), true
+	case "RemoveTeamMemberPayload.removedUserId":
+		if e.ComplexityRoot.RemoveTeamMemberPayload.RemovedUserID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveTeamMemberPayload.RemovedUserID(childComplexity), true
+	case "RemoveTeamMemberPayload.team":
+		if e.ComplexityRoot.RemoveTeamMemberPayload.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveTeamMemberPayload.Team(childComplexity), true
+	case "RemoveTeamMemberPayload.userErrors":
+		if e.ComplexityRoot.RemoveTeamMemberPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveTeamMemberPayload.UserErrors(childComplexity), true
+
 	case "ResolveConflictPayload.clientMutationId":
 		if e.ComplexityRoot.ResolveConflictPayload.ClientMutationID == nil {
 			break
@@ -1894,6 +2578,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ResumeSessionPayload.UserErrors(childComplexity), true
+
+	case "RevokeApiTokenPayload.apiToken":
+		if e.ComplexityRoot.RevokeApiTokenPayload.APIToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiTokenPayload.APIToken(childComplexity), true
+	case "RevokeApiTokenPayload.clientMutationId":
+		if e.ComplexityRoot.RevokeApiTokenPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiTokenPayload.ClientMutationID(childComplexity), true
+	case "RevokeApiTokenPayload.userErrors":
+		if e.ComplexityRoot.RevokeApiTokenPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeApiTokenPayload.UserErrors(childComplexity), true
 
 	case "SendChatMessagePayload.clientMutationId":
 		if e.ComplexityRoot.SendChatMessagePayload.ClientMutationID == nil {
@@ -2159,6 +2862,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetSessionModePayload.UserErrors(childComplexity), true
 
+	case "ShareProjectPayload.clientMutationId":
+		if e.ComplexityRoot.ShareProjectPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareProjectPayload.ClientMutationID(childComplexity), true
+	case "ShareProjectPayload.project":
+		if e.ComplexityRoot.ShareProjectPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareProjectPayload.Project(childComplexity), true
+	case "ShareProjectPayload.share":
+		if e.ComplexityRoot.ShareProjectPayload.Share == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareProjectPayload.Share(childComplexity), true
+	case "ShareProjectPayload.userErrors":
+		if e.ComplexityRoot.ShareProjectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShareProjectPayload.UserErrors(childComplexity), true
+
 	case "Specification.category":
 		if e.ComplexityRoot.Specification.Category == nil {
 			break
@@ -2347,6 +3075,203 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.SessionEvents(childComplexity, args["sessionId"].(string)), true
 
+	case "Team.activity":
+		if e.ComplexityRoot.Team.Activity == nil {
+			break
+		}
+
+		args, err := ec.field_Team_activity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Team.Activity(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Team.createdAt":
+		if e.ComplexityRoot.Team.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.CreatedAt(childComplexity), true
+	case "Team.description":
+		if e.ComplexityRoot.Team.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.Description(childComplexity), true
+	case "Team.id":
+		if e.ComplexityRoot.Team.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.ID(childComplexity), true
+	case "Team.members":
+		if e.ComplexityRoot.Team.Members == nil {
+			break
+		}
+
+		args, err := ec.field_Team_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Team.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Team.name":
+		if e.ComplexityRoot.Team.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.Name(childComplexity), true
+	case "Team.projects":
+		if e.ComplexityRoot.Team.Projects == nil {
+			break
+		}
+
+		args, err := ec.field_Team_projects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Team.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "Team.viewerRole":
+		if e.ComplexityRoot.Team.ViewerRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Team.ViewerRole(childComplexity), true
+
+	case "TeamConnection.edges":
+		if e.ComplexityRoot.TeamConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamConnection.Edges(childComplexity), true
+	case "TeamConnection.nodes":
+		if e.ComplexityRoot.TeamConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamConnection.Nodes(childComplexity), true
+	case "TeamConnection.pageInfo":
+		if e.ComplexityRoot.TeamConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamConnection.PageInfo(childComplexity), true
+	case "TeamConnection.totalCount":
+		if e.ComplexityRoot.TeamConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamConnection.TotalCount(childComplexity), true
+
+	case "TeamEdge.cursor":
+		if e.ComplexityRoot.TeamEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamEdge.Cursor(childComplexity), true
+	case "TeamEdge.node":
+		if e.ComplexityRoot.TeamEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamEdge.Node(childComplexity), true
+
+	case "TeamMember.joinedAt":
+		if e.ComplexityRoot.TeamMember.JoinedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMember.JoinedAt(childComplexity), true
+	case "TeamMember.role":
+		if e.ComplexityRoot.TeamMember.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMember.Role(childComplexity), true
+	case "TeamMember.user":
+		if e.ComplexityRoot.TeamMember.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMember.User(childComplexity), true
+
+	case "TeamMemberConnection.edges":
+		if e.ComplexityRoot.TeamMemberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMemberConnection.Edges(childComplexity), true
+	case "TeamMemberConnection.nodes":
+		if e.ComplexityRoot.TeamMemberConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMemberConnection.Nodes(childComplexity), true
+	case "TeamMemberConnection.pageInfo":
+		if e.ComplexityRoot.TeamMemberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMemberConnection.PageInfo(childComplexity), true
+	case "TeamMemberConnection.totalCount":
+		if e.ComplexityRoot.TeamMemberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMemberConnection.TotalCount(childComplexity), true
+
+	case "TeamMemberEdge.cursor":
+		if e.ComplexityRoot.TeamMemberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMemberEdge.Cursor(childComplexity), true
+	case "TeamMemberEdge.node":
+		if e.ComplexityRoot.TeamMemberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TeamMemberEdge.Node(childComplexity), true
+
+	case "TransferProjectPayload.clientMutationId":
+		if e.ComplexityRoot.TransferProjectPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferProjectPayload.ClientMutationID(childComplexity), true
+	case "TransferProjectPayload.project":
+		if e.ComplexityRoot.TransferProjectPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferProjectPayload.Project(childComplexity), true
+	case "TransferProjectPayload.userErrors":
+		if e.ComplexityRoot.TransferProjectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferProjectPayload.UserErrors(childComplexity), true
+
+	case "UnshareProjectPayload.clientMutationId":
+		if e.ComplexityRoot.UnshareProjectPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnshareProjectPayload.ClientMutationID(childComplexity), true
+	case "UnshareProjectPayload.project":
+		if e.ComplexityRoot.UnshareProjectPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnshareProjectPayload.Project(childComplexity), true
+	case "UnshareProjectPayload.userErrors":
+		if e.ComplexityRoot.UnshareProjectPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnshareProjectPayload.UserErrors(childComplexity), true
+
 	case "UpdateProjectPayload.clientMutationId":
 		if e.ComplexityRoot.UpdateProjectPayload.ClientMutationID == nil {
 			break
@@ -2403,6 +3328,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateSpecificationPayload.UserErrors(childComplexity), true
 
+	case "UpdateTeamMemberRolePayload.clientMutationId":
+		if e.ComplexityRoot.UpdateTeamMemberRolePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTeamMemberRolePayload.ClientMutationID(childComplexity), true
+	case "UpdateTeamMemberRolePayload.member":
+		if e.ComplexityRoot.UpdateTeamMemberRolePayload.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTeamMemberRolePayload.Member(childComplexity), true
+	case "UpdateTeamMemberRolePayload.team":
+		if e.ComplexityRoot.UpdateTeamMemberRolePayload.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTeamMemberRolePayload.Team(childComplexity), true
+	case "UpdateTeamMemberRolePayload.userErrors":
+		if e.ComplexityRoot.UpdateTeamMemberRolePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTeamMemberRolePayload.UserErrors(childComplexity), true
+
+	case "UpdateTeamPayload.clientMutationId":
+		if e.ComplexityRoot.UpdateTeamPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTeamPayload.ClientMutationID(childComplexity), true
+	case "UpdateTeamPayload.team":
+		if e.ComplexityRoot.UpdateTeamPayload.Team == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTeamPayload.Team(childComplexity), true
+	case "UpdateTeamPayload.userErrors":
+		if e.ComplexityRoot.UpdateTeamPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateTeamPayload.UserErrors(childComplexity), true
+
+	case "User.apiTokens":
+		if e.ComplexityRoot.User.APITokens == nil {
+			break
+		}
+
+		args, err := ec.field_User_apiTokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.APITokens(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "User.activity":
+		if e.ComplexityRoot.User.Activity == nil {
+			break
+		}
+
+		args, err := ec.field_User_activity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.User.Activity(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
 			break
@@ -2457,12 +3448,17 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddSpecificationInput", ec.unmarshalInputAddSpecificationInput),
+			graphql.NewInputUnmarshaler("AddTeamMemberInput", ec.unmarshalInputAddTeamMemberInput),
 			graphql.NewInputUnmarshaler("AdvanceProjectPhaseInput", ec.unmarshalInputAdvanceProjectPhaseInput),
 			graphql.NewInputUnmarshaler("AnswerQuestionInput", ec.unmarshalInputAnswerQuestionInput),
 			graphql.NewInputUnmarshaler("ArchiveProjectInput", ec.unmarshalInputArchiveProjectInput),
 			graphql.NewInputUnmarshaler("AskNextQuestionInput", ec.unmarshalInputAskNextQuestionInput),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
+			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
+			graphql.NewInputUnmarshaler("DeleteProjectInput", ec.unmarshalInputDeleteProjectInput),
+			graphql.NewInputUnmarshaler("DeleteTeamInput", ec.unmarshalInputDeleteTeamInput),
 			graphql.NewInputUnmarshaler("EndSessionInput", ec.unmarshalInputEndSessionInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
@@ -2471,16 +3467,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
 			graphql.NewInputUnmarshaler("RemoveLLMCredentialInput", ec.unmarshalInputRemoveLLMCredentialInput),
+			graphql.NewInputUnmarshaler("RemoveTeamMemberInput", ec.unmarshalInputRemoveTeamMemberInput),
 			graphql.NewInputUnmarshaler("ResolveConflictInput", ec.unmarshalInputResolveConflictInput),
 			graphql.NewInputUnmarshaler("RestoreProjectInput", ec.unmarshalInputRestoreProjectInput),
 			graphql.NewInputUnmarshaler("ResumeSessionInput", ec.unmarshalInputResumeSessionInput),
+			graphql.NewInputUnmarshaler("RevokeApiTokenInput", ec.unmarshalInputRevokeApiTokenInput),
 			graphql.NewInputUnmarshaler("SendChatMessageInput", ec.unmarshalInputSendChatMessageInput),
 			graphql.NewInputUnmarshaler("SetLLMCredentialInput", ec.unmarshalInputSetLLMCredentialInput),
 			graphql.NewInputUnmarshaler("SetProjectLLMInput", ec.unmarshalInputSetProjectLLMInput),
 			graphql.NewInputUnmarshaler("SetSessionModeInput", ec.unmarshalInputSetSessionModeInput),
+			graphql.NewInputUnmarshaler("ShareProjectInput", ec.unmarshalInputShareProjectInput),
 			graphql.NewInputUnmarshaler("StartSessionInput", ec.unmarshalInputStartSessionInput),
+			graphql.NewInputUnmarshaler("TransferProjectInput", ec.unmarshalInputTransferProjectInput),
+			graphql.NewInputUnmarshaler("UnshareProjectInput", ec.unmarshalInputUnshareProjectInput),
 			graphql.NewInputUnmarshaler("UpdateProjectInput", ec.unmarshalInputUpdateProjectInput),
 			graphql.NewInputUnmarshaler("UpdateSpecificationInput", ec.unmarshalInputUpdateSpecificationInput),
+			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
+			graphql.NewInputUnmarshaler("UpdateTeamMemberRoleInput", ec.unmarshalInputUpdateTeamMemberRoleInput),
 		)
 	}
 	first := true
@@ -3031,6 +4034,8 @@ extend type Query {
     "Matches name or description, case-insensitively."
     search: String
     orderBy: ProjectOrder
+    "Owned, shared with the viewer's teams, or both (the default)."
+    affiliation: ProjectAffiliation = ALL
   ): ProjectConnection!
   "A project the viewer may see, or null with a NOT_FOUND error."
   project(id: ID!): Project
@@ -3609,12 +4614,420 @@ type Subscription {
   projectEvents(projectId: ID!): ProjectEvent!
 }
 `, BuiltIn: false},
+	{Name: "../schema/team.graphqls", Input: `"""
+A member's role in a team.
+"""
+enum TeamRole {
+  "Manages members and roles; a team always keeps at least one."
+  OWNER
+  "Adds members."
+  LEAD
+  DEVELOPER
+  "Gets at most READ on the team's shared projects."
+  VIEWER
+}
+
+"""
+A group of users with whom projects are shared.
+"""
+type Team implements Node {
+  id: ID!
+  name: String!
+  description: String
+  "The team's members, OWNERs first, then by joining time."
+  members(first: Int, after: String, last: Int, before: String): TeamMemberConnection!
+  "The projects shared with the team, newest share first."
+  projects(first: Int, after: String, last: Int, before: String): ProjectConnection!
+  "The viewer's role in the team."
+  viewerRole: TeamRole
+  "Changes to members and shares; readable by the team's OWNERs."
+  activity(first: Int, after: String, last: Int, before: String): ActivityConnection!
+  createdAt: Time!
+}
+
+type TeamEdge {
+  cursor: String!
+  node: Team!
+}
+
+type TeamConnection {
+  edges: [TeamEdge!]!
+  nodes: [Team!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"""
+A user's membership of a team.
+"""
+type TeamMember {
+  user: User!
+  role: TeamRole!
+  joinedAt: Time!
+}
+
+type TeamMemberEdge {
+  cursor: String!
+  node: TeamMember!
+}
+
+type TeamMemberConnection {
+  edges: [TeamMemberEdge!]!
+  nodes: [TeamMember!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"""
+A project shared with a team at a permission level.
+"""
+type ProjectShare {
+  team: Team!
+  permission: ProjectPermission!
+  sharedBy: User
+  sharedAt: Time!
+}
+
+"""
+Which projects a list holds.
+"""
+enum ProjectAffiliation {
+  "Projects the viewer owns."
+  OWNED
+  "Projects shared with a team of the viewer's and not owned by the viewer."
+  SHARED
+  "Both."
+  ALL
+}
+
+"""
+A recorded change to a team, a share or an API token.
+"""
+type Activity implements Node {
+  id: ID!
+  "Who made the change."
+  actor: User
+  "What happened, e.g. TEAM_MEMBER_ADDED or PROJECT_SHARED."
+  action: String!
+  team: Team
+  project: Project
+  "The user the change was about, for membership changes."
+  subject: User
+  "Details, e.g. the role or permission granted."
+  details: String
+  createdAt: Time!
+}
+
+type ActivityEdge {
+  cursor: String!
+  node: Activity!
+}
+
+type ActivityConnection {
+  edges: [ActivityEdge!]!
+  nodes: [Activity!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Query {
+  "The viewer's teams."
+  teams(first: Int, after: String, last: Int, before: String): TeamConnection!
+}
+
+extend type Project {
+  "The teams the project is shared with."
+  shares: [ProjectShare!]!
+  "Changes to the project's shares; readable by its ADMINs."
+  activity(first: Int, after: String, last: Int, before: String): ActivityConnection!
+}
+
+input CreateTeamInput {
+  "1 to 100 characters."
+  name: String!
+  description: String
+  clientMutationId: String
+}
+
+type CreateTeamPayload {
+  team: Team
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input UpdateTeamInput {
+  teamId: ID!
+  name: String
+  description: String
+  clientMutationId: String
+}
+
+type UpdateTeamPayload {
+  team: Team
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input DeleteTeamInput {
+  teamId: ID!
+  clientMutationId: String
+}
+
+type DeleteTeamPayload {
+  "The id of the deleted team."
+  deletedTeamId: ID
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input AddTeamMemberInput {
+  teamId: ID!
+  "The email of a registered user."
+  email: String!
+  role: TeamRole = DEVELOPER
+  clientMutationId: String
+}
+
+type AddTeamMemberPayload {
+  team: Team
+  member: TeamMember
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input UpdateTeamMemberRoleInput {
+  teamId: ID!
+  userId: ID!
+  role: TeamRole!
+  clientMutationId: String
+}
+
+type UpdateTeamMemberRolePayload {
+  team: Team
+  member: TeamMember
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input RemoveTeamMemberInput {
+  teamId: ID!
+  userId: ID!
+  clientMutationId: String
+}
+
+type RemoveTeamMemberPayload {
+  team: Team
+  "The id of the removed user."
+  removedUserId: ID
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input ShareProjectInput {
+  projectId: ID!
+  teamId: ID!
+  permission: ProjectPermission!
+  clientMutationId: String
+}
+
+type ShareProjectPayload {
+  project: Project
+  share: ProjectShare
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input UnshareProjectInput {
+  projectId: ID!
+  teamId: ID!
+  clientMutationId: String
+}
+
+type UnshareProjectPayload {
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input DeleteProjectInput {
+  projectId: ID!
+  clientMutationId: String
+}
+
+type DeleteProjectPayload {
+  deletedProjectId: ID
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input TransferProjectInput {
+  projectId: ID!
+  "The email of the new owner, a registered user."
+  email: String!
+  clientMutationId: String
+}
+
+type TransferProjectPayload {
+  project: Project
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+extend type Mutation {
+  "Creates a team; the viewer becomes its OWNER."
+  createTeam(input: CreateTeamInput!): CreateTeamPayload!
+  "Renames a team or changes its description (OWNER or LEAD)."
+  updateTeam(input: UpdateTeamInput!): UpdateTeamPayload!
+  "Deletes a team and its shares (OWNER)."
+  deleteTeam(input: DeleteTeamInput!): DeleteTeamPayload!
+  "Adds a registered user to a team (OWNER or LEAD; only an OWNER grants OWNER)."
+  addTeamMember(input: AddTeamMemberInput!): AddTeamMemberPayload!
+  "Changes a member's role (OWNER); the last OWNER cannot be demoted."
+  updateTeamMemberRole(input: UpdateTeamMemberRoleInput!): UpdateTeamMemberRolePayload!
+  "Removes a member (OWNER, or the member leaving); the last OWNER cannot be removed."
+  removeTeamMember(input: RemoveTeamMemberInput!): RemoveTeamMemberPayload!
+  "Shares a project with a team at READ, WRITE or ADMIN, or changes the level (project ADMIN, team member)."
+  shareProject(input: ShareProjectInput!): ShareProjectPayload!
+  "Stops sharing a project with a team (project ADMIN)."
+  unshareProject(input: UnshareProjectInput!): UnshareProjectPayload!
+  "Deletes a project and everything in it (OWNER)."
+  deleteProject(input: DeleteProjectInput!): DeleteProjectPayload!
+  "Gives a project to another user (OWNER)."
+  transferProject(input: TransferProjectInput!): TransferProjectPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/token.graphqls", Input: `"""
+What an API token may do.
+"""
+enum ApiTokenScope {
+  "Read everything the user can read."
+  READ
+  "Also change what the user can change (but not the user's credentials)."
+  WRITE
+}
+
+"""
+A long-lived token for scripts and integrations, acting as its user.
+"""
+type ApiToken implements Node {
+  id: ID!
+  name: String!
+  scopes: [ApiTokenScope!]!
+  "The first characters of the token, to recognise it."
+  prefix: String!
+  "When the token was last used, to the minute."
+  lastUsedAt: Time
+  expiresAt: Time
+  revokedAt: Time
+  createdAt: Time!
+}
+
+type ApiTokenEdge {
+  cursor: String!
+  node: ApiToken!
+}
+
+type ApiTokenConnection {
+  edges: [ApiTokenEdge!]!
+  nodes: [ApiToken!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type User {
+  "The user's API tokens, newest first (the viewer's own only)."
+  apiTokens(first: Int, after: String, last: Int, before: String): ApiTokenConnection!
+  "Changes to the user's API tokens (the viewer's own only)."
+  activity(first: Int, after: String, last: Int, before: String): ActivityConnection!
+}
+
+input CreateApiTokenInput {
+  "1 to 100 characters."
+  name: String!
+  scopes: [ApiTokenScope!]!
+  "When the token stops working; never when omitted."
+  expiresAt: Time
+  clientMutationId: String
+}
+
+type CreateApiTokenPayload {
+  apiToken: ApiToken
+  "The token itself. It is shown once and cannot be recovered."
+  token: String
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+input RevokeApiTokenInput {
+  apiTokenId: ID!
+  clientMutationId: String
+}
+
+type RevokeApiTokenPayload {
+  apiToken: ApiToken
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+extend type Mutation {
+  "Creates an API token for the viewer. Not available to API tokens."
+  createApiToken(input: CreateApiTokenInput!): CreateApiTokenPayload!
+  "Revokes one of the viewer's API tokens. Not available to API tokens."
+  revokeApiToken(input: RevokeApiTokenInput!): RevokeApiTokenPayload!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_Activity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Activity_id(ctx, field)
+	case "actor":
+		return ec.fieldContext_Activity_actor(ctx, field)
+	case "action":
+		return ec.fieldContext_Activity_action(ctx, field)
+	case "team":
+		return ec.fieldContext_Activity_team(ctx, field)
+	case "project":
+		return ec.fieldContext_Activity_project(ctx, field)
+	case "subject":
+		return ec.fieldContext_Activity_subject(ctx, field)
+	case "details":
+		return ec.fieldContext_Activity_details(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Activity_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Activity", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ActivityConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ActivityConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ActivityConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ActivityConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivityConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ActivityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ActivityEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ActivityEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActivityEdge", field.Name)
+}
 
 func (ec *executionContext) childFields_AddSpecificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -3630,6 +5043,20 @@ func (ec *executionContext) childFields_AddSpecificationPayload(ctx context.Cont
 		return ec.fieldContext_AddSpecificationPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AddSpecificationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddTeamMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_AddTeamMemberPayload_team(ctx, field)
+	case "member":
+		return ec.fieldContext_AddTeamMemberPayload_member(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_AddTeamMemberPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_AddTeamMemberPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddTeamMemberPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_AdvanceProjectPhasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3660,6 +5087,52 @@ func (ec *executionContext) childFields_AnswerQuestionPayload(ctx context.Contex
 		return ec.fieldContext_AnswerQuestionPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AnswerQuestionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ApiToken_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ApiToken_name(ctx, field)
+	case "scopes":
+		return ec.fieldContext_ApiToken_scopes(ctx, field)
+	case "prefix":
+		return ec.fieldContext_ApiToken_prefix(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_ApiToken_lastUsedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_ApiToken_expiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_ApiToken_revokedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ApiToken_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiToken", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiTokenConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ApiTokenConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ApiTokenConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ApiTokenConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ApiTokenConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiTokenConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ApiTokenEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ApiTokenEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ApiTokenEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApiTokenEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_ArchiveProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3788,6 +5261,20 @@ func (ec *executionContext) childFields_ConflictEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ConflictEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiToken":
+		return ec.fieldContext_CreateApiTokenPayload_apiToken(ctx, field)
+	case "token":
+		return ec.fieldContext_CreateApiTokenPayload_token(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateApiTokenPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateApiTokenPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateApiTokenPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "project":
@@ -3798,6 +5285,42 @@ func (ec *executionContext) childFields_CreateProjectPayload(ctx context.Context
 		return ec.fieldContext_CreateProjectPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateTeamPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_CreateTeamPayload_team(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_CreateTeamPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_CreateTeamPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateTeamPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedProjectId":
+		return ec.fieldContext_DeleteProjectPayload_deletedProjectId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteProjectPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeleteProjectPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteTeamPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedTeamId":
+		return ec.fieldContext_DeleteTeamPayload_deletedTeamId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteTeamPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeleteTeamPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteTeamPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_EndSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3986,6 +5509,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_categoryCoverage(ctx, field)
 	case "openConflictCount":
 		return ec.fieldContext_Project_openConflictCount(ctx, field)
+	case "shares":
+		return ec.fieldContext_Project_shares(ctx, field)
+	case "activity":
+		return ec.fieldContext_Project_activity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
 }
@@ -4034,6 +5561,20 @@ func (ec *executionContext) childFields_ProjectEvent(ctx context.Context, field 
 		return ec.fieldContext_ProjectEvent_previousMaturity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectShare(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_ProjectShare_team(ctx, field)
+	case "permission":
+		return ec.fieldContext_ProjectShare_permission(ctx, field)
+	case "sharedBy":
+		return ec.fieldContext_ProjectShare_sharedBy(ctx, field)
+	case "sharedAt":
+		return ec.fieldContext_ProjectShare_sharedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectShare", field.Name)
 }
 
 func (ec *executionContext) childFields_Question(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4122,6 +5663,20 @@ func (ec *executionContext) childFields_RemoveLLMCredentialPayload(ctx context.C
 	return nil, fmt.Errorf("no field named %q was found under type RemoveLLMCredentialPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RemoveTeamMemberPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_RemoveTeamMemberPayload_team(ctx, field)
+	case "removedUserId":
+		return ec.fieldContext_RemoveTeamMemberPayload_removedUserId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RemoveTeamMemberPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RemoveTeamMemberPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveTeamMemberPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ResolveConflictPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "conflict":
@@ -4160,6 +5715,18 @@ func (ec *executionContext) childFields_ResumeSessionPayload(ctx context.Context
 		return ec.fieldContext_ResumeSessionPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResumeSessionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeApiTokenPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "apiToken":
+		return ec.fieldContext_RevokeApiTokenPayload_apiToken(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RevokeApiTokenPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RevokeApiTokenPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeApiTokenPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SendChatMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4292,6 +5859,20 @@ func (ec *executionContext) childFields_SetSessionModePayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type SetSessionModePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ShareProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_ShareProjectPayload_project(ctx, field)
+	case "share":
+		return ec.fieldContext_ShareProjectPayload_share(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_ShareProjectPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_ShareProjectPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShareProjectPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Specification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4366,6 +5947,112 @@ func (ec *executionContext) childFields_StartSessionPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type StartSessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Team(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Team_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Team_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Team_description(ctx, field)
+	case "members":
+		return ec.fieldContext_Team_members(ctx, field)
+	case "projects":
+		return ec.fieldContext_Team_projects(ctx, field)
+	case "viewerRole":
+		return ec.fieldContext_Team_viewerRole(ctx, field)
+	case "activity":
+		return ec.fieldContext_Team_activity(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Team_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Team", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TeamConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TeamConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TeamConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TeamConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TeamEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TeamEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_TeamMember_user(ctx, field)
+	case "role":
+		return ec.fieldContext_TeamMember_role(ctx, field)
+	case "joinedAt":
+		return ec.fieldContext_TeamMember_joinedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamMember", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TeamMemberConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TeamMemberConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TeamMemberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TeamMemberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamMemberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TeamMemberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TeamMemberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TeamMemberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TeamMemberEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TransferProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_TransferProjectPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_TransferProjectPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_TransferProjectPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransferProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UnshareProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_UnshareProjectPayload_project(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UnshareProjectPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UnshareProjectPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnshareProjectPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "project":
@@ -4396,6 +6083,32 @@ func (ec *executionContext) childFields_UpdateSpecificationPayload(ctx context.C
 	return nil, fmt.Errorf("no field named %q was found under type UpdateSpecificationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateTeamMemberRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_UpdateTeamMemberRolePayload_team(ctx, field)
+	case "member":
+		return ec.fieldContext_UpdateTeamMemberRolePayload_member(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateTeamMemberRolePayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdateTeamMemberRolePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateTeamMemberRolePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateTeamPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "team":
+		return ec.fieldContext_UpdateTeamPayload_team(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UpdateTeamPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UpdateTeamPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateTeamPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4406,6 +6119,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_name(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
+	case "apiTokens":
+		return ec.fieldContext_User_apiTokens(ctx, field)
+	case "activity":
+		return ec.fieldContext_User_activity(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }

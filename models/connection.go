@@ -71,3 +71,27 @@ type ConflictConnection = Connection[*Conflict]
 
 // ConflictEdge is a conflict with its cursor.
 type ConflictEdge = Edge[*Conflict]
+
+// TeamConnection is a page of teams.
+type TeamConnection = Connection[*Team]
+
+// TeamEdge is a team with its cursor.
+type TeamEdge = Edge[*Team]
+
+// TeamMemberConnection is a page of teammembers.
+type TeamMemberConnection = Connection[*TeamMember]
+
+// TeamMemberEdge is a teammember with its cursor.
+type TeamMemberEdge = Edge[*TeamMember]
+
+// ApiTokenConnection is a page of apitokens.
+type ApiTokenConnection = Connection[*APIToken]
+
+// ApiTokenEdge is a apitoken with its cursor.
+type ApiTokenEdge = Edge[*APIToken]
+
+// ActivityConnection is a page of activitys.
+type ActivityConnection = Connection[*Activity]
+
+// ActivityEdge is a activity with its cursor.
+type ActivityEdge = Edge[*Activity]

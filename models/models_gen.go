@@ -39,6 +39,21 @@ type AddSpecificationPayload struct {
 	ClientMutationID *string        `json:"clientMutationId,omitempty"`
 }
 
+type AddTeamMemberInput struct {
+	TeamID string `json:"teamId"`
+	// The email of a registered user.
+	Email            string    `json:"email"`
+	Role             *TeamRole `json:"role,omitempty"`
+	ClientMutationID *string   `json:"clientMutationId,omitempty"`
+}
+
+type AddTeamMemberPayload struct {
+	Team             *Team        `json:"team,omitempty"`
+	Member           *TeamMember  `json:"member,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
 type AdvanceProjectPhaseInput struct {
 	ProjectID string `json:"projectId"`
 	// The next phase.
@@ -136,6 +151,23 @@ type ChangePasswordPayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+type CreateAPITokenInput struct {
+	// 1 to 100 characters.
+	Name   string          `json:"name"`
+	Scopes []APITokenScope `json:"scopes"`
+	// When the token stops working; never when omitted.
+	ExpiresAt        *time.Time `json:"expiresAt,omitempty"`
+	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+}
+
+type CreateAPITokenPayload struct {
+	APIToken *APIToken `json:"apiToken,omitempty"`
+	// The token itself. It is shown once and cannot be recovered.
+	Token            *string      `json:"token,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
 type CreateProjectInput struct {
 	// 1 to 200 characters.
 	Name string `json:"name"`
@@ -146,6 +178,42 @@ type CreateProjectInput struct {
 
 type CreateProjectPayload struct {
 	Project          *Project     `json:"project,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type CreateTeamInput struct {
+	// 1 to 100 characters.
+	Name             string  `json:"name"`
+	Description      *string `json:"description,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type CreateTeamPayload struct {
+	Team             *Team        `json:"team,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type DeleteProjectInput struct {
+	ProjectID        string  `json:"projectId"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type DeleteProjectPayload struct {
+	DeletedProjectID *string      `json:"deletedProjectId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type DeleteTeamInput struct {
+	TeamID           string  `json:"teamId"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type DeleteTeamPayload struct {
+	// The id of the deleted team.
+	DeletedTeamID    *string      `json:"deletedTeamId,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
@@ -280,6 +348,20 @@ type RemoveLLMCredentialPayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+type RemoveTeamMemberInput struct {
+	TeamID           string  `json:"teamId"`
+	UserID           string  `json:"userId"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type RemoveTeamMemberPayload struct {
+	Team *Team `json:"team,omitempty"`
+	// The id of the removed user.
+	RemovedUserID    *string      `json:"removedUserId,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
 type ResolveConflictInput struct {
 	ConflictID string             `json:"conflictId"`
 	Resolution ConflictResolution `json:"resolution"`
@@ -316,6 +398,17 @@ type ResumeSessionInput struct {
 
 type ResumeSessionPayload struct {
 	Session          *Session     `json:"session,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type RevokeAPITokenInput struct {
+	APITokenID       string  `json:"apiTokenId"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type RevokeAPITokenPayload struct {
+	APIToken         *APIToken    `json:"apiToken,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
@@ -382,6 +475,20 @@ type SetSessionModePayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+type ShareProjectInput struct {
+	ProjectID        string            `json:"projectId"`
+	TeamID           string            `json:"teamId"`
+	Permission       ProjectPermission `json:"permission"`
+	ClientMutationID *string           `json:"clientMutationId,omitempty"`
+}
+
+type ShareProjectPayload struct {
+	Project          *Project      `json:"project,omitempty"`
+	Share            *ProjectShare `json:"share,omitempty"`
+	UserErrors       []*UserError  `json:"userErrors"`
+	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+}
+
 type StartSessionInput struct {
 	ProjectID        string       `json:"projectId"`
 	Mode             *SessionMode `json:"mode,omitempty"`
@@ -395,6 +502,31 @@ type StartSessionPayload struct {
 }
 
 type Subscription struct {
+}
+
+type TransferProjectInput struct {
+	ProjectID string `json:"projectId"`
+	// The email of the new owner, a registered user.
+	Email            string  `json:"email"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type TransferProjectPayload struct {
+	Project          *Project     `json:"project,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type UnshareProjectInput struct {
+	ProjectID        string  `json:"projectId"`
+	TeamID           string  `json:"teamId"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type UnshareProjectPayload struct {
+	Project          *Project     `json:"project,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
 type UpdateProjectInput struct {
@@ -432,6 +564,33 @@ type UpdateSpecificationPayload struct {
 	ClientMutationID *string        `json:"clientMutationId,omitempty"`
 }
 
+type UpdateTeamInput struct {
+	TeamID           string  `json:"teamId"`
+	Name             *string `json:"name,omitempty"`
+	Description      *string `json:"description,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+type UpdateTeamMemberRoleInput struct {
+	TeamID           string   `json:"teamId"`
+	UserID           string   `json:"userId"`
+	Role             TeamRole `json:"role"`
+	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+}
+
+type UpdateTeamMemberRolePayload struct {
+	Team             *Team        `json:"team,omitempty"`
+	Member           *TeamMember  `json:"member,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+type UpdateTeamPayload struct {
+	Team             *Team        `json:"team,omitempty"`
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
 // A validation failure reported by a mutation. Nothing was changed.
 type UserError struct {
 	// The path to the input field that caused the error, e.g. ["input", "name"].
@@ -440,6 +599,64 @@ type UserError struct {
 	Message string `json:"message"`
 	// A stable machine-readable code, e.g. TOO_LONG or INVALID_STATE.
 	Code string `json:"code"`
+}
+
+// What an API token may do.
+type APITokenScope string
+
+const (
+	// Read everything the user can read.
+	APITokenScopeRead APITokenScope = "READ"
+	// Also change what the user can change (but not the user's credentials).
+	APITokenScopeWrite APITokenScope = "WRITE"
+)
+
+var AllAPITokenScope = []APITokenScope{
+	APITokenScopeRead,
+	APITokenScopeWrite,
+}
+
+func (e APITokenScope) IsValid() bool {
+	switch e {
+	case APITokenScopeRead, APITokenScopeWrite:
+		return true
+	}
+	return false
+}
+
+func (e APITokenScope) String() string {
+	return string(e)
+}
+
+func (e *APITokenScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = APITokenScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApiTokenScope", str)
+	}
+	return nil
+}
+
+func (e APITokenScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *APITokenScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e APITokenScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // How a conflict was decided.
@@ -852,6 +1069,67 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which projects a list holds.
+type ProjectAffiliation string
+
+const (
+	// Projects the viewer owns.
+	ProjectAffiliationOwned ProjectAffiliation = "OWNED"
+	// Projects shared with a team of the viewer's and not owned by the viewer.
+	ProjectAffiliationShared ProjectAffiliation = "SHARED"
+	// Both.
+	ProjectAffiliationAll ProjectAffiliation = "ALL"
+)
+
+var AllProjectAffiliation = []ProjectAffiliation{
+	ProjectAffiliationOwned,
+	ProjectAffiliationShared,
+	ProjectAffiliationAll,
+}
+
+func (e ProjectAffiliation) IsValid() bool {
+	switch e {
+	case ProjectAffiliationOwned, ProjectAffiliationShared, ProjectAffiliationAll:
+		return true
+	}
+	return false
+}
+
+func (e ProjectAffiliation) String() string {
+	return string(e)
+}
+
+func (e *ProjectAffiliation) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProjectAffiliation(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProjectAffiliation", str)
+	}
+	return nil
+}
+
+func (e ProjectAffiliation) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProjectAffiliation) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProjectAffiliation) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1528,6 +1806,69 @@ func (e *SpecStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e SpecStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A member's role in a team.
+type TeamRole string
+
+const (
+	// Manages members and roles; a team always keeps at least one.
+	TeamRoleOwner TeamRole = "OWNER"
+	// Adds members.
+	TeamRoleLead      TeamRole = "LEAD"
+	TeamRoleDeveloper TeamRole = "DEVELOPER"
+	// Gets at most READ on the team's shared projects.
+	TeamRoleViewer TeamRole = "VIEWER"
+)
+
+var AllTeamRole = []TeamRole{
+	TeamRoleOwner,
+	TeamRoleLead,
+	TeamRoleDeveloper,
+	TeamRoleViewer,
+}
+
+func (e TeamRole) IsValid() bool {
+	switch e {
+	case TeamRoleOwner, TeamRoleLead, TeamRoleDeveloper, TeamRoleViewer:
+		return true
+	}
+	return false
+}
+
+func (e TeamRole) String() string {
+	return string(e)
+}
+
+func (e *TeamRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TeamRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TeamRole", str)
+	}
+	return nil
+}
+
+func (e TeamRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TeamRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TeamRole) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

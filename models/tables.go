@@ -7,5 +7,6 @@ func Tables() []any {
 		(*User)(nil), (*RefreshToken)(nil), (*Project)(nil), (*Session)(nil),
 		(*Question)(nil), (*Message)(nil), (*Specification)(nil), (*Conflict)(nil),
 		(*ConflictSpecification)(nil), (*LLMCredential)(nil), (*LLMCall)(nil), (*QuestionStat)(nil),
+		(*Team)(nil), (*TeamMember)(nil), (*ProjectShare)(nil), (*APIToken)(nil), (*Activity)(nil),
 	}
 }

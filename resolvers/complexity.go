@@ -10,12 +10,27 @@ import (
 // complexity limit sees the real cost of nested lists.
 func Complexity() graph.ComplexityRoot {
 	var c graph.ComplexityRoot
-	c.Query.Projects = func(child int, first *int, _ *string, last *int, _ *string, _ *models.ProjectStatus, _ *string, _ *models.ProjectOrder) int {
+	c.Query.Projects = func(child int, first *int, _ *string, last *int, _ *string, _ *models.ProjectStatus, _ *string, _ *models.ProjectOrder, _ *models.ProjectAffiliation) int {
 		return pageCost(child, first, last)
 	}
+	c.Query.Teams = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	c.Project.Sessions = func(child int, first *int, _ *string, last *int, _ *string, _ *models.SessionStatus) int {
 		return pageCost(child, first, last)
 	}
+	c.Project.Specifications = func(child int, first *int, _ *string, last *int, _ *string, _ *models.SpecCategory, _ *models.SpecStatus, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Project.Conflicts = func(child int, first *int, _ *string, last *int, _ *string, _ *models.ConflictStatus, _ *models.ConflictSeverity) int {
+		return pageCost(child, first, last)
+	}
+	c.Project.Activity = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.Session.Questions = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.Session.Messages = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.Team.Members = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.Team.Projects = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.Team.Activity = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.User.APITokens = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.User.Activity = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	return c
 }
 

@@ -82,6 +82,12 @@ func (r *Resolver) node(ctx context.Context, global string) (models.Node, error)
 		return r.SpecService.Get(ctx, id)
 	case ids.Conflict:
 		return r.SpecService.GetConflict(ctx, id)
+	case ids.Team:
+		return r.TeamService.Get(ctx, id)
+	case ids.APIToken:
+		return r.TokenService.Get(ctx, id)
+	case ids.Activity:
+		return r.TeamService.Activity(ctx, id)
 	}
 	return nil, notFoundID(global)
 }
@@ -150,4 +156,12 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// optionalUser reads a user whose id may be absent.
+func optionalUser(ctx context.Context, r *Resolver, id *int64) (*models.User, error) {
+	if id == nil {
+		return nil, nil
+	}
+	return r.Read.User(ctx, *id)
 }

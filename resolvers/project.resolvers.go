@@ -70,14 +70,14 @@ func (r *projectResolver) Owner(ctx context.Context, obj *models.Project) (*mode
 }
 
 func (r *projectResolver) ViewerPermission(ctx context.Context, obj *models.Project) (models.ProjectPermission, error) {
-	return r.ProjectService.Permission(ctx, obj), nil
+	return r.ProjectService.Permission(ctx, obj)
 }
 
 func (r *projectResolver) Sessions(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.SessionStatus) (*models.Connection[*models.Session], error) {
 	return r.SessionService.ForProject(ctx, obj, pageArgs(first, after, last, before), status)
 }
 
-func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder) (*models.Connection[*models.Project], error) {
+func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder, affiliation *models.ProjectAffiliation) (*models.Connection[*models.Project], error) {
 	return r.Resolver.ProjectService.List(ctx, project.ListInput{
 		Page: pageArgs(first, after, last, before), Status: status, Search: search, OrderBy: orderBy,
 	})

@@ -5,12 +5,14 @@ package resolvers
 
 import (
 	"socrates/internal/account"
+	"socrates/internal/apitoken"
 	"socrates/internal/dialogue"
 	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
 	"socrates/internal/project"
 	"socrates/internal/session"
 	"socrates/internal/spec"
+	"socrates/internal/team"
 )
 
 // Resolver holds the services the resolvers call.
@@ -21,5 +23,7 @@ type Resolver struct {
 	SpecService     *spec.Service
 	DialogueService *dialogue.Service
 	LLMService      *llmsettings.Service
+	TeamService     *team.Service
+	TokenService    *apitoken.Service
 	Read            *loaders.Reader
 }

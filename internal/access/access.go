@@ -6,9 +6,11 @@ package access
 
 import (
 	"context"
+	"fmt"
 
 	"socrates/internal/apperr"
 	"socrates/internal/auth"
+	"socrates/internal/store"
 	"socrates/models"
 )
 
@@ -39,23 +41,61 @@ func (p Permission) GraphQL() models.ProjectPermission {
 	}
 }
 
+// Grants reads what a user holds on a project through team shares.
+type Grants interface {
+	Grants(ctx context.Context, userID, projectID int64) ([]store.Grant, error)
+}
+
 // Policy decides access to projects.
-type Policy struct{}
+type Policy struct {
+	grants Grants
+}
 
-// NewPolicy returns the policy.
-func NewPolicy() *Policy { return &Policy{} }
+// NewPolicy returns the policy, reading shares through grants.
+func NewPolicy(grants Grants) *Policy { return &Policy{grants: grants} }
 
-// ProjectPermission returns the effective permission of the principal in ctx
-// on project. Today a project is reachable only by its owner.
-func (p *Policy) ProjectPermission(ctx context.Context, project *models.Project) Permission {
+// FromShare is the permission a share gives a member with a role: a VIEWER
+// gets at most READ.
+func FromShare(perm models.ProjectPermission, role models.TeamRole) Permission {
+	var p Permission
+	switch perm {
+	case models.ProjectPermissionAdmin:
+		p = Admin
+	case models.ProjectPermissionWrite:
+		p = Write
+	case models.ProjectPermissionRead:
+		p = Read
+	}
+	if role == models.TeamRoleViewer && p > Read {
+		p = Read
+	}
+	return p
+}
+
+// ProjectPermission returns the effective permission of the principal in
+// ctx on project: the highest of ownership and of every share through a
+// team the user belongs to, capped at READ for a read-only API token.
+func (p *Policy) ProjectPermission(ctx context.Context, project *models.Project) (Permission, error) {
 	pr := auth.FromContext(ctx)
 	if pr == nil || project == nil {
-		return None
+		return None, nil
 	}
+	perm := None
 	if project.OwnerID == pr.UserID {
-		return Owner
+		perm = Owner
+	} else {
+		grants, err := p.grants.Grants(ctx, pr.UserID, project.ID)
+		if err != nil {
+			return None, fmt.Errorf("read project grants: %w", err)
+		}
+		for _, g := range grants {
+			perm = max(perm, FromShare(g.Permission, g.Role))
+		}
 	}
-	return None
+	if pr.ReadOnly && perm > Read {
+		perm = Read
+	}
+	return perm, nil
 }
 
 // Require returns nil when the principal in ctx holds at least need on
@@ -65,7 +105,10 @@ func (p *Policy) Require(ctx context.Context, project *models.Project, need Perm
 	if auth.FromContext(ctx) == nil {
 		return apperr.ErrUnauthenticated
 	}
-	have := p.ProjectPermission(ctx, project)
+	have, err := p.ProjectPermission(ctx, project)
+	if err != nil {
+		return err
+	}
 	switch {
 	case have >= need:
 		return nil
@@ -105,8 +148,27 @@ func (p *Policy) Visible(ctx context.Context, project *models.Project, what stri
 	if auth.FromContext(ctx) == nil {
 		return apperr.ErrUnauthenticated
 	}
-	if project == nil || p.ProjectPermission(ctx, project) < Read {
+	if project == nil {
+		return apperr.NotFoundf("%s not found", what)
+	}
+	have, err := p.ProjectPermission(ctx, project)
+	if err != nil {
+		return err
+	}
+	if have < Read {
 		return apperr.NotFoundf("%s not found", what)
 	}
 	return nil
+}
+
+// RequireHuman refuses API tokens: they may not manage credentials.
+func RequireHuman(ctx context.Context) (*auth.Principal, error) {
+	pr, err := RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if pr.IsToken() {
+		return nil, apperr.Forbiddenf("API tokens cannot manage credentials; sign in as the user")
+	}
+	return pr, nil
 }

@@ -181,7 +181,7 @@ func (s *Service) Logout(ctx context.Context, raw *string, all bool) (int, error
 	err := s.store.WithTx(ctx, func(ctx context.Context) error {
 		now := s.now()
 		if raw == nil || *raw == "" {
-			pr, err := access.RequireUser(ctx)
+			pr, err := access.RequireHuman(ctx)
 			if err != nil {
 				return err
 			}
@@ -214,7 +214,7 @@ func (s *Service) Logout(ctx context.Context, raw *string, all bool) (int, error
 // ChangePassword replaces the viewer's password after checking the current
 // one, and revokes every refresh token of the user.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) (*models.User, error) {
-	pr, err := access.RequireUser(ctx)
+	pr, err := access.RequireHuman(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"socrates/graph"
 	"socrates/internal/access"
 	"socrates/internal/account"
+	"socrates/internal/apitoken"
 	"socrates/internal/auth"
 	"socrates/internal/clock"
 	"socrates/internal/config"
@@ -33,6 +34,7 @@ import (
 	"socrates/internal/socratic"
 	"socrates/internal/spec"
 	"socrates/internal/store"
+	"socrates/internal/team"
 	"socrates/migrations"
 	"socrates/models"
 	"socrates/resolvers"
@@ -99,7 +101,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 
 	st := store.New(db)
 	read := loaders.NewReader(st)
-	policy := access.NewPolicy()
+	policy := access.NewPolicy(read)
 	passwords, err := auth.NewPasswords(o.Argon2, 2*runtime.GOMAXPROCS(0))
 	if err != nil {
 		return nil, fmt.Errorf("set up password hashing: %w", err)
@@ -124,7 +126,11 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		OpenAIKey: cfg.OpenAIKey, OpenAIBaseURL: cfg.OpenAIBaseURL,
 		Timeout: cfg.LLMTimeout, MaxRetries: cfg.LLMMaxRetries, AllowPrivateURLs: cfg.LLMAllowPrivateURLs,
 	}, o.Clock)
+	tokenService := apitoken.NewService(st, read, o.Clock)
+	authn := auth.Chain{APIPrefix: apitoken.Prefix, API: tokenService, JWT: tokens}
 	res := &resolvers.Resolver{
+		TeamService:    team.NewService(st, policy, read, projects, broker, o.Clock),
+		TokenService:   tokenService,
 		AccountService: account.NewService(st, read, passwords, tokens, o.Clock),
 		ProjectService: projects,
 		SessionService: session.NewService(st, policy, read, projects, broker, o.Clock),
@@ -140,7 +146,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 	srv := httpserver.New(httpserver.Options{
 		Schema:          schema,
 		DB:              db,
-		Auth:            tokens,
+		Auth:            authn,
 		Loaders:         loaders.NewFactory(st, cfg.LoaderWait),
 		Logger:          logger,
 		QueryTimeout:    cfg.QueryTimeout,

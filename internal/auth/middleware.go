@@ -101,9 +101,28 @@ func WebsocketInit(a Authenticator) transport.WebsocketInitFunc {
 			}
 		}
 		if err != nil {
+			msg := "unauthorized"
+			if errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrMalformedHeader) {
+				msg += ": " + err.Error()
+			}
 			ctx = transport.WithWebsocketCloseCode(ctx, CloseCodeUnauthorized)
-			return transport.AppendCloseReason(ctx, "unauthorized"), nil, errors.New("unauthorized: " + err.Error())
+			return transport.AppendCloseReason(ctx, "unauthorized"), nil, errors.New(msg)
 		}
 		return ctx, nil, nil
 	}
+}
+
+// Chain sends tokens that start with APIPrefix to API, and the rest to JWT.
+type Chain struct {
+	APIPrefix string
+	API       Authenticator
+	JWT       Authenticator
+}
+
+// Authenticate implements Authenticator.
+func (c Chain) Authenticate(ctx context.Context, token string) (*Principal, error) {
+	if strings.HasPrefix(token, c.APIPrefix) {
+		return c.API.Authenticate(ctx, token)
+	}
+	return c.JWT.Authenticate(ctx, token)
 }

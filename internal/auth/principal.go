@@ -9,7 +9,14 @@ import "context"
 type Principal struct {
 	// UserID is the authenticated user.
 	UserID int64
+	// TokenID is set when the request authenticated with an API token.
+	TokenID *int64
+	// ReadOnly is set for an API token without the WRITE scope.
+	ReadOnly bool
 }
+
+// IsToken reports whether the principal is an API token.
+func (p *Principal) IsToken() bool { return p != nil && p.TokenID != nil }
 
 type principalKey struct{}
 

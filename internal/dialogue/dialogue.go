@@ -56,7 +56,7 @@ type Engines interface {
 type Broker interface {
 	Publish(ctx context.Context, topic string, event any)
 	PublishEvent(ctx context.Context, e *models.Event)
-	Subscribe(ctx context.Context, topic string) <-chan any
+	Subscribe(ctx context.Context, topic string, owner pubsub.Owner) <-chan any
 }
 
 // Service runs the dialogue.

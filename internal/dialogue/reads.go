@@ -64,18 +64,20 @@ func (s *Service) readableSession(ctx context.Context, id int64) (*models.Sessio
 
 // WatchQuestions streams every question generated in a session.
 func (s *Service) WatchQuestions(ctx context.Context, sessionID int64) (<-chan *models.QuestionStreamEvent, error) {
-	if _, err := s.readableSession(ctx, sessionID); err != nil {
+	sess, err := s.readableSession(ctx, sessionID)
+	if err != nil {
 		return nil, err
 	}
-	return relay[*models.QuestionStreamEvent](ctx, s.broker.Subscribe(ctx, pubsub.QuestionTopic(sessionID))), nil
+	return relay[*models.QuestionStreamEvent](ctx, s.broker.Subscribe(ctx, pubsub.QuestionTopic(sessionID), owner(ctx, sess.ProjectID))), nil
 }
 
 // WatchSession streams the events of a session.
 func (s *Service) WatchSession(ctx context.Context, sessionID int64) (<-chan *models.Event, error) {
-	if _, err := s.readableSession(ctx, sessionID); err != nil {
+	sess, err := s.readableSession(ctx, sessionID)
+	if err != nil {
 		return nil, err
 	}
-	return relay[*models.Event](ctx, s.broker.Subscribe(ctx, pubsub.SessionTopic(sessionID))), nil
+	return relay[*models.Event](ctx, s.broker.Subscribe(ctx, pubsub.SessionTopic(sessionID), owner(ctx, sess.ProjectID))), nil
 }
 
 // WatchProject streams the events of a project.
@@ -83,7 +85,11 @@ func (s *Service) WatchProject(ctx context.Context, projectID int64) (<-chan *mo
 	if _, err := s.projectOf(ctx, projectID, "project"); err != nil {
 		return nil, err
 	}
-	return relay[*models.Event](ctx, s.broker.Subscribe(ctx, pubsub.ProjectTopic(projectID))), nil
+	return relay[*models.Event](ctx, s.broker.Subscribe(ctx, pubsub.ProjectTopic(projectID), owner(ctx, projectID))), nil
+}
+
+func owner(ctx context.Context, projectID int64) pubsub.Owner {
+	return pubsub.Owner{UserID: access.MustUser(ctx).UserID, ProjectID: projectID}
 }
 
 // relay forwards the events of type T from in until ctx ends or in closes

@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"socrates/internal/auth"
 	"socrates/internal/loaders"
@@ -58,6 +59,14 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		}
 		o.Logger.DebugContext(ctx, "graphql operation", "request_id", RequestID(ctx),
 			"operation", name, "type", kind)
+		if kind == string(ast.Mutation) {
+			if pr := auth.FromContext(ctx); pr != nil && pr.ReadOnly {
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
+					Message:    "this API token has the READ scope only; mutations need WRITE",
+					Extensions: map[string]any{"code": "FORBIDDEN"},
+				}}})
+			}
+		}
 		return next(ctx)
 	})
 	// Each response gets fresh loaders: once for a query or mutation, and

@@ -70,7 +70,13 @@ func New(o Options) *Server {
 
 	gql := newGraphQLHandler(o, s.metrics)
 	reject := func(w http.ResponseWriter, r *http.Request, err error) {
-		writeJSONError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+		if errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrMalformedHeader) {
+			writeJSONError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
+			return
+		}
+		id := RequestID(r.Context())
+		o.Logger.ErrorContext(r.Context(), "authentication failed", "request_id", id, "error", err.Error())
+		writeJSONError(w, http.StatusServiceUnavailable, "INTERNAL", "internal error (request id "+id+")")
 	}
 	query := auth.Middleware(o.Auth, reject)(s.trackStreams(http.MaxBytesHandler(gql, o.MaxBodyBytes)))
 

@@ -18,6 +18,9 @@ const (
 	Message       = "Message"
 	Specification = "Specification"
 	Conflict      = "Conflict"
+	Team          = "Team"
+	APIToken      = "ApiToken"
+	Activity      = "Activity"
 )
 
 // Encode returns the global id of the object of the given type and key.

@@ -166,7 +166,7 @@ func (s *Service) describe(id models.LLMProviderID, c *models.LLMCredential) *mo
 
 // SetCredential stores the viewer's key for a provider, encrypted.
 func (s *Service) SetCredential(ctx context.Context, id models.LLMProviderID, apiKey string, baseURL *string) (*models.LLMProvider, error) {
-	pr, err := access.RequireUser(ctx)
+	pr, err := access.RequireHuman(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,7 @@ func (s *Service) checkURL(raw string) string {
 
 // RemoveCredential deletes the viewer's key for a provider.
 func (s *Service) RemoveCredential(ctx context.Context, id models.LLMProviderID) (*models.LLMProvider, bool, error) {
-	pr, err := access.RequireUser(ctx)
+	pr, err := access.RequireHuman(ctx)
 	if err != nil {
 		return nil, false, err
 	}

@@ -49,6 +49,8 @@ type Loaders struct {
 	ConflictSpecifications *dataloader.Loader[int64, []*models.Specification]
 	CategoryScores         *dataloader.Loader[int64, map[models.SpecCategory]socratic.CategoryScore]
 	Usage                  *dataloader.Loader[int64, []store.UsageRow]
+
+	Teams TeamLoaders
 }
 
 // PageKey asks for one page of a parent's children; Filter and Page
@@ -123,6 +125,7 @@ func (f *Factory) New() *Loaders {
 		ConflictSpecifications: newLoader(f, f.conflictSpecifications),
 		CategoryScores:         newLoader(f, grouped(f.store.CategoryScores)),
 		Usage:                  newLoader(f, grouped(f.store.UsageByProject)),
+		Teams:                  f.teamLoaders(),
 	}
 }
 

@@ -60,16 +60,18 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Project, error) {
 }
 
 // Permission returns the viewer's effective permission on p.
-func (s *Service) Permission(ctx context.Context, p *models.Project) models.ProjectPermission {
-	return s.policy.ProjectPermission(ctx, p).GraphQL()
+func (s *Service) Permission(ctx context.Context, p *models.Project) (models.ProjectPermission, error) {
+	perm, err := s.policy.ProjectPermission(ctx, p)
+	return perm.GraphQL(), err
 }
 
 // ListInput selects and orders a page of the viewer's projects.
 type ListInput struct {
-	Page    page.Args
-	Status  *models.ProjectStatus
-	Search  *string
-	OrderBy *models.ProjectOrder
+	Page        page.Args
+	Status      *models.ProjectStatus
+	Search      *string
+	OrderBy     *models.ProjectOrder
+	Affiliation *models.ProjectAffiliation
 }
 
 // List returns a page of the projects the viewer may read.
@@ -87,7 +89,10 @@ func (s *Service) List(ctx context.Context, in ListInput) (*models.ProjectConnec
 	if err != nil {
 		return nil, err
 	}
-	f := store.ProjectFilter{ViewerID: pr.UserID, Status: in.Status}
+	f := store.ProjectFilter{ViewerID: pr.UserID, Status: in.Status, Affiliation: models.ProjectAffiliationAll}
+	if in.Affiliation != nil {
+		f.Affiliation = *in.Affiliation
+	}
 	if in.Search != nil {
 		if len([]rune(*in.Search)) > MaxSearchLength {
 			return nil, apperr.BadInputf("search must be at most %d characters", MaxSearchLength)

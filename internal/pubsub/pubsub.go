@@ -56,6 +56,14 @@ type Broker struct {
 type subscriber struct {
 	ch     chan any
 	closed bool
+	owner  Owner
+}
+
+// Owner is who a subscription is for: its user, and the project whose
+// events it carries, so that losing access can end it.
+type Owner struct {
+	UserID    int64
+	ProjectID int64
 }
 
 // NewBroker returns a broker whose subscribers buffer up to buffer events.
@@ -100,9 +108,9 @@ func (b *Broker) remove(topic string, s *subscriber) {
 }
 
 // Subscribe returns a channel of the topic's events. It is closed when ctx
-// ends or when the subscriber falls behind.
-func (b *Broker) Subscribe(ctx context.Context, topic string) <-chan any {
-	s := &subscriber{ch: make(chan any, b.buffer)}
+// ends, when the subscriber falls behind, or when it is dropped.
+func (b *Broker) Subscribe(ctx context.Context, topic string, owner Owner) <-chan any {
+	s := &subscriber{ch: make(chan any, b.buffer), owner: owner}
 	b.mu.Lock()
 	if b.subs[topic] == nil {
 		b.subs[topic] = map[*subscriber]struct{}{}
@@ -138,4 +146,38 @@ func (b *Broker) PublishEvent(ctx context.Context, e *models.Event) {
 		b.Publish(ctx, SessionTopic(*e.SessionID), e)
 	}
 	b.Publish(ctx, ProjectTopic(e.ProjectID), e)
+}
+
+// Watchers returns the users with subscriptions to a project's events.
+func (b *Broker) Watchers(projectID int64) []int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	seen := map[int64]bool{}
+	var out []int64
+	for _, subs := range b.subs {
+		for s := range subs {
+			if s.owner.ProjectID == projectID && !seen[s.owner.UserID] {
+				seen[s.owner.UserID] = true
+				out = append(out, s.owner.UserID)
+			}
+		}
+	}
+	return out
+}
+
+// Drop ends a user's subscriptions to a project's events and returns how
+// many it ended.
+func (b *Broker) Drop(projectID, userID int64) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for topic, subs := range b.subs {
+		for s := range subs {
+			if s.owner.ProjectID == projectID && s.owner.UserID == userID {
+				b.remove(topic, s)
+				n++
+			}
+		}
+	}
+	return n
 }

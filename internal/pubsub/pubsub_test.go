@@ -12,8 +12,8 @@ import (
 func TestDeliveryAndSlowSubscriber(t *testing.T) {
 	b := NewBroker(2, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
-	fast := b.Subscribe(ctx, "t")
-	slow := b.Subscribe(ctx, "t")
+	fast := b.Subscribe(ctx, "t", Owner{})
+	slow := b.Subscribe(ctx, "t", Owner{})
 	done := make(chan struct{})
 	got := make(chan any)
 	go func() {
@@ -61,7 +61,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for range 100 {
 		ctx, cancel := context.WithCancel(context.Background())
-		b.Subscribe(ctx, "x")
+		b.Subscribe(ctx, "x", Owner{})
 		cancel()
 	}
 	deadline := time.Now().Add(5 * time.Second)

@@ -69,8 +69,8 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Session, error) {
 	if err != nil {
 		return nil, notFound(err)
 	}
-	if s.policy.ProjectPermission(ctx, p) < access.Read {
-		return nil, NotFound()
+	if err := s.policy.Visible(ctx, p, "session"); err != nil {
+		return nil, err
 	}
 	return sess, nil
 }
@@ -184,13 +184,14 @@ func (s *Service) transition(ctx context.Context, id int64, change func(*models.
 	if _, err := access.RequireUser(ctx); err != nil {
 		return nil, err
 	}
+	// Find the project first, through the pool and outside the transaction;
+	// inside, lock the project before the session, the order every writer uses.
+	peek, err := s.read.Session(ctx, id)
+	if err != nil {
+		return nil, notFound(err)
+	}
 	var sess *models.Session
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		// Lock the project before the session, the order every writer uses.
-		peek, err := s.read.Session(store.WithoutTx(ctx), id)
-		if err != nil {
-			return notFound(err)
-		}
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		p, err := s.projects.Locked(ctx, peek.ProjectID, access.Write)
 		if err != nil {
 			if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {

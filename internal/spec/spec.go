@@ -343,12 +343,14 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	// Find the project before the transaction: reading through the pool
+	// inside it would hold two connections at once.
+	peek, err := s.read.Specification(ctx, specID)
+	if err != nil {
+		return nil, notFound(err, "specification")
+	}
 	var out *Change
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		peek, err := s.read.Specification(store.WithoutTx(ctx), specID)
-		if err != nil {
-			return notFound(err, "specification")
-		}
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		p, err := s.writable(ctx, peek.ProjectID)
 		if err != nil {
 			return asNotFound(err, "specification")
@@ -452,12 +454,12 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	peek, err := s.read.Conflict(ctx, conflictID)
+	if err != nil {
+		return nil, notFound(err, "conflict")
+	}
 	var out *Resolution
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		peek, err := s.read.Conflict(store.WithoutTx(ctx), conflictID)
-		if err != nil {
-			return notFound(err, "conflict")
-		}
 		p, err := s.writable(ctx, peek.ProjectID)
 		if err != nil {
 			return asNotFound(err, "conflict")
@@ -731,8 +733,5 @@ func (s *Service) readable(ctx context.Context, projectID int64, what string) er
 	if err != nil {
 		return notFound(err, what)
 	}
-	if s.policy.ProjectPermission(ctx, p) < access.Read {
-		return apperr.NotFoundf("%s not found", what)
-	}
-	return nil
+	return s.policy.Visible(ctx, p, what)
 }

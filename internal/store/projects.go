@@ -19,10 +19,25 @@ type ProjectFilter struct {
 	Status *models.ProjectStatus
 	// Search keeps projects whose name or description contains it, ignoring case.
 	Search string
+	// Affiliation keeps owned projects, shared ones, or both (the default).
+	Affiliation models.ProjectAffiliation
 }
 
+// sharedWith selects the ids of projects shared with a team of a user.
+const sharedWith = "p.id IN (SELECT ps.project_id FROM project_shares AS ps JOIN team_members AS tm ON tm.team_id = ps.team_id WHERE tm.user_id = ?)"
+
 func (s *Store) projectList(ctx context.Context, f ProjectFilter) *bun.SelectQuery {
-	q := s.DB(ctx).NewSelect().Model((*models.Project)(nil)).Where("p.owner_id = ?", f.ViewerID)
+	q := s.DB(ctx).NewSelect().Model((*models.Project)(nil))
+	switch f.Affiliation {
+	case models.ProjectAffiliationOwned:
+		q = q.Where("p.owner_id = ?", f.ViewerID)
+	case models.ProjectAffiliationShared:
+		q = q.Where("p.owner_id <> ?", f.ViewerID).Where(sharedWith, f.ViewerID)
+	default:
+		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("p.owner_id = ?", f.ViewerID).WhereOr(sharedWith, f.ViewerID)
+		})
+	}
 	if f.Status != nil {
 		q = q.Where("p.status = ?", *f.Status)
 	}

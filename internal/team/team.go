@@ -1,0 +1,604 @@
+// Package team manages teams, their members and roles, the sharing of
+// projects with teams, project deletion and transfer, and the activity
+// record of those changes. When a change takes access away, the live
+// subscriptions of the users who lost it end.
+package team
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"socrates/internal/access"
+	"socrates/internal/apperr"
+	"socrates/internal/auth"
+	"socrates/internal/clock"
+	"socrates/internal/page"
+	"socrates/internal/store"
+	"socrates/internal/validate"
+	"socrates/models"
+)
+
+// Reader reads teams and related objects, batched within an operation.
+type Reader interface {
+	Team(ctx context.Context, id int64) (*models.Team, error)
+	Role(ctx context.Context, userID, teamID int64) (models.TeamRole, error)
+	Project(ctx context.Context, id int64) (*models.Project, error)
+	Members(ctx context.Context, teamID int64, args page.Args) (*models.TeamMemberConnection, error)
+	TeamProjects(ctx context.Context, teamID int64, args page.Args) (*models.ProjectConnection, error)
+	Shares(ctx context.Context, projectID int64) ([]*models.ProjectShare, error)
+	Activities(ctx context.Context, scope store.ActivityScope, id int64, args page.Args) (*models.ActivityConnection, error)
+	Activity(ctx context.Context, id int64) (*models.Activity, error)
+}
+
+// Projects locks a project inside a transaction after checking access.
+type Projects interface {
+	Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error)
+}
+
+// Watchers ends subscriptions whose user lost access.
+type Watchers interface {
+	Watchers(projectID int64) []int64
+	Drop(projectID, userID int64) int
+}
+
+// Service implements teams and sharing.
+type Service struct {
+	store    *store.Store
+	policy   *access.Policy
+	read     Reader
+	projects Projects
+	watchers Watchers
+	now      clock.Clock
+}
+
+// NewService returns the team service.
+func NewService(s *store.Store, policy *access.Policy, read Reader, projects Projects, watchers Watchers, now clock.Clock) *Service {
+	return &Service{store: s, policy: policy, read: read, projects: projects, watchers: watchers, now: now}
+}
+
+// Activity actions.
+const (
+	ActionTeamCreated       = "TEAM_CREATED"
+	ActionTeamUpdated       = "TEAM_UPDATED"
+	ActionMemberAdded       = "TEAM_MEMBER_ADDED"
+	ActionMemberRoleChanged = "TEAM_MEMBER_ROLE_CHANGED"
+	ActionMemberRemoved     = "TEAM_MEMBER_REMOVED"
+	ActionProjectShared     = "PROJECT_SHARED"
+	ActionProjectUnshared   = "PROJECT_UNSHARED"
+	ActionProjectTransfer   = "PROJECT_TRANSFERRED"
+)
+
+func teamNotFound() error { return apperr.NotFoundf("team not found") }
+
+// record writes an activity entry inside the caller's transaction.
+func (s *Service) record(ctx context.Context, action string, teamID, projectID, subject *int64, details string) error {
+	a := &models.Activity{ActorID: &access.MustUser(ctx).UserID, Action: action, TeamID: teamID, ProjectID: projectID,
+		SubjectUserID: subject, CreatedAt: s.now()}
+	if details != "" {
+		a.Details = &details
+	}
+	return s.store.CreateActivity(ctx, a)
+}
+
+// Teams returns a page of the viewer's teams.
+func (s *Service) Teams(ctx context.Context, args page.Args) (*models.TeamConnection, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o := store.TeamOrdering()
+	r, err := page.Parse(args, o.Name)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.store.TeamsOfUser(ctx, pr.UserID, r)
+	if err != nil {
+		return nil, err
+	}
+	return page.Build(rows, r, o.Cursor, func(ctx context.Context) (int, error) {
+		return s.store.CountTeamsOfUser(ctx, pr.UserID)
+	}), nil
+}
+
+// Get returns a team the viewer belongs to.
+func (s *Service) Get(ctx context.Context, id int64) (*models.Team, error) {
+	if _, err := s.role(ctx, id); err != nil {
+		return nil, err
+	}
+	t, err := s.read.Team(ctx, id)
+	if err != nil {
+		return nil, notFound(err, teamNotFound())
+	}
+	return t, nil
+}
+
+// role returns the viewer's role in a team, or NOT_FOUND for non-members.
+func (s *Service) role(ctx context.Context, teamID int64) (models.TeamRole, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return "", err
+	}
+	role, err := s.read.Role(ctx, pr.UserID, teamID)
+	if err != nil {
+		return "", err
+	}
+	if role == "" {
+		return "", teamNotFound()
+	}
+	return role, nil
+}
+
+// ViewerRole returns the viewer's role in a team, nil if none.
+func (s *Service) ViewerRole(ctx context.Context, t *models.Team) (*models.TeamRole, error) {
+	pr := auth.FromContext(ctx)
+	if pr == nil {
+		return nil, nil
+	}
+	role, err := s.read.Role(ctx, pr.UserID, t.ID)
+	if err != nil || role == "" {
+		return nil, err
+	}
+	return &role, nil
+}
+
+// Members returns a page of a team's members.
+func (s *Service) Members(ctx context.Context, t *models.Team, args page.Args) (*models.TeamMemberConnection, error) {
+	return s.read.Members(ctx, t.ID, args)
+}
+
+// Projects returns a page of the projects shared with a team.
+func (s *Service) Projects(ctx context.Context, t *models.Team, args page.Args) (*models.ProjectConnection, error) {
+	return s.read.TeamProjects(ctx, t.ID, args)
+}
+
+// TeamActivity returns a page of a team's activity, for its OWNERs.
+func (s *Service) TeamActivity(ctx context.Context, t *models.Team, args page.Args) (*models.ActivityConnection, error) {
+	role, err := s.role(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	if role != models.TeamRoleOwner {
+		return nil, apperr.Forbiddenf("only the team's OWNERs read its activity")
+	}
+	return s.read.Activities(ctx, store.ActivityOfTeam, t.ID, args)
+}
+
+// ProjectActivity returns a page of a project's activity, for its ADMINs.
+func (s *Service) ProjectActivity(ctx context.Context, p *models.Project, args page.Args) (*models.ActivityConnection, error) {
+	if err := s.policy.Require(ctx, p, access.Admin); err != nil {
+		return nil, err
+	}
+	return s.read.Activities(ctx, store.ActivityOfProject, p.ID, args)
+}
+
+// Activity returns an activity record the viewer may read: as an OWNER of
+// its team, an ADMIN of its project, or its actor for token changes.
+func (s *Service) Activity(ctx context.Context, id int64) (*models.Activity, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.read.Activity(ctx, id)
+	if err != nil {
+		return nil, notFound(err, apperr.NotFoundf("activity not found"))
+	}
+	switch {
+	case a.TeamID != nil:
+		if role, err := s.read.Role(ctx, pr.UserID, *a.TeamID); err == nil && role == models.TeamRoleOwner {
+			return a, nil
+		}
+		fallthrough
+	case a.ProjectID != nil:
+		if a.ProjectID != nil {
+			if p, err := s.read.Project(ctx, *a.ProjectID); err == nil {
+				if perm, err := s.policy.ProjectPermission(ctx, p); err == nil && perm >= access.Admin {
+					return a, nil
+				}
+			}
+		}
+	case a.APITokenID != nil && a.ActorID != nil && *a.ActorID == pr.UserID:
+		return a, nil
+	}
+	return nil, apperr.NotFoundf("activity not found")
+}
+
+func notFound(err, nf error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nf
+	}
+	return err
+}
+
+// Create makes a team with the viewer as its OWNER.
+func (s *Service) Create(ctx context.Context, name string, description *string) (*models.Team, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := &apperr.Validation{}
+	name = validate.Text(v, "name", name, 1, 100)
+	description = validate.OptionalText(v, "description", description, 2000)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	t := &models.Team{Name: name, Description: description, CreatedByID: &pr.UserID, CreatedAt: now, UpdatedAt: now}
+	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateTeam(ctx, t); err != nil {
+			return err
+		}
+		if err := s.store.AddTeamMember(ctx, &models.TeamMember{TeamID: t.ID, UserID: pr.UserID, Role: models.TeamRoleOwner, JoinedAt: now}); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionTeamCreated, &t.ID, nil, &pr.UserID, t.Name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// locked locks a team and returns it with the viewer's role, inside the
+// caller's transaction: membership changes of one team run one at a time.
+func (s *Service) locked(ctx context.Context, teamID int64) (*models.Team, models.TeamRole, error) {
+	pr, err := access.RequireUser(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	t, err := s.store.TeamByID(ctx, teamID)
+	if err != nil {
+		return nil, "", notFound(err, teamNotFound())
+	}
+	m, err := s.store.TeamMember(ctx, teamID, pr.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", teamNotFound()
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return t, m.Role, nil
+}
+
+func needRole(have models.TeamRole, allowed ...models.TeamRole) error {
+	for _, a := range allowed {
+		if have == a {
+			return nil
+		}
+	}
+	if len(allowed) == 1 {
+		return apperr.Forbiddenf("this needs the %s role in the team", allowed[0])
+	}
+	return apperr.Forbiddenf("this needs the %s or %s role in the team", allowed[0], allowed[1])
+}
+
+// Update renames a team or changes its description (OWNER or LEAD).
+func (s *Service) Update(ctx context.Context, teamID int64, name, description *string) (*models.Team, error) {
+	v := &apperr.Validation{}
+	if name != nil {
+		n := validate.Text(v, "name", *name, 1, 100)
+		name = &n
+	}
+	setDesc := description != nil
+	description = validate.OptionalText(v, "description", description, 2000)
+	var out *models.Team
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		t, role, err := s.locked(ctx, teamID)
+		if err != nil {
+			return err
+		}
+		if err := needRole(role, models.TeamRoleOwner, models.TeamRoleLead); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if name != nil {
+			t.Name = *name
+		}
+		if setDesc {
+			t.Description = description
+		}
+		t.UpdatedAt = s.now()
+		if err := s.store.UpdateTeam(ctx, t, "name", "description", "updated_at"); err != nil {
+			return err
+		}
+		out = t
+		return s.record(ctx, ActionTeamUpdated, &t.ID, nil, nil, t.Name)
+	})
+	return out, err
+}
+
+// Delete deletes a team and its shares (OWNER).
+func (s *Service) Delete(ctx context.Context, teamID int64) error {
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		_, role, err := s.locked(ctx, teamID)
+		if err != nil {
+			return err
+		}
+		if err := needRole(role, models.TeamRoleOwner); err != nil {
+			return err
+		}
+		shared, err := s.sharedProjects(ctx, teamID)
+		if err != nil {
+			return err
+		}
+		if err := s.store.DeleteTeam(ctx, teamID); err != nil {
+			return err
+		}
+		s.revalidateAfterCommit(ctx, shared...)
+		return nil
+	})
+}
+
+func (s *Service) sharedProjects(ctx context.Context, teamID int64) ([]int64, error) {
+	var ids []int64
+	err := s.store.DB(ctx).NewSelect().TableExpr("project_shares AS ps").Column("ps.project_id").Where("ps.team_id = ?", teamID).Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("projects shared with team: %w", err)
+	}
+	return ids, nil
+}
+
+// AddMember adds a registered user by email (OWNER or LEAD; only an OWNER
+// grants OWNER).
+func (s *Service) AddMember(ctx context.Context, teamID int64, email string, role models.TeamRole) (*models.Team, *models.TeamMember, error) {
+	v := &apperr.Validation{}
+	email = validate.Email(v, "email", email)
+	if !role.IsValid() {
+		v.Add("role", apperr.CodeInvalid, "%q is not a team role", role)
+	}
+	var t *models.Team
+	var m *models.TeamMember
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		var mine models.TeamRole
+		var err error
+		if t, mine, err = s.locked(ctx, teamID); err != nil {
+			return err
+		}
+		if err := needRole(mine, models.TeamRoleOwner, models.TeamRoleLead); err != nil {
+			return err
+		}
+		if role == models.TeamRoleOwner && mine != models.TeamRoleOwner {
+			return apperr.Forbiddenf("only an OWNER can make someone an OWNER")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		u, err := s.store.UserByEmail(ctx, email)
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
+		}
+		if err != nil {
+			return err
+		}
+		m = &models.TeamMember{TeamID: teamID, UserID: u.ID, Role: role, JoinedAt: s.now()}
+		if err := s.store.AddTeamMember(ctx, m); err != nil {
+			if errors.Is(err, store.ErrDuplicate) {
+				return apperr.Invalid("email", "ALREADY_MEMBER", "this user is already a member of the team")
+			}
+			return err
+		}
+		return s.record(ctx, ActionMemberAdded, &teamID, nil, &u.ID, string(role))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, m, nil
+}
+
+// UpdateRole changes a member's role (OWNER); the last OWNER cannot be demoted.
+func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role models.TeamRole) (*models.Team, *models.TeamMember, error) {
+	if !role.IsValid() {
+		return nil, nil, apperr.Invalid("role", apperr.CodeInvalid, "%q is not a team role", role)
+	}
+	var t *models.Team
+	var m *models.TeamMember
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		var mine models.TeamRole
+		var err error
+		if t, mine, err = s.locked(ctx, teamID); err != nil {
+			return err
+		}
+		if err := needRole(mine, models.TeamRoleOwner); err != nil {
+			return err
+		}
+		if m, err = s.store.TeamMember(ctx, teamID, userID); err != nil {
+			return notFound(err, apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team"))
+		}
+		if m.Role == models.TeamRoleOwner && role != models.TeamRoleOwner {
+			if err := s.keepAnOwner(ctx, teamID); err != nil {
+				return err
+			}
+		}
+		m.Role = role
+		if err := s.store.UpdateTeamMember(ctx, m); err != nil {
+			return err
+		}
+		return s.record(ctx, ActionMemberRoleChanged, &teamID, nil, &userID, string(role))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, m, nil
+}
+
+// keepAnOwner refuses a change that would leave the team without an OWNER.
+func (s *Service) keepAnOwner(ctx context.Context, teamID int64) error {
+	n, err := s.store.CountOwners(ctx, teamID)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return apperr.Invalid("userId", "LAST_OWNER", "a team keeps at least one OWNER: make someone else OWNER first")
+	}
+	return nil
+}
+
+// RemoveMember removes a member (an OWNER removes anyone; a member may
+// leave); the last OWNER cannot be removed. The removed user's
+// subscriptions to projects they can no longer read end.
+func (s *Service) RemoveMember(ctx context.Context, teamID, userID int64) (*models.Team, error) {
+	var t *models.Team
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		var mine models.TeamRole
+		var err error
+		if t, mine, err = s.locked(ctx, teamID); err != nil {
+			return err
+		}
+		self := access.MustUser(ctx).UserID == userID
+		if !self {
+			if err := needRole(mine, models.TeamRoleOwner); err != nil {
+				return err
+			}
+		}
+		m, err := s.store.TeamMember(ctx, teamID, userID)
+		if err != nil {
+			return notFound(err, apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team"))
+		}
+		if m.Role == models.TeamRoleOwner {
+			if err := s.keepAnOwner(ctx, teamID); err != nil {
+				return err
+			}
+		}
+		if err := s.store.RemoveTeamMember(ctx, teamID, userID); err != nil {
+			return err
+		}
+		shared, err := s.sharedProjects(ctx, teamID)
+		if err != nil {
+			return err
+		}
+		s.revalidateAfterCommit(ctx, shared...)
+		return s.record(ctx, ActionMemberRemoved, &teamID, nil, &userID, "")
+	})
+	return t, err
+}
+
+// revalidateAfterCommit re-checks, once the transaction commits, every
+// live subscription to the projects, ending those whose user can no longer
+// read the project.
+func (s *Service) revalidateAfterCommit(ctx context.Context, projectIDs ...int64) {
+	store.AfterCommit(ctx, func() {
+		bg := context.WithoutCancel(store.WithoutTx(ctx))
+		for _, pid := range projectIDs {
+			p, err := s.store.ProjectsByIDs(bg, []int64{pid})
+			for _, user := range s.watchers.Watchers(pid) {
+				if err != nil || len(p) == 0 {
+					s.watchers.Drop(pid, user)
+					continue
+				}
+				uctx := auth.WithPrincipal(bg, &auth.Principal{UserID: user})
+				if perm, err := s.policy.ProjectPermission(uctx, p[0]); err != nil || perm < access.Read {
+					s.watchers.Drop(pid, user)
+				}
+			}
+		}
+	})
+}
+
+// Share shares a project with a team at a permission, or changes the
+// level: the viewer must be an ADMIN of the project and a member of the team.
+func (s *Service) Share(ctx context.Context, projectID, teamID int64, perm models.ProjectPermission) (*models.Project, *models.ProjectShare, error) {
+	if perm != models.ProjectPermissionRead && perm != models.ProjectPermissionWrite && perm != models.ProjectPermissionAdmin {
+		return nil, nil, apperr.Invalid("permission", apperr.CodeInvalid, "a project is shared at READ, WRITE or ADMIN")
+	}
+	var p *models.Project
+	var sh *models.ProjectShare
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if p, err = s.projects.Locked(ctx, projectID, access.Admin); err != nil {
+			return err
+		}
+		if _, _, err := s.locked(ctx, teamID); err != nil {
+			return err
+		}
+		pr := access.MustUser(ctx)
+		sh = &models.ProjectShare{ProjectID: p.ID, TeamID: teamID, Permission: perm, SharedByID: &pr.UserID, SharedAt: s.now()}
+		if err := s.store.SaveShare(ctx, sh); err != nil {
+			return err
+		}
+		s.revalidateAfterCommit(ctx, p.ID)
+		return s.record(ctx, ActionProjectShared, &teamID, &p.ID, nil, string(perm))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, sh, nil
+}
+
+// Unshare stops sharing a project with a team (project ADMIN); members who
+// lose access lose their live subscriptions too.
+func (s *Service) Unshare(ctx context.Context, projectID, teamID int64) (*models.Project, error) {
+	var p *models.Project
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if p, err = s.projects.Locked(ctx, projectID, access.Admin); err != nil {
+			return err
+		}
+		removed, err := s.store.DeleteShare(ctx, p.ID, teamID)
+		if err != nil {
+			return err
+		}
+		if !removed {
+			return apperr.Invalid("teamId", "NOT_SHARED", "the project is not shared with this team")
+		}
+		s.revalidateAfterCommit(ctx, p.ID)
+		return s.record(ctx, ActionProjectUnshared, &teamID, &p.ID, nil, "")
+	})
+	return p, err
+}
+
+// Shares returns a project's shares.
+func (s *Service) Shares(ctx context.Context, p *models.Project) ([]*models.ProjectShare, error) {
+	return s.read.Shares(ctx, p.ID)
+}
+
+// DeleteProject deletes a project and everything in it (OWNER).
+func (s *Service) DeleteProject(ctx context.Context, projectID int64) error {
+	return s.store.WithTx(ctx, func(ctx context.Context) error {
+		p, err := s.projects.Locked(ctx, projectID, access.Owner)
+		if err != nil {
+			return err
+		}
+		if err := s.store.DeleteProject(ctx, p.ID); err != nil {
+			return err
+		}
+		s.revalidateAfterCommit(ctx, p.ID)
+		return nil
+	})
+}
+
+// TransferProject gives a project to another registered user (OWNER).
+func (s *Service) TransferProject(ctx context.Context, projectID int64, email string) (*models.Project, error) {
+	v := &apperr.Validation{}
+	email = validate.Email(v, "email", email)
+	var p *models.Project
+	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+		var err error
+		if p, err = s.projects.Locked(ctx, projectID, access.Owner); err != nil {
+			return err
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		u, err := s.store.UserByEmail(ctx, email)
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
+		}
+		if err != nil {
+			return err
+		}
+		if u.ID == p.OwnerID {
+			return apperr.Invalid("email", apperr.CodeInvalid, "this user already owns the project")
+		}
+		from := p.OwnerID
+		p.OwnerID, p.UpdatedAt = u.ID, s.now()
+		if err := s.store.UpdateProject(ctx, p, "owner_id", "updated_at"); err != nil {
+			return err
+		}
+		s.revalidateAfterCommit(ctx, p.ID)
+		return s.record(ctx, ActionProjectTransfer, nil, &p.ID, &u.ID, "from user "+strconv.FormatInt(from, 10))
+	})
+	return p, err
+}
