@@ -78,8 +78,8 @@ func (r *projectResolver) Sessions(ctx context.Context, obj *models.Project, fir
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder, affiliation *models.ProjectAffiliation) (*models.Connection[*models.Project], error) {
-	return r.Resolver.ProjectService.List(ctx, project.ListInput{
-		Page: pageArgs(first, after, last, before), Status: status, Search: search, OrderBy: orderBy,
+	return r.ProjectService.List(ctx, project.ListInput{
+		Page: pageArgs(first, after, last, before), Status: status, Search: search, OrderBy: orderBy, Affiliation: affiliation,
 	})
 }
 
