@@ -601,10 +601,10 @@ func (ec *executionContext) _User_activity(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Connection[*models.Activity]) graphql.Marshaler {
-			return ec.marshalNActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx, selections, v)
+			return ec.marshalOActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_User_activity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1112,7 +1112,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "activity":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_activity(ctx, field, obj)
 				})

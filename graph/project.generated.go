@@ -987,10 +987,10 @@ func (ec *executionContext) _Project_activity(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Connection[*models.Activity]) graphql.Marshaler {
-			return ec.marshalNActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx, selections, v)
+			return ec.marshalOActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Project_activity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -1852,7 +1852,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "activity":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_activity(ctx, field, obj)
 				})

@@ -4640,8 +4640,8 @@ type Team implements Node {
   projects(first: Int, after: String, last: Int, before: String): ProjectConnection!
   "The viewer's role in the team."
   viewerRole: TeamRole
-  "Changes to members and shares; readable by the team's OWNERs."
-  activity(first: Int, after: String, last: Int, before: String): ActivityConnection!
+  "Changes to members and shares; null with a FORBIDDEN error for anyone but the team's OWNERs."
+  activity(first: Int, after: String, last: Int, before: String): ActivityConnection
   createdAt: Time!
 }
 
@@ -4738,8 +4738,8 @@ extend type Query {
 extend type Project {
   "The teams the project is shared with."
   shares: [ProjectShare!]!
-  "Changes to the project's shares; readable by its ADMINs."
-  activity(first: Int, after: String, last: Int, before: String): ActivityConnection!
+  "Changes to the project's shares and ownership; null with a FORBIDDEN error for anyone but its ADMINs."
+  activity(first: Int, after: String, last: Int, before: String): ActivityConnection
 }
 
 input CreateTeamInput {
@@ -4935,10 +4935,10 @@ type ApiTokenConnection {
 }
 
 extend type User {
-  "The user's API tokens, newest first (the viewer's own only)."
+  "The user's API tokens, newest first; always empty for anyone but the user."
   apiTokens(first: Int, after: String, last: Int, before: String): ApiTokenConnection!
-  "Changes to the user's API tokens (the viewer's own only)."
-  activity(first: Int, after: String, last: Int, before: String): ActivityConnection!
+  "Changes to the user's API tokens; null with a FORBIDDEN error for anyone but the user."
+  activity(first: Int, after: String, last: Int, before: String): ActivityConnection
 }
 
 input CreateApiTokenInput {

@@ -1452,10 +1452,10 @@ func (ec *executionContext) _Team_activity(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *models.Connection[*models.Activity]) graphql.Marshaler {
-			return ec.marshalNActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx, selections, v)
+			return ec.marshalOActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Team_activity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3431,7 +3431,7 @@ func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "activity":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Team_activity(ctx, field, obj)
 				})
@@ -3880,14 +3880,6 @@ func (ec *executionContext) marshalNActivity2ᚖsocratesᚋmodelsᚐActivity(ctx
 	return ec._Activity(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx context.Context, sel ast.SelectionSet, v *models.Connection[*models.Activity]) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "ActivityConnection!")
-		return graphql.Null
-	}
-	return ec._ActivityConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNActivityEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Activity]) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -4186,6 +4178,13 @@ func (ec *executionContext) marshalNUpdateTeamPayload2ᚖsocratesᚋmodelsᚐUpd
 		return graphql.Null
 	}
 	return ec._UpdateTeamPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOActivityConnection2ᚖsocratesᚋmodelsᚐConnection(ctx context.Context, sel ast.SelectionSet, v *models.Connection[*models.Activity]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ActivityConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOProjectAffiliation2ᚖsocratesᚋmodelsᚐProjectAffiliation(ctx context.Context, v any) (*models.ProjectAffiliation, error) {

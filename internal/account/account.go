@@ -312,14 +312,21 @@ func (s *Service) Viewer(ctx context.Context) (*models.User, error) {
 	return u, err
 }
 
-// User returns a user the viewer may see: today, only the viewer.
+// User returns a user the viewer may see: the viewer, and the members of
+// the viewer's teams.
 func (s *Service) User(ctx context.Context, id int64) (*models.User, error) {
 	pr, err := access.RequireUser(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if pr.UserID != id {
-		return nil, apperr.NotFoundf("user not found")
+		shared, err := s.store.ShareATeam(store.WithoutTx(ctx), pr.UserID, id)
+		if err != nil {
+			return nil, err
+		}
+		if !shared {
+			return nil, apperr.NotFoundf("user not found")
+		}
 	}
 	u, err := s.read.User(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {

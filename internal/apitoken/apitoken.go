@@ -190,10 +190,13 @@ func own(ctx context.Context, u *models.User) error {
 	return nil
 }
 
-// List returns a page of the viewer's tokens.
+// List returns a page of the viewer's tokens; another user's list is empty.
 func (s *Service) List(ctx context.Context, u *models.User, args page.Args) (*models.ApiTokenConnection, error) {
 	if err := own(ctx, u); err != nil {
-		return nil, err
+		if _, err := page.Parse(args, store.TokenOrdering().Name); err != nil {
+			return nil, err
+		}
+		return &models.ApiTokenConnection{Edges: []*models.ApiTokenEdge{}, PageInfo: &models.PageInfo{}, Count: func(context.Context) (int, error) { return 0, nil }}, nil
 	}
 	return s.read.APITokens(ctx, u.ID, args)
 }

@@ -44,7 +44,7 @@ func (c *statementCounter) measure(run func()) int64 {
 func TestNestedReadsAreBatched(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, dbURL string) {
 		// A generous batching window keeps the count exact on a loaded machine.
-		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 50 * time.Millisecond }))
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }))
 		counter := &statementCounter{}
 		srv.App.DB.AddQueryHook(counter)
 		me, _ := srv.Client(t).NewUser()
@@ -99,7 +99,7 @@ func TestNestedReadsAreBatched(t *testing.T) {
 // one project and for four alike, and shows the statement count is the same.
 func TestDialogueEdgesAreBatched(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, dbURL string) {
-		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 50 * time.Millisecond }))
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }))
 		counter := &statementCounter{}
 		srv.App.DB.AddQueryHook(counter)
 		me, _ := srv.Client(t).NewUser()
@@ -132,6 +132,48 @@ func TestDialogueEdgesAreBatched(t *testing.T) {
 		t.Logf("statements for 1 and 4 projects: %v", costs)
 		if costs[0] != costs[1] {
 			t.Fatalf("the statement count grew with the data: %v", costs)
+		}
+	})
+}
+
+// TestPermissionChecksAreBatched lists shared projects with their
+// permission and nested data: the statements do not grow with the number
+// of projects whose permission is checked.
+func TestPermissionChecksAreBatched(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }))
+		counter := &statementCounter{}
+		srv.App.DB.AddQueryHook(counter)
+		owner, _ := srv.Client(t).NewUser()
+		member, memberTok := srv.Client(t).NewUser()
+		team := createTeam(t, owner, "readers")
+		if errs := addMember(t, owner, team, memberTok.User.Email, "DEVELOPER"); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		const query = `{ projects(first: 50) { nodes { viewerPermission owner { id } shares { permission team { id } }
+			sessions(first: 5) { nodes { id project { viewerPermission } } } } } }`
+		addShared := func(i int) {
+			pid := owner.CreateProject(fmt.Sprintf("shared %d", i))
+			owner.StartSession(pid)
+			share(t, owner, pid, team, "WRITE")
+		}
+		addShared(0)
+		one := counter.measure(func() { member.Must(query, nil, nil) })
+		for i := 1; i < 6; i++ {
+			addShared(i)
+		}
+		var out struct {
+			Projects struct {
+				Nodes []struct{ ViewerPermission string }
+			}
+		}
+		six := counter.measure(func() { member.Must(query, nil, &out) })
+		t.Logf("statements for 1 and 6 shared projects: %d, %d", one, six)
+		if one != six {
+			t.Fatalf("permission checks grew with the page: %d then %d", one, six)
+		}
+		if len(out.Projects.Nodes) != 6 || out.Projects.Nodes[0].ViewerPermission != "WRITE" {
+			t.Fatalf("projects %+v", out.Projects.Nodes)
 		}
 	})
 }

@@ -385,3 +385,14 @@ func (s *Store) ActivityPages(ctx context.Context, scope ActivityScope, ids []in
 func (s *Store) ActivityCounts(ctx context.Context, scope ActivityScope, ids []int64) (map[int64]int, error) {
 	return countByParent(ctx, s.activityList(ctx, scope, ids), string(scope))
 }
+
+// ShareATeam reports whether two users are members of a common team.
+func (s *Store) ShareATeam(ctx context.Context, a, b int64) (bool, error) {
+	n, err := s.DB(ctx).NewSelect().TableExpr("team_members AS x").
+		Join("JOIN team_members AS y ON y.team_id = x.team_id").
+		Where("x.user_id = ?", a).Where("y.user_id = ?", b).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("common team: %w", err)
+	}
+	return n > 0, nil
+}
