@@ -52,7 +52,7 @@ func KindOf(rawURL string) (Kind, error) {
 	case strings.HasPrefix(rawURL, "sqlite://"), strings.HasPrefix(rawURL, "sqlite:"):
 		return SQLite, nil
 	}
-	return "", fmt.Errorf("unsupported DATABASE_URL %q: use postgres://… or sqlite://path", redact(rawURL))
+	return "", fmt.Errorf("unsupported DATABASE_URL %q: use postgres://… or sqlite://path", Redact(rawURL))
 }
 
 // Open connects to the database at rawURL and checks it answers.
@@ -66,7 +66,7 @@ func Open(ctx context.Context, rawURL string, pool Pool) (*bun.DB, error) {
 	case Postgres:
 		cfg, err := pgx.ParseConfig(rawURL)
 		if err != nil {
-			return nil, fmt.Errorf("parse postgres url %s: %w", redact(rawURL), err)
+			return nil, fmt.Errorf("parse postgres url %s: %w", Redact(rawURL), err)
 		}
 		if pool.MaxOpen == 0 {
 			pool.MaxOpen = 20
@@ -96,7 +96,7 @@ func Open(ctx context.Context, rawURL string, pool Pool) (*bun.DB, error) {
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("connect to %s database %s: %w", kind, redact(rawURL), err)
+		return nil, fmt.Errorf("connect to %s database %s: %w", kind, Redact(rawURL), err)
 	}
 	return db, nil
 }
@@ -133,8 +133,8 @@ func sqliteDSN(rawURL string) (string, error) {
 	return "file:" + path + "?" + params.Encode(), nil
 }
 
-// redact hides the password of a database URL in messages.
-func redact(rawURL string) string {
+// Redact hides the password of a database URL in messages.
+func Redact(rawURL string) string {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.User == nil {
 		return rawURL

@@ -366,10 +366,7 @@ func (s *Service) AddMember(ctx context.Context, teamID int64, email string, rol
 		if err := v.Err(); err != nil {
 			return err
 		}
-		u, err := s.store.UserByEmail(ctx, email)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
-		}
+		u, err := s.registered(ctx, email)
 		if err != nil {
 			return err
 		}
@@ -422,6 +419,15 @@ func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role mod
 		return nil, nil, err
 	}
 	return t, m, nil
+}
+
+// registered finds a registered user by email, or answers USER_NOT_FOUND.
+func (s *Service) registered(ctx context.Context, email string) (*models.User, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
+	}
+	return u, err
 }
 
 // keepAnOwner refuses a change that would leave the team without an OWNER.
@@ -582,10 +588,7 @@ func (s *Service) TransferProject(ctx context.Context, projectID int64, email st
 		if err := v.Err(); err != nil {
 			return err
 		}
-		u, err := s.store.UserByEmail(ctx, email)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
-		}
+		u, err := s.registered(ctx, email)
 		if err != nil {
 			return err
 		}

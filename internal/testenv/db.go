@@ -18,6 +18,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"socrates/internal/database"
 )
 
 // DefaultPostgresURL is where the tests look for PostgreSQL when
@@ -64,7 +66,7 @@ func newSchema(t testing.TB) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := ProbePostgres(ctx, base); err != nil {
-		return "", fmt.Errorf("no PostgreSQL at %s: %w", redact(base), err)
+		return "", fmt.Errorf("no PostgreSQL at %s: %w", database.Redact(base), err)
 	}
 	db, err := openPG(base)
 	if err != nil {
@@ -118,7 +120,7 @@ func dropStaleSchemas(ctx context.Context, db *sql.DB) {
 func openPG(rawURL string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("parse %s: %w", redact(rawURL), err)
+		return nil, fmt.Errorf("parse %s: %w", database.Redact(rawURL), err)
 	}
 	return stdlib.OpenDB(*cfg), nil
 }
@@ -172,15 +174,4 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
-}
-
-func redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.User == nil {
-		return rawURL
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }
