@@ -20,11 +20,11 @@ func TestIDEInBrowser(t *testing.T) {
 	tok := srv.Client(t).Register("browser@example.com", "password-1")
 	b := testenv.StartBrowser(t, ctx)
 
-	b.Navigate(srv.URL + "/")
-	b.WaitFor(`document.querySelector('.graphiql-execute-button')`)
-	// GraphiQL restores its saved tabs before the saved query: clear them so
-	// the page opens with the one query to run.
-	b.Eval(`localStorage.removeItem('graphiql:tabState'), localStorage.setItem('graphiql:query', '{ viewer { id } }'),
+	// Prepare GraphiQL's saved state from another page of the same origin,
+	// before the IDE runs, so nothing the IDE saves can race with it.
+	b.Navigate(srv.URL + "/healthz")
+	b.WaitFor(`location.pathname === '/healthz' && document.readyState === 'complete'`)
+	b.Eval(`localStorage.clear(), localStorage.setItem('graphiql:query', '{ viewer { id } }'),
 		localStorage.setItem('graphiql:headers', ` + strconv.Quote(`{"Authorization":"Bearer `+tok.AccessToken+`"}`) + `), 'ok'`)
 	b.Navigate(srv.URL + "/")
 	b.WaitFor(`document.querySelector('.graphiql-execute-button') && document.querySelector('.graphiql-query-editor') &&
