@@ -36,16 +36,23 @@ type Reader interface {
 	Activities(ctx context.Context, scope store.ActivityScope, id int64, args page.Args) (*models.ActivityConnection, error)
 }
 
+// Connections closes the live connections of a token.
+type Connections interface {
+	Revoke(tokenID int64) int
+}
+
 // Service implements API tokens.
 type Service struct {
 	store *store.Store
 	read  Reader
+	live  Connections
 	now   clock.Clock
 }
 
-// NewService returns the API token service.
-func NewService(s *store.Store, read Reader, now clock.Clock) *Service {
-	return &Service{store: s, read: read, now: now}
+// NewService returns the API token service; live closes a revoked token's
+// websocket connections.
+func NewService(s *store.Store, read Reader, live Connections, now clock.Clock) *Service {
+	return &Service{store: s, read: read, live: live, now: now}
 }
 
 func hash(raw string) string {
@@ -77,7 +84,8 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*auth.Principal
 		}
 	}
 	id := t.ID
-	return &auth.Principal{UserID: t.UserID, TokenID: &id, ReadOnly: !slices.Contains(t.Scopes(), models.APITokenScopeWrite)}, nil
+	return &auth.Principal{UserID: t.UserID, TokenID: &id, ReadOnly: !slices.Contains(t.Scopes(), models.APITokenScopeWrite),
+		ExpiresAt: t.ExpiresAt}, nil
 }
 
 // Create issues a token for the viewer and returns it with its secret,
@@ -153,6 +161,8 @@ func (s *Service) Revoke(ctx context.Context, id int64) (*models.APIToken, error
 		if err := s.store.RevokeAPIToken(ctx, t); err != nil {
 			return err
 		}
+		tokenID := t.ID
+		store.AfterCommit(ctx, func() { s.live.Revoke(tokenID) })
 		return s.store.CreateActivity(ctx, &models.Activity{ActorID: &pr.UserID, Action: "API_TOKEN_REVOKED",
 			APITokenID: &t.ID, Details: &t.Name, CreatedAt: now})
 	})

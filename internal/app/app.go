@@ -126,7 +126,8 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		OpenAIKey: cfg.OpenAIKey, OpenAIBaseURL: cfg.OpenAIBaseURL,
 		Timeout: cfg.LLMTimeout, MaxRetries: cfg.LLMMaxRetries, AllowPrivateURLs: cfg.LLMAllowPrivateURLs,
 	}, o.Clock)
-	tokenService := apitoken.NewService(st, read, o.Clock)
+	live := auth.NewLive()
+	tokenService := apitoken.NewService(st, read, live, o.Clock)
 	authn := auth.Chain{APIPrefix: apitoken.Prefix, API: tokenService, JWT: tokens}
 	res := &resolvers.Resolver{
 		TeamService:    team.NewService(st, policy, read, projects, broker, o.Clock),
@@ -147,6 +148,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		Schema:          schema,
 		DB:              db,
 		Auth:            authn,
+		Live:            live,
 		Loaders:         loaders.NewFactory(st, cfg.LoaderWait),
 		Logger:          logger,
 		QueryTimeout:    cfg.QueryTimeout,

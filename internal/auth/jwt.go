@@ -77,5 +77,6 @@ func (t *Tokens) Verify(raw string) (*Principal, error) {
 	if err != nil || id <= 0 {
 		return nil, ErrInvalidToken
 	}
-	return &Principal{UserID: id}, nil
+	exp := claims.ExpiresAt.Time
+	return &Principal{UserID: id, ExpiresAt: &exp}, nil
 }

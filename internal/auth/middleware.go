@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
@@ -66,11 +67,56 @@ func Middleware(a Authenticator, reject func(w http.ResponseWriter, r *http.Requ
 // connection_init, as graphql-transport-ws specifies.
 const CloseCodeUnauthorized = 4403
 
+// Live tracks the websocket connections opened with each API token, so that
+// revoking the token closes them.
+type Live struct {
+	mu    sync.Mutex
+	conns map[int64]map[*context.CancelFunc]struct{}
+}
+
+// NewLive returns an empty registry.
+func NewLive() *Live { return &Live{conns: map[int64]map[*context.CancelFunc]struct{}{}} }
+
+// track registers a connection's cancel under its token until ctx ends.
+func (l *Live) track(ctx context.Context, tokenID int64, cancel context.CancelFunc) {
+	l.mu.Lock()
+	if l.conns[tokenID] == nil {
+		l.conns[tokenID] = map[*context.CancelFunc]struct{}{}
+	}
+	l.conns[tokenID][&cancel] = struct{}{}
+	l.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.conns[tokenID], &cancel)
+		if len(l.conns[tokenID]) == 0 {
+			delete(l.conns, tokenID)
+		}
+	})
+}
+
+// Revoke closes every websocket connection opened with a token and returns
+// how many it closed.
+func (l *Live) Revoke(tokenID int64) int {
+	l.mu.Lock()
+	var cancels []*context.CancelFunc
+	for c := range l.conns[tokenID] {
+		cancels = append(cancels, c)
+	}
+	l.mu.Unlock()
+	for _, c := range cancels {
+		(*c)()
+	}
+	return len(cancels)
+}
+
 // WebsocketInit authenticates the connection_init payload of a websocket:
 // an "Authorization" entry (any letter case) holding "Bearer <token>", or an
 // "authToken" entry holding the token. Without either, the principal of the
-// upgrade request (if any) stays. A bad credential closes the socket with 4403.
-func WebsocketInit(a Authenticator) transport.WebsocketInitFunc {
+// upgrade request (if any) stays. A bad credential closes the socket with
+// 4403. The connection ends when its credential expires, and, for an API
+// token, when the token is revoked; clients reconnect with a fresh one.
+func WebsocketInit(a Authenticator, live *Live) transport.WebsocketInitFunc {
 	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 		var token string
 		var err error
@@ -97,7 +143,19 @@ func WebsocketInit(a Authenticator) transport.WebsocketInitFunc {
 		if err == nil && token != "" {
 			var p *Principal
 			if p, err = a.Authenticate(ctx, token); err == nil {
-				return WithPrincipal(ctx, p), nil, nil
+				ctx = WithPrincipal(ctx, p)
+				var cancel context.CancelFunc
+				if p.ExpiresAt != nil {
+					ctx, cancel = context.WithDeadline(ctx, *p.ExpiresAt)
+				} else {
+					ctx, cancel = context.WithCancel(ctx)
+				}
+				if p.TokenID != nil {
+					live.track(ctx, *p.TokenID, cancel)
+				} else {
+					context.AfterFunc(ctx, cancel)
+				}
+				return ctx, nil, nil
 			}
 		}
 		if err != nil {

@@ -3,7 +3,10 @@
 // entry points that put it there.
 package auth
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Principal is who a request acts for.
 type Principal struct {
@@ -13,6 +16,8 @@ type Principal struct {
 	TokenID *int64
 	// ReadOnly is set for an API token without the WRITE scope.
 	ReadOnly bool
+	// ExpiresAt is when the credential stops being valid, if it does.
+	ExpiresAt *time.Time
 }
 
 // IsToken reports whether the principal is an API token.

@@ -9,6 +9,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"socrates/internal/app"
+	"socrates/internal/auth"
 	"socrates/internal/pubsub"
 	"socrates/internal/testenv"
 )
@@ -164,4 +166,43 @@ func TestAPITokens(t *testing.T) {
 			t.Fatalf("token activity %+v", act.Viewer.Activity.Nodes)
 		}
 	})
+}
+
+// TestWebsocketsEndWithTheirCredential closes a websocket when its API
+// token is revoked, and when its access token expires.
+func TestWebsocketsEndWithTheirCredential(t *testing.T) {
+	// Access tokens issued by this server expire two seconds after issue.
+	skew := auth.AccessTokenTTL - 2*time.Second
+	srv := testenv.StartServer(t, testenv.NewDatabase(t, testenv.SQLite), testenv.WithApp(func(o *app.Options) {
+		o.Clock = func() time.Time { return time.Now().Add(-skew).UTC().Truncate(time.Microsecond) }
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	owner, tok := srv.Client(t).NewUser()
+	tokenID, apiTok := createToken(t, owner, "ws", []string{"READ"}, nil)
+	apiWS, err := testenv.DialWS(ctx, srv, map[string]any{"authToken": apiTok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwtWS, err := testenv.DialWS(ctx, srv, map[string]any{"Authorization": "Bearer " + tok.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	// The access token's websocket closes by itself at expiry.
+	if _, err := jwtWS.Next(ctx, "none"); err == nil {
+		t.Fatal("websocket open after its access token expired")
+	}
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Fatalf("closed only after %v", waited)
+	}
+	// The API token's websocket is still open: it answers.
+	apiWS.QueryWS(t, ctx, "1", `{ viewer { id } }`)
+	login := srv.Client(t)
+	var l struct{ Login testenv.Tokens }
+	login.Must(`mutation($e: String!) { login(input: {email: $e, password: "password-123"}) { accessToken } }`, map[string]any{"e": tok.User.Email}, &l)
+	login.As(l.Login.AccessToken).Must(`mutation($id: ID!) { revokeApiToken(input: {apiTokenId: $id}) { userErrors { code } } }`, map[string]any{"id": tokenID}, nil)
+	if _, err := apiWS.Next(ctx, "none"); err == nil {
+		t.Fatal("websocket open after its API token was revoked")
+	}
 }

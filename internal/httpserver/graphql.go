@@ -26,7 +26,7 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originPatterns(o.AllowedOrigins)},
 		},
-		InitFunc:              auth.WebsocketInit(o.Auth),
+		InitFunc:              auth.WebsocketInit(o.Auth, o.Live),
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: o.KeepAlive,
 		PingPongInterval:      o.KeepAlive,

@@ -26,9 +26,11 @@ import (
 
 // Options configure the server.
 type Options struct {
-	Schema  graphql.ExecutableSchema
-	DB      *bun.DB
-	Auth    auth.Authenticator
+	Schema graphql.ExecutableSchema
+	DB     *bun.DB
+	Auth   auth.Authenticator
+	// Live closes websockets whose API token is revoked.
+	Live    *auth.Live
 	Loaders *loaders.Factory
 	Logger  *slog.Logger
 
