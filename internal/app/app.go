@@ -50,6 +50,8 @@ type Options struct {
 	Clock clock.Clock
 	// FieldMiddleware, when set, wraps every GraphQL field resolution.
 	FieldMiddleware graphql.FieldMiddleware
+	// QueryHooks observe every SQL statement (tracing, statement counts).
+	QueryHooks []bun.QueryHook
 }
 
 // App is a wired server and the resources it owns.
@@ -77,7 +79,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := wire(ctx, db, o)
+	hooked := db
+	for _, h := range o.QueryHooks {
+		hooked = hooked.WithQueryHook(h)
+	}
+	a, err := wire(ctx, hooked, o)
 	if err != nil {
 		_ = db.Close()
 		return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"socrates/internal/app"
 	"socrates/internal/config"
 	"socrates/internal/testenv"
 )
@@ -44,9 +45,9 @@ func (c *statementCounter) measure(run func()) int64 {
 func TestNestedReadsAreBatched(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, dbURL string) {
 		// A generous batching window keeps the count exact on a loaded machine.
-		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }))
 		counter := &statementCounter{}
-		srv.App.DB.AddQueryHook(counter)
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }),
+			testenv.WithApp(func(o *app.Options) { o.QueryHooks = append(o.QueryHooks, counter) }))
 		me, _ := srv.Client(t).NewUser()
 
 		const query = `{ projects(first: 50) { nodes { owner { id } sessions(first: 10) { nodes { id } } } } }`
@@ -99,9 +100,9 @@ func TestNestedReadsAreBatched(t *testing.T) {
 // one project and for four alike, and shows the statement count is the same.
 func TestDialogueEdgesAreBatched(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, dbURL string) {
-		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }))
 		counter := &statementCounter{}
-		srv.App.DB.AddQueryHook(counter)
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }),
+			testenv.WithApp(func(o *app.Options) { o.QueryHooks = append(o.QueryHooks, counter) }))
 		me, _ := srv.Client(t).NewUser()
 		build := func(i int) {
 			pid := me.CreateProject(fmt.Sprintf("dialogue %d", i))
@@ -141,9 +142,9 @@ func TestDialogueEdgesAreBatched(t *testing.T) {
 // of projects whose permission is checked.
 func TestPermissionChecksAreBatched(t *testing.T) {
 	testenv.EachDB(t, func(t *testing.T, dbURL string) {
-		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }))
 		counter := &statementCounter{}
-		srv.App.DB.AddQueryHook(counter)
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.LoaderWait = 150 * time.Millisecond }),
+			testenv.WithApp(func(o *app.Options) { o.QueryHooks = append(o.QueryHooks, counter) }))
 		owner, _ := srv.Client(t).NewUser()
 		member, memberTok := srv.Client(t).NewUser()
 		team := createTeam(t, owner, "readers")

@@ -8,5 +8,5 @@ func In[T any](values []T) any {
 	if len(values) == 0 {
 		return bun.Safe("NULL")
 	}
-	return bun.In(values)
+	return bun.List(values)
 }

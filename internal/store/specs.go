@@ -45,7 +45,7 @@ func (s *Store) ProjectSpecifications(ctx context.Context, projectID int64, stat
 	var rows []*models.Specification
 	q := s.DB(ctx).NewSelect().Model(&rows).Where("sp.project_id = ?", projectID).OrderExpr("sp.id")
 	if len(statuses) > 0 {
-		q = q.Where("sp.status IN (?)", bun.In(statuses))
+		q = q.Where("sp.status IN (?)", bun.List(statuses))
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("project specifications: %w", err)
