@@ -17,6 +17,7 @@ import (
 	"socrates/internal/apperr"
 	"socrates/internal/auth"
 	"socrates/internal/clock"
+	"socrates/internal/ratelimit"
 	"socrates/internal/store"
 	"socrates/internal/validate"
 	"socrates/models"
@@ -41,18 +42,39 @@ type Reader interface {
 	User(ctx context.Context, id int64) (*models.User, error)
 }
 
+// Limits throttle the anonymous entry points.
+type Limits struct {
+	// FailedLogins counts failed logins per email address.
+	FailedLogins *ratelimit.Limiter
+	// Requests counts register, login and refresh calls per client address.
+	Requests *ratelimit.Limiter
+}
+
 // Service implements the account operations.
 type Service struct {
 	store     *store.Store
 	read      Reader
 	passwords *auth.Passwords
 	tokens    *auth.Tokens
+	limits    Limits
 	now       clock.Clock
 }
 
 // NewService returns an account service.
-func NewService(s *store.Store, read Reader, passwords *auth.Passwords, tokens *auth.Tokens, now clock.Clock) *Service {
-	return &Service{store: s, read: read, passwords: passwords, tokens: tokens, now: now}
+func NewService(s *store.Store, read Reader, passwords *auth.Passwords, tokens *auth.Tokens, limits Limits, now clock.Clock) *Service {
+	return &Service{store: s, read: read, passwords: passwords, tokens: tokens, limits: limits, now: now}
+}
+
+// throttle refuses a client that made too many authentication requests.
+func (s *Service) throttle(ctx context.Context) error {
+	if ok, wait := s.limits.Requests.Allow("client:" + ratelimit.Client(ctx)); !ok {
+		return rateLimited(wait)
+	}
+	return nil
+}
+
+func rateLimited(wait time.Duration) error {
+	return apperr.New(apperr.RateLimited, "too many attempts; try again in %s", wait.Round(time.Second))
 }
 
 // RegisterInput is what a new account needs.
@@ -64,6 +86,9 @@ type RegisterInput struct {
 
 // Register creates a user and logs it in.
 func (s *Service) Register(ctx context.Context, in RegisterInput) (*Grant, error) {
+	if err := s.throttle(ctx); err != nil {
+		return nil, err
+	}
 	v := &apperr.Validation{}
 	email := validate.Email(v, "email", in.Email)
 	validate.Password(v, "password", in.Password)
@@ -93,6 +118,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Grant, error
 
 // Login checks an email and password and issues a token pair.
 func (s *Service) Login(ctx context.Context, email, password string) (*Grant, error) {
+	if err := s.throttle(ctx); err != nil {
+		return nil, err
+	}
 	v := &apperr.Validation{}
 	email = validate.Email(v, "email", email)
 	if password == "" {
@@ -100,6 +128,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
+	}
+	if blocked, wait := s.limits.FailedLogins.Blocked("email:" + email); blocked {
+		return nil, rateLimited(wait)
 	}
 	user, err := s.store.UserByEmail(ctx, email)
 	hash := user.PasswordHash
@@ -113,6 +144,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 		return nil, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
+		s.limits.FailedLogins.Add("email:" + email)
 		return nil, apperr.Invalid("", apperr.CodeCredentials, "email or password is incorrect")
 	}
 	var grant *Grant
@@ -127,6 +159,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 // presenting a used token again revokes every token of its family, since
 // one of the two holders is not the user.
 func (s *Service) Refresh(ctx context.Context, raw string) (*Grant, error) {
+	if err := s.throttle(ctx); err != nil {
+		return nil, err
+	}
 	if raw == "" || len(raw) > 200 {
 		return nil, apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid or expired")
 	}

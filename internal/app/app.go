@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/uptrace/bun"
@@ -29,6 +30,7 @@ import (
 	"socrates/internal/loaders"
 	"socrates/internal/project"
 	"socrates/internal/pubsub"
+	"socrates/internal/ratelimit"
 	"socrates/internal/secretbox"
 	"socrates/internal/session"
 	"socrates/internal/socratic"
@@ -136,9 +138,12 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 	tokenService := apitoken.NewService(st, read, live, o.Clock)
 	authn := auth.Chain{APIPrefix: apitoken.Prefix, API: tokenService, JWT: tokens}
 	res := &resolvers.Resolver{
-		TeamService:    team.NewService(st, policy, read, projects, broker, o.Clock),
-		TokenService:   tokenService,
-		AccountService: account.NewService(st, read, passwords, tokens, o.Clock),
+		TeamService:  team.NewService(st, policy, read, projects, broker, o.Clock),
+		TokenService: tokenService,
+		AccountService: account.NewService(st, read, passwords, tokens, account.Limits{
+			FailedLogins: ratelimit.New(cfg.LoginFailuresPer15Min, 15*time.Minute, o.Clock),
+			Requests:     ratelimit.New(cfg.AuthRequestsPerMinute, time.Minute, o.Clock),
+		}, o.Clock),
 		ProjectService: projects,
 		SessionService: session.NewService(st, policy, read, projects, broker, o.Clock),
 		SpecService:    specs,

@@ -65,6 +65,11 @@ type Config struct {
 	// SubscriberBuffer is how many events a subscriber may fall behind
 	// before it is dropped.
 	SubscriberBuffer int
+	// AuthRequestsPerMinute bounds register, login and refreshToken calls
+	// per client address.
+	AuthRequestsPerMinute int
+	// LoginFailuresPer15Min bounds failed logins per email address.
+	LoginFailuresPer15Min int
 }
 
 // Production reports whether the server runs in production mode.
@@ -108,6 +113,8 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	encKey := fs.String("llm-encryption-key", env("LLM_ENCRYPTION_KEY", ""), "32-byte key (hex or base64) encrypting users' provider keys (env LLM_ENCRYPTION_KEY)")
 	allowPrivate := fs.String("llm-allow-private-urls", env("LLM_ALLOW_PRIVATE_URLS", ""), "let users aim provider URLs at private addresses; default true in development (env LLM_ALLOW_PRIVATE_URLS)")
 	subBuffer := fs.String("subscriber-buffer", env("SUBSCRIBER_BUFFER", "64"), "events a subscriber may fall behind before it is dropped (env SUBSCRIBER_BUFFER)")
+	authRate := fs.String("auth-requests-per-minute", env("AUTH_REQUESTS_PER_MINUTE", "30"), "register, login and refresh calls allowed per client address per minute (env AUTH_REQUESTS_PER_MINUTE)")
+	loginFailures := fs.String("login-failures-per-15min", env("LOGIN_FAILURES_PER_15MIN", "10"), "failed logins allowed per email per 15 minutes (env LOGIN_FAILURES_PER_15MIN)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -154,6 +161,11 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	dur("LLM_TIMEOUT", *llmTimeout, &c.LLMTimeout)
 	num("LLM_MAX_RETRIES", *llmRetries, &c.LLMMaxRetries)
 	num("SUBSCRIBER_BUFFER", *subBuffer, &c.SubscriberBuffer)
+	num("AUTH_REQUESTS_PER_MINUTE", *authRate, &c.AuthRequestsPerMinute)
+	num("LOGIN_FAILURES_PER_15MIN", *loginFailures, &c.LoginFailuresPer15Min)
+	if c.AuthRequestsPerMinute < 1 || c.LoginFailuresPer15Min < 1 {
+		errs = append(errs, errors.New("AUTH_REQUESTS_PER_MINUTE and LOGIN_FAILURES_PER_15MIN must be at least 1"))
+	}
 	switch strings.ToLower(*allowPrivate) {
 	case "":
 		c.LLMAllowPrivateURLs = strings.ToLower(*mode) != Production

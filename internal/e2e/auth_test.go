@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"socrates/internal/config"
 	"socrates/internal/testenv"
 )
 
@@ -193,5 +195,41 @@ func TestBadAccessTokens(t *testing.T) {
 	r := srv.Client(t).As(parts[0]+"."+parts[1]+"."+strings.Repeat("A", len(parts[2]))).Do(`{ viewer { id } }`, nil)
 	if r.Status != http.StatusUnauthorized || len(r.Errors) != 1 || r.Errors[0].Code() != "UNAUTHENTICATED" {
 		t.Fatalf("forged signature: %d %s", r.Status, r.Raw)
+	}
+}
+
+// TestAuthRateLimits throttles failed logins per email and authentication
+// calls per client address, with RATE_LIMITED.
+func TestAuthRateLimits(t *testing.T) {
+	srv := testenv.StartServer(t, testenv.NewDatabase(t, testenv.SQLite), testenv.WithConfig(func(c *config.Config) {
+		c.LoginFailuresPer15Min = 3
+	}))
+	c := srv.Client(t)
+	c.Register("limited@example.com", "password-1")
+	const login = `mutation($p: String!) { login(input: {email: "limited@example.com", password: $p}) { accessToken userErrors { code } } }`
+	for range 3 {
+		if r := c.Do(login, map[string]any{"p": "wrong-password"}); !strings.Contains(string(r.Raw), "INVALID_CREDENTIALS") {
+			t.Fatalf("failed login: %s", r.Raw)
+		}
+	}
+	// Even the right password waits now; another account does not.
+	if r := c.Do(login, map[string]any{"p": "password-1"}); len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" {
+		t.Fatalf("after 3 failures: %s", r.Raw)
+	}
+	c.Register("other@example.com", "password-1")
+
+	srv2 := testenv.StartServer(t, testenv.NewDatabase(t, testenv.SQLite), testenv.WithConfig(func(c *config.Config) {
+		c.AuthRequestsPerMinute = 4
+	}))
+	c2 := srv2.Client(t)
+	for i := range 4 {
+		c2.Register(fmt.Sprintf("burst-%d@example.com", i), "password-1")
+	}
+	r := c2.Do(`mutation { register(input: {email: "burst-9@example.com", password: "password-1"}) { accessToken } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "RATE_LIMITED" || !strings.Contains(r.Errors[0].Message, "try again in") {
+		t.Fatalf("5th call in a minute: %s", r.Raw)
+	}
+	if n := count(t, srv2.App.DB, "users"); n != 4 {
+		t.Fatalf("%d users after a refused register", n)
 	}
 }

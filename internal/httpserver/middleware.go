@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"runtime/debug"
 	"time"
+
+	"socrates/internal/ratelimit"
 )
 
 type requestIDKey struct{}
@@ -35,7 +37,11 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			ctx = ratelimit.WithClient(ctx, host)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

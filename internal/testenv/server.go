@@ -92,6 +92,7 @@ func TestConfig(t testing.TB, dbURL string) *config.Config {
 	cfg.LLMEncryptionKey = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	cfg.LLMTimeout = 5 * time.Second
 	cfg.LLMMaxRetries = 0
+	cfg.AuthRequestsPerMinute = 100_000
 	cfg.ShutdownTimeout = 10 * time.Second
 	return cfg
 }
