@@ -513,10 +513,11 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 		if err != nil {
 			return err
 		}
-		for op, o := range map[string]counsel.Outcome{"EXTRACTION": exOutcome, "REPLY": replyOutcome} {
-			if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, op, o); err != nil {
-				return err
-			}
+		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "EXTRACTION", exOutcome); err != nil {
+			return err
+		}
+		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "REPLY", replyOutcome); err != nil {
+			return err
 		}
 		for _, m := range []*models.Message{msg, reply} {
 			s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sessionID, Message: m})

@@ -31,8 +31,10 @@ func newAnthropic(cfg Config) *anthropicProvider {
 	return &anthropicProvider{client: anthropic.NewClient(opts...), cfg: cfg}
 }
 
+// ID implements Provider.
 func (p *anthropicProvider) ID() models.LLMProviderID { return models.LLMProviderIDAnthropic }
 
+// Stream implements Provider with the Messages API's streaming events.
 func (p *anthropicProvider) Stream(ctx context.Context, req Request, onDelta func(string)) (Result, error) {
 	params := anthropic.MessageNewParams{
 		Model:     anthropic.Model(req.Model),

@@ -36,8 +36,10 @@ func newOpenAI(cfg Config) *openaiProvider {
 	return &openaiProvider{client: openai.NewClient(opts...)}
 }
 
+// ID implements Provider.
 func (p *openaiProvider) ID() models.LLMProviderID { return models.LLMProviderIDOpenaiCompatible }
 
+// Stream implements Provider with streamed chat completion chunks.
 func (p *openaiProvider) Stream(ctx context.Context, req Request, onDelta func(string)) (Result, error) {
 	params := openai.ChatCompletionNewParams{
 		Model:         req.Model,

@@ -184,24 +184,44 @@ func (s *Service) Activity(ctx context.Context, id int64) (*models.Activity, err
 	if err != nil {
 		return nil, notFound(err, apperr.NotFoundf("activity not found"))
 	}
-	switch {
-	case a.TeamID != nil:
-		if role, err := s.read.Role(ctx, pr.UserID, *a.TeamID); err == nil && role == models.TeamRoleOwner {
-			return a, nil
-		}
-		fallthrough
-	case a.ProjectID != nil:
-		if a.ProjectID != nil {
-			if p, err := s.read.Project(ctx, *a.ProjectID); err == nil {
-				if perm, err := s.policy.ProjectPermission(ctx, p); err == nil && perm >= access.Admin {
-					return a, nil
-				}
-			}
-		}
-	case a.APITokenID != nil && a.ActorID != nil && *a.ActorID == pr.UserID:
-		return a, nil
+	ok, err := s.mayRead(ctx, pr.UserID, a)
+	if err != nil {
+		return nil, err
 	}
-	return nil, apperr.NotFoundf("activity not found")
+	if !ok {
+		return nil, apperr.NotFoundf("activity not found")
+	}
+	return a, nil
+}
+
+// mayRead reports whether a user may read an activity record: token
+// changes are the actor's own; others are for the team's OWNERs and the
+// project's ADMINs.
+func (s *Service) mayRead(ctx context.Context, userID int64, a *models.Activity) (bool, error) {
+	if a.APITokenID != nil {
+		return a.ActorID != nil && *a.ActorID == userID, nil
+	}
+	if a.TeamID != nil {
+		role, err := s.read.Role(ctx, userID, *a.TeamID)
+		if err != nil {
+			return false, err
+		}
+		if role == models.TeamRoleOwner {
+			return true, nil
+		}
+	}
+	if a.ProjectID != nil {
+		p, err := s.read.Project(ctx, *a.ProjectID)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		perm, err := s.policy.ProjectPermission(ctx, p)
+		return perm >= access.Admin, err
+	}
+	return false, nil
 }
 
 func notFound(err, nf error) error {
