@@ -28,6 +28,7 @@ type ProjectResolver interface {
 	Conflicts(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) (*models.Connection[*models.Conflict], error)
 	CategoryCoverage(ctx context.Context, obj *models.Project) ([]*models.CategoryCoverage, error)
 	OpenConflictCount(ctx context.Context, obj *models.Project) (int, error)
+	QualityReport(ctx context.Context, obj *models.Project) (*models.QualityReport, error)
 	Shares(ctx context.Context, obj *models.Project) ([]*models.ProjectShare, error)
 	Activity(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string) (*models.Connection[*models.Activity], error)
 }
@@ -941,6 +942,38 @@ func (ec *executionContext) fieldContext_Project_openConflictCount(_ context.Con
 	return graphql.NewScalarFieldContext("Project", field, true, true, "Int")
 }
 
+func (ec *executionContext) _Project_qualityReport(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_qualityReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().QualityReport(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.QualityReport) graphql.Marshaler {
+			return ec.marshalNQualityReport2ᚖsocratesᚋmodelsᚐQualityReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_qualityReport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_QualityReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Project_shares(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1843,6 +1876,12 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_openConflictCount(ctx, field, obj)
+				})
+		case "qualityReport":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_qualityReport(ctx, field, obj)
 				})
 		case "shares":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -149,6 +149,13 @@ type ComplexityRoot struct {
 		Target        func(childComplexity int) int
 	}
 
+	CategoryGap struct {
+		Category func(childComplexity int) int
+		Current  func(childComplexity int) int
+		Missing  func(childComplexity int) int
+		Target   func(childComplexity int) int
+	}
+
 	ChangePasswordPayload struct {
 		ClientMutationID func(childComplexity int) int
 		User             func(childComplexity int) int
@@ -341,6 +348,7 @@ type ComplexityRoot struct {
 		OpenConflictCount func(childComplexity int) int
 		Owner             func(childComplexity int) int
 		Phase             func(childComplexity int) int
+		QualityReport     func(childComplexity int) int
 		Sessions          func(childComplexity int, first *int, after *string, last *int, before *string, status *models.SessionStatus) int
 		Shares            func(childComplexity int) int
 		Specifications    func(childComplexity int, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) int
@@ -377,6 +385,16 @@ type ComplexityRoot struct {
 		SharedAt   func(childComplexity int) int
 		SharedBy   func(childComplexity int) int
 		Team       func(childComplexity int) int
+	}
+
+	QualityReport struct {
+		AverageConfidence      func(childComplexity int) int
+		Blockers               func(childComplexity int) int
+		Coverage               func(childComplexity int) int
+		Gaps                   func(childComplexity int) int
+		Maturity               func(childComplexity int) int
+		ReadyForCodeGeneration func(childComplexity int) int
+		Recommendation         func(childComplexity int) int
 	}
 
 	Query struct {
@@ -1088,6 +1106,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CategoryCoverage.Target(childComplexity), true
+
+	case "CategoryGap.category":
+		if e.ComplexityRoot.CategoryGap.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryGap.Category(childComplexity), true
+	case "CategoryGap.current":
+		if e.ComplexityRoot.CategoryGap.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryGap.Current(childComplexity), true
+	case "CategoryGap.missing":
+		if e.ComplexityRoot.CategoryGap.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryGap.Missing(childComplexity), true
+	case "CategoryGap.target":
+		if e.ComplexityRoot.CategoryGap.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryGap.Target(childComplexity), true
 
 	case "ChangePasswordPayload.clientMutationId":
 		if e.ComplexityRoot.ChangePasswordPayload.ClientMutationID == nil {
@@ -2085,6 +2128,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Phase(childComplexity), true
+	case "Project.qualityReport":
+		if e.ComplexityRoot.Project.QualityReport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.QualityReport(childComplexity), true
 	case "Project.sessions":
 		if e.ComplexityRoot.Project.Sessions == nil {
 			break
@@ -2243,6 +2292,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectShare.Team(childComplexity), true
+
+	case "QualityReport.averageConfidence":
+		if e.ComplexityRoot.QualityReport.AverageConfidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityReport.AverageConfidence(childComplexity), true
+	case "QualityReport.blockers":
+		if e.ComplexityRoot.QualityReport.Blockers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityReport.Blockers(childComplexity), true
+	case "QualityReport.coverage":
+		if e.ComplexityRoot.QualityReport.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityReport.Coverage(childComplexity), true
+	case "QualityReport.gaps":
+		if e.ComplexityRoot.QualityReport.Gaps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityReport.Gaps(childComplexity), true
+	case "QualityReport.maturity":
+		if e.ComplexityRoot.QualityReport.Maturity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityReport.Maturity(childComplexity), true
+	case "QualityReport.readyForCodeGeneration":
+		if e.ComplexityRoot.QualityReport.ReadyForCodeGeneration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityReport.ReadyForCodeGeneration(childComplexity), true
+	case "QualityReport.recommendation":
+		if e.ComplexityRoot.QualityReport.Recommendation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.QualityReport.Recommendation(childComplexity), true
 
 	case "Query.llmProviders":
 		if e.ComplexityRoot.Query.LlmProviders == nil {
@@ -4534,6 +4626,41 @@ extend type Mutation {
   "Decides an OPEN conflict: KEEP_OLD, REPLACE, MERGE (with mergedValue) or IGNORE."
   resolveConflict(input: ResolveConflictInput!): ResolveConflictPayload!
 }
+
+"""
+How far a category is from its target.
+"""
+type CategoryGap {
+  category: SpecCategory!
+  target: Int!
+  "The confidence-weighted evidence so far."
+  current: Float!
+  "target - current."
+  missing: Float!
+}
+
+"""
+How complete and consistent a project's specification is, and what to do next.
+"""
+type QualityReport {
+  maturity: Int!
+  coverage: [CategoryCoverage!]!
+  "The categories below their target, the largest gap first."
+  gaps: [CategoryGap!]!
+  "The mean confidence of the CURRENT specifications (0 when there are none)."
+  averageConfidence: Float!
+  "What to do next. Below maturity 100 it always says to finish the specification."
+  recommendation: String!
+  "True at maturity 100 with no open conflict."
+  readyForCodeGeneration: Boolean!
+  "Why code cannot be generated yet."
+  blockers: [String!]!
+}
+
+extend type Project {
+  "The quality controller's report."
+  qualityReport: QualityReport!
+}
 `, BuiltIn: false},
 	{Name: "../schema/subscription.graphqls", Input: `"""
 A step in the generation of a question.
@@ -5195,6 +5322,20 @@ func (ec *executionContext) childFields_CategoryCoverage(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type CategoryCoverage", field.Name)
 }
 
+func (ec *executionContext) childFields_CategoryGap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CategoryGap_category(ctx, field)
+	case "target":
+		return ec.fieldContext_CategoryGap_target(ctx, field)
+	case "current":
+		return ec.fieldContext_CategoryGap_current(ctx, field)
+	case "missing":
+		return ec.fieldContext_CategoryGap_missing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryGap", field.Name)
+}
+
 func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -5509,6 +5650,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_categoryCoverage(ctx, field)
 	case "openConflictCount":
 		return ec.fieldContext_Project_openConflictCount(ctx, field)
+	case "qualityReport":
+		return ec.fieldContext_Project_qualityReport(ctx, field)
 	case "shares":
 		return ec.fieldContext_Project_shares(ctx, field)
 	case "activity":
@@ -5575,6 +5718,26 @@ func (ec *executionContext) childFields_ProjectShare(ctx context.Context, field 
 		return ec.fieldContext_ProjectShare_sharedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectShare", field.Name)
+}
+
+func (ec *executionContext) childFields_QualityReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "maturity":
+		return ec.fieldContext_QualityReport_maturity(ctx, field)
+	case "coverage":
+		return ec.fieldContext_QualityReport_coverage(ctx, field)
+	case "gaps":
+		return ec.fieldContext_QualityReport_gaps(ctx, field)
+	case "averageConfidence":
+		return ec.fieldContext_QualityReport_averageConfidence(ctx, field)
+	case "recommendation":
+		return ec.fieldContext_QualityReport_recommendation(ctx, field)
+	case "readyForCodeGeneration":
+		return ec.fieldContext_QualityReport_readyForCodeGeneration(ctx, field)
+	case "blockers":
+		return ec.fieldContext_QualityReport_blockers(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type QualityReport", field.Name)
 }
 
 func (ec *executionContext) childFields_Question(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -137,6 +137,16 @@ type CategoryCoverage struct {
 	Coverage float64 `json:"coverage"`
 }
 
+// How far a category is from its target.
+type CategoryGap struct {
+	Category SpecCategory `json:"category"`
+	Target   int          `json:"target"`
+	// The confidence-weighted evidence so far.
+	Current float64 `json:"current"`
+	// target - current.
+	Missing float64 `json:"missing"`
+}
+
 type ChangePasswordInput struct {
 	CurrentPassword string `json:"currentPassword"`
 	// A password of 8 to 128 characters.
@@ -314,6 +324,22 @@ type PauseSessionPayload struct {
 type ProjectOrder struct {
 	Field     ProjectOrderField `json:"field"`
 	Direction OrderDirection    `json:"direction"`
+}
+
+// How complete and consistent a project's specification is, and what to do next.
+type QualityReport struct {
+	Maturity int                 `json:"maturity"`
+	Coverage []*CategoryCoverage `json:"coverage"`
+	// The categories below their target, the largest gap first.
+	Gaps []*CategoryGap `json:"gaps"`
+	// The mean confidence of the CURRENT specifications (0 when there are none).
+	AverageConfidence float64 `json:"averageConfidence"`
+	// What to do next. Below maturity 100 it always says to finish the specification.
+	Recommendation string `json:"recommendation"`
+	// True at maturity 100 with no open conflict.
+	ReadyForCodeGeneration bool `json:"readyForCodeGeneration"`
+	// Why code cannot be generated yet.
+	Blockers []string `json:"blockers"`
 }
 
 type Query struct {

@@ -101,6 +101,10 @@ func (r *projectResolver) OpenConflictCount(ctx context.Context, obj *models.Pro
 	return r.SpecService.OpenConflictCount(ctx, obj)
 }
 
+func (r *projectResolver) QualityReport(ctx context.Context, obj *models.Project) (*models.QualityReport, error) {
+	return r.SpecService.Quality(ctx, obj)
+}
+
 func (r *specificationResolver) ID(ctx context.Context, obj *models.Specification) (string, error) {
 	return ids.Encode(ids.Specification, obj.ID), nil
 }

@@ -235,6 +235,24 @@ func TestSpecificationsByHandAndPhases(t *testing.T) {
 		if errs := advance("DESIGN"); len(errs) != 1 || !strings.Contains(errs[0].Message, "maturity is") {
 			t.Fatalf("DESIGN below 100: %+v", errs)
 		}
+		var qr struct {
+			Project struct {
+				QualityReport struct {
+					Maturity               int
+					ReadyForCodeGeneration bool
+					Recommendation         string
+					Blockers               []string
+					Gaps                   []struct{ Category string }
+				}
+			}
+		}
+		me.Must(`query($p: ID!) { project(id: $p) { qualityReport { maturity readyForCodeGeneration recommendation blockers gaps { category } } } }`,
+			map[string]any{"p": pid}, &qr)
+		q := qr.Project.QualityReport
+		if q.ReadyForCodeGeneration || q.Maturity != st.Project.Maturity || !strings.HasPrefix(q.Recommendation, "Finish the specification") ||
+			len(q.Gaps) != 6 || len(q.Blockers) != 7 || q.Gaps[0].Category != "PERFORMANCE" {
+			t.Fatalf("quality report: %+v", q)
+		}
 		var cov struct {
 			Project struct {
 				Phase            string

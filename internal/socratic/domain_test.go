@@ -115,3 +115,31 @@ func TestPhaseGate(t *testing.T) {
 		}
 	}
 }
+
+func TestQualityReport(t *testing.T) {
+	partial := map[models.SpecCategory]CategoryScore{models.SpecCategoryGoals: {Count: 10, ConfidenceSum: 9}}
+	r := Report(partial, 1)
+	if r.ReadyForCodeGeneration || r.Maturity != 10 || r.AverageConfidence != 0.9 || len(r.Gaps) != 10 ||
+		r.Gaps[0].Category != models.SpecCategoryRequirements || !strings.HasPrefix(r.Recommendation, "Finish the specification") {
+		t.Fatalf("partial report: %+v", r)
+	}
+	// Even at 99 the recommendation is to finish, never to generate.
+	near := map[models.SpecCategory]CategoryScore{}
+	for _, c := range Categories() {
+		near[c] = CategoryScore{Count: 20, ConfidenceSum: float64(Target(c))}
+	}
+	near[models.SpecCategoryGoals] = CategoryScore{Count: 9, ConfidenceSum: 9.2}
+	if r := Report(near, 0); r.Maturity != 99 || r.ReadyForCodeGeneration || !strings.HasPrefix(r.Recommendation, "Finish") {
+		t.Fatalf("near-complete report: %+v", r)
+	}
+	full := map[models.SpecCategory]CategoryScore{}
+	for _, c := range Categories() {
+		full[c] = CategoryScore{Count: 20, ConfidenceSum: 20}
+	}
+	if r := Report(full, 1); r.ReadyForCodeGeneration || len(r.Blockers) != 1 || !strings.HasPrefix(r.Recommendation, "Resolve") {
+		t.Fatalf("complete with a conflict: %+v", r)
+	}
+	if r := Report(full, 0); !r.ReadyForCodeGeneration || len(r.Blockers) != 0 || len(r.Gaps) != 0 {
+		t.Fatalf("ready: %+v", r)
+	}
+}

@@ -701,6 +701,19 @@ func (s *Service) Coverage(ctx context.Context, p *models.Project) ([]*models.Ca
 	return socratic.Coverage(scores), nil
 }
 
+// Quality returns the quality controller's report on a project.
+func (s *Service) Quality(ctx context.Context, p *models.Project) (*models.QualityReport, error) {
+	scores, err := s.read.CategoryScores(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	open, err := s.OpenConflictCount(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return socratic.Report(scores, open), nil
+}
+
 // Get returns a specification the viewer may read.
 func (s *Service) Get(ctx context.Context, id int64) (*models.Specification, error) {
 	sp, err := s.read.Specification(ctx, id)
