@@ -87,6 +87,15 @@ func check(skipGenerate bool, run string) error {
 		notes = append(notes, msg)
 	}
 
+	if _, err := os.Stat(testenv.ChromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			return fmt.Errorf("CI=true needs Chromium at %s for the IDE browser test (apt-get install chromium)", testenv.ChromiumPath)
+		}
+		notes = append(notes, "IDE browser test: SKIPPED, no Chromium at "+testenv.ChromiumPath)
+	} else {
+		notes = append(notes, "IDE browser test: ran")
+	}
+
 	step("go test -race ./...")
 	args := []string{"test", "-race", "-count=1", "-timeout", "30m"}
 	if run != "" {
