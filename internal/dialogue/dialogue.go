@@ -190,6 +190,12 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 	}
 	var saved *models.Question
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+		// Project before session, the order every writer locks in; both are
+		// checked again, as they may have changed while the model ran.
+		p, err := s.projects.Locked(ctx, p.ID, access.Write)
+		if err != nil {
+			return err
+		}
 		locked, err := s.store.SessionByID(ctx, sessionID)
 		if err != nil {
 			return err

@@ -343,3 +343,53 @@ func TestSubscriptionAccessAndCleanup(t *testing.T) {
 		t.Fatalf("goroutines grew from %d to %d after 20 closed subscriptions", base, after)
 	}
 }
+
+// TestRejectingClosesItsOtherConflicts rejects a specification that raised
+// two conflicts: the second has nothing left to decide and is closed too.
+func TestRejectingClosesItsOtherConflicts(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		srv := testenv.StartServer(t, dbURL)
+		me, _ := srv.Client(t).NewUser()
+		pid := me.CreateProject("two conflicts")
+		add := func(cat, key, value string) []string {
+			var out struct {
+				AddSpecification struct {
+					Conflicts []struct{ ID string }
+				}
+			}
+			me.Must(`mutation($p: ID!, $c: SpecCategory!, $k: String!, $v: String!) { addSpecification(input: {projectId: $p, category: $c, key: $k, value: $v}) { conflicts { id } } }`,
+				map[string]any{"p": pid, "c": cat, "k": key, "v": value}, &out)
+			var ids []string
+			for _, c := range out.AddSpecification.Conflicts {
+				ids = append(ids, c.ID)
+			}
+			return ids
+		}
+		add("TECH_STACK", "database", "PostgreSQL")
+		add("SCALABILITY", "multi_region_writes", "required")
+		conflicts := add("TECH_STACK", "database", "SQLite")
+		if len(conflicts) != 2 {
+			t.Fatalf("SQLite raised %d conflicts, want 2", len(conflicts))
+		}
+		var res struct {
+			ResolveConflict struct {
+				Project struct{ OpenConflictCount int }
+			}
+		}
+		me.Must(`mutation($c: ID!) { resolveConflict(input: {conflictId: $c, resolution: KEEP_OLD}) { project { openConflictCount } } }`,
+			map[string]any{"c": conflicts[0]}, &res)
+		if res.ResolveConflict.Project.OpenConflictCount != 0 {
+			t.Fatalf("%d conflicts still open", res.ResolveConflict.Project.OpenConflictCount)
+		}
+		var other struct {
+			Node struct {
+				Status, Resolution string
+				ResolutionNote     string
+			}
+		}
+		me.Must(`query($c: ID!) { node(id: $c) { ... on Conflict { status resolution resolutionNote } } }`, map[string]any{"c": conflicts[1]}, &other)
+		if other.Node.Status != "RESOLVED" || other.Node.Resolution != "KEEP_OLD" || !strings.Contains(other.Node.ResolutionNote, "no longer pending") {
+			t.Fatalf("the second conflict: %+v", other.Node)
+		}
+	})
+}

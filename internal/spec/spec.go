@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 
 	"socrates/internal/access"
@@ -492,6 +493,10 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		if err != nil {
 			return err
 		}
+		closed, err := s.closeMoot(ctx, c.ID, news)
+		if err != nil {
+			return err
+		}
 		c.Status = models.ConflictStatusResolved
 		if res == models.ConflictResolutionIgnore {
 			c.Status = models.ConflictStatusIgnored
@@ -510,7 +515,7 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 			return err
 		}
 		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictResolved, ProjectID: p.ID, SessionID: sessionID,
-			Project: p, Conflicts: []*models.Conflict{c}, Specifications: changed})
+			Project: p, Conflicts: append([]*models.Conflict{c}, closed...), Specifications: changed})
 		if p.Maturity != prev {
 			s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMaturityChanged, ProjectID: p.ID, SessionID: sessionID,
 				Project: p, PreviousMaturity: &prev})
@@ -519,6 +524,58 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		return nil
 	})
 	return out, err
+}
+
+// closeMoot resolves the other OPEN conflicts whose new specifications this
+// resolution rejected or superseded: nothing is left for them to decide.
+// It returns the conflicts it closed.
+func (s *Service) closeMoot(ctx context.Context, resolvedID int64, news []*models.Specification) ([]*models.Conflict, error) {
+	var gone []int64
+	for _, sp := range news {
+		if sp.Status == models.SpecStatusRejected || sp.Status == models.SpecStatusSuperseded {
+			gone = append(gone, sp.ID)
+		}
+	}
+	if len(gone) == 0 {
+		return nil, nil
+	}
+	byspec, err := s.store.ConflictsOfSpecifications(ctx, gone)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	seen := map[int64]bool{resolvedID: true}
+	var closed []*models.Conflict
+	for _, cs := range byspec {
+		for _, other := range cs {
+			if seen[other.ID] || other.Status != models.ConflictStatusOpen {
+				continue
+			}
+			seen[other.ID] = true
+			links, err := s.store.ConflictLinks(ctx, []int64{other.ID})
+			if err != nil {
+				return nil, err
+			}
+			moot := true
+			for _, l := range links[other.ID] {
+				if l.Role == models.ConflictRoleNew && !slices.Contains(gone, l.SpecificationID) {
+					moot = false
+				}
+			}
+			if !moot {
+				continue
+			}
+			name := string(models.ConflictResolutionKeepOld)
+			note := fmt.Sprintf("Closed with conflict %d: its new specification is no longer pending.", resolvedID)
+			other.Status, other.ResolutionName, other.ResolutionNote, other.ResolvedAt = models.ConflictStatusResolved, &name, &note, &now
+			other.ResolvedByID = &access.MustUser(ctx).UserID
+			if err := s.store.UpdateConflict(ctx, other, "status", "resolution", "resolution_note", "resolved_by_id", "resolved_at"); err != nil {
+				return nil, err
+			}
+			closed = append(closed, other)
+		}
+	}
+	return closed, nil
 }
 
 // sessionOf returns the session the first of specs came from (through its
