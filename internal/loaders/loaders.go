@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"socrates/internal/page"
@@ -177,9 +178,19 @@ func Attach(ctx context.Context, l *Loaders) context.Context {
 	return context.WithValue(ctx, ctxKey{}, l)
 }
 
-// For returns the loaders of ctx, or nil outside an operation.
+// For returns the loaders of ctx, or nil outside an operation and inside a
+// root field's resolver. A root resolver reads its own objects one after
+// another, and batching them would only add the loaders' wait to each read;
+// nodes(ids) is the exception, as it reads many at once. Every field below
+// the root batches.
 func For(ctx context.Context) *Loaders {
 	l, _ := ctx.Value(ctxKey{}).(*Loaders)
+	if l == nil {
+		return nil
+	}
+	if fc := graphql.GetFieldContext(ctx); fc != nil && len(fc.Path()) == 1 && fc.Field.Name != "nodes" {
+		return nil
+	}
 	return l
 }
 
