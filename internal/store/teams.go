@@ -396,3 +396,13 @@ func (s *Store) ShareATeam(ctx context.Context, a, b int64) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// ProjectsSharedWith returns the ids of the projects shared with a team.
+func (s *Store) ProjectsSharedWith(ctx context.Context, teamID int64) ([]int64, error) {
+	var ids []int64
+	err := s.DB(ctx).NewSelect().TableExpr("project_shares AS ps").Column("ps.project_id").Where("ps.team_id = ?", teamID).Scan(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("projects shared with team: %w", err)
+	}
+	return ids, nil
+}

@@ -7,7 +7,6 @@ package team
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 
 	"socrates/internal/access"
@@ -353,12 +352,7 @@ func (s *Service) Delete(ctx context.Context, teamID int64) error {
 }
 
 func (s *Service) sharedProjects(ctx context.Context, teamID int64) ([]int64, error) {
-	var ids []int64
-	err := s.store.DB(ctx).NewSelect().TableExpr("project_shares AS ps").Column("ps.project_id").Where("ps.team_id = ?", teamID).Scan(ctx, &ids)
-	if err != nil {
-		return nil, fmt.Errorf("projects shared with team: %w", err)
-	}
-	return ids, nil
+	return s.store.ProjectsSharedWith(ctx, teamID)
 }
 
 // AddMember adds a registered user by email (OWNER or LEAD; only an OWNER
