@@ -161,6 +161,22 @@ func (p *Policy) Visible(ctx context.Context, project *models.Project, what stri
 	return nil
 }
 
+// Readable checks the result of reading a project that holds what: the
+// principal must be signed in, the project must exist and the principal
+// must be allowed to read it; otherwise the error names only what.
+func (p *Policy) Readable(ctx context.Context, project *models.Project, readErr error, what string) (*models.Project, error) {
+	if _, err := RequireUser(ctx); err != nil {
+		return nil, err
+	}
+	if readErr != nil {
+		return nil, store.MapNotFound(readErr, apperr.NotFoundf("%s not found", what))
+	}
+	if err := p.Visible(ctx, project, what); err != nil {
+		return nil, err
+	}
+	return project, nil
+}
+
 // RequireHuman refuses API tokens: they may not manage credentials.
 func RequireHuman(ctx context.Context) (*auth.Principal, error) {
 	pr, err := RequireUser(ctx)

@@ -118,6 +118,22 @@ func (s *Service) writableSession(ctx context.Context, sessionID int64) (*models
 	return sess, p, nil
 }
 
+// lockRunning locks a project, then one of its sessions (the order every
+// writer locks in), inside the caller's transaction, and checks again that
+// the viewer may write and the session still runs: either may have changed
+// while the counselor worked.
+func (s *Service) lockRunning(ctx context.Context, projectID, sessionID int64) (*models.Project, error) {
+	p, err := s.projects.Locked(ctx, projectID, access.Write)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := s.store.SessionByID(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return p, running(sess, p)
+}
+
 // running checks a session can take part in the dialogue.
 func running(sess *models.Session, p *models.Project) error {
 	if p.Status == models.ProjectStatusArchived {
@@ -129,12 +145,7 @@ func running(sess *models.Session, p *models.Project) error {
 	return nil
 }
 
-func notFound(err, nf error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return nf
-	}
-	return err
-}
+func notFound(err, nf error) error { return store.MapNotFound(err, nf) }
 
 func views(specs []*models.Specification) []socratic.SpecView {
 	out := make([]socratic.SpecView, len(specs))
@@ -190,17 +201,8 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 	}
 	var saved *models.Question
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		// Project before session, the order every writer locks in; both are
-		// checked again, as they may have changed while the model ran.
-		p, err := s.projects.Locked(ctx, p.ID, access.Write)
+		p, err := s.lockRunning(ctx, p.ID, sessionID)
 		if err != nil {
-			return err
-		}
-		locked, err := s.store.SessionByID(ctx, sessionID)
-		if err != nil {
-			return err
-		}
-		if err := running(locked, p); err != nil {
 			return err
 		}
 		if q.TemplateKey != "" && !strings.HasPrefix(q.TemplateKey, "llm.") {
@@ -368,15 +370,8 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 
 	var out *AnswerResult
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.projects.Locked(ctx, p.ID, access.Write)
+		p, err := s.lockRunning(ctx, p.ID, sess.ID)
 		if err != nil {
-			return err
-		}
-		locked, err := s.store.SessionByID(ctx, sess.ID)
-		if err != nil {
-			return err
-		}
-		if err := running(locked, p); err != nil {
 			return err
 		}
 		qq, err := s.store.QuestionByID(ctx, questionID)
@@ -491,15 +486,8 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 
 	var out *ChatResult
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.projects.Locked(ctx, p.ID, access.Write)
+		p, err := s.lockRunning(ctx, p.ID, sessionID)
 		if err != nil {
-			return err
-		}
-		locked, err := s.store.SessionByID(ctx, sessionID)
-		if err != nil {
-			return err
-		}
-		if err := running(locked, p); err != nil {
 			return err
 		}
 		now := s.now()

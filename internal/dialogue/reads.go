@@ -12,14 +12,8 @@ import (
 // projectOf reads a project and checks the viewer may read it, answering
 // NOT_FOUND for what otherwise.
 func (s *Service) projectOf(ctx context.Context, projectID int64, what string) (*models.Project, error) {
-	if _, err := access.RequireUser(ctx); err != nil {
-		return nil, err
-	}
 	p, err := s.read.Project(ctx, projectID)
-	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("%s not found", what))
-	}
-	return p, s.policy.Visible(ctx, p, what)
+	return s.policy.Readable(ctx, p, err, what)
 }
 
 // Question returns a question the viewer may read.

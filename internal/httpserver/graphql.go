@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -103,20 +104,10 @@ func originPatterns(allowed []string) []string {
 		if o == "*" {
 			return []string{"*"}
 		}
-		if _, host, ok := cutScheme(o); ok {
-			out = append(out, host)
-		} else {
-			out = append(out, o)
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			o = u.Host
 		}
+		out = append(out, o)
 	}
 	return out
-}
-
-func cutScheme(origin string) (string, string, bool) {
-	for _, s := range []string{"http://", "https://"} {
-		if len(origin) > len(s) && origin[:len(s)] == s {
-			return s, origin[len(s):], true
-		}
-	}
-	return "", "", false
 }

@@ -103,6 +103,25 @@ func countsWithoutFilter(read func(context.Context, []int64) (map[int64]int, err
 	}
 }
 
+// filteredPages adapts a paged read that takes a filter F, carried in the
+// key as EncodeFilter's JSON.
+func filteredPages[F, V any](read func(context.Context, []int64, F, page.Request) (map[int64][]V, error)) dataloader.BatchFunc[PageKey, []V] {
+	return func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]V] {
+		return groupedPages(ctx, keys, func(ctx context.Context, ids []int64, filter string, r page.Request) (map[int64][]V, error) {
+			return read(ctx, ids, decodeFilter[F](filter), r)
+		})
+	}
+}
+
+// filteredCounts adapts a count that takes a filter F.
+func filteredCounts[F any](read func(context.Context, []int64, F) (map[int64]int, error)) dataloader.BatchFunc[CountKey, int] {
+	return func(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
+		return groupedCounts(ctx, keys, func(ctx context.Context, ids []int64, filter string) (map[int64]int, error) {
+			return read(ctx, ids, decodeFilter[F](filter))
+		})
+	}
+}
+
 // EncodeFilter turns a filter into a batching key part.
 func EncodeFilter(f any) string {
 	b, err := json.Marshal(f)

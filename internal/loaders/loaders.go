@@ -90,8 +90,8 @@ func (f *Factory) New() *Loaders {
 		Message:       newLoader(f, byID(f.store.MessagesByIDs, func(m *models.Message) int64 { return m.ID })),
 		Specification: newLoader(f, byID(f.store.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })),
 		Conflict:      newLoader(f, byID(f.store.ConflictsByIDs, func(c *models.Conflict) int64 { return c.ID })),
-		SessionPage:   newLoader(f, f.sessionPages),
-		SessionCount:  newLoader(f, f.sessionCounts),
+		SessionPage:   newLoader(f, filteredPages(f.store.SessionPages)),
+		SessionCount:  newLoader(f, filteredCounts(f.store.SessionCounts)),
 		QuestionPage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.Question, error) {
 			return f.store.QuestionPages(ctx, ids, r)
 		})),
@@ -99,31 +99,15 @@ func (f *Factory) New() *Loaders {
 		MessagePage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.Message, error) {
 			return f.store.MessagePages(ctx, ids, r)
 		})),
-		MessageCount: newLoader(f, countsWithoutFilter(f.store.MessageCounts)),
-		SpecificationPage: newLoader(f, func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]*models.Specification] {
-			return groupedPages(ctx, keys, func(ctx context.Context, ids []int64, filter string, r page.Request) (map[int64][]*models.Specification, error) {
-				return f.store.SpecificationPages(ctx, ids, decodeFilter[store.SpecFilter](filter), r)
-			})
-		}),
-		SpecificationCount: newLoader(f, func(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
-			return groupedCounts(ctx, keys, func(ctx context.Context, ids []int64, filter string) (map[int64]int, error) {
-				return f.store.SpecificationCounts(ctx, ids, decodeFilter[store.SpecFilter](filter))
-			})
-		}),
-		ConflictPage: newLoader(f, func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]*models.Conflict] {
-			return groupedPages(ctx, keys, func(ctx context.Context, ids []int64, filter string, r page.Request) (map[int64][]*models.Conflict, error) {
-				return f.store.ConflictPages(ctx, ids, decodeFilter[store.ConflictFilter](filter), r)
-			})
-		}),
-		ConflictCount: newLoader(f, func(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
-			return groupedCounts(ctx, keys, func(ctx context.Context, ids []int64, filter string) (map[int64]int, error) {
-				return f.store.ConflictCounts(ctx, ids, decodeFilter[store.ConflictFilter](filter))
-			})
-		}),
+		MessageCount:           newLoader(f, countsWithoutFilter(f.store.MessageCounts)),
+		SpecificationPage:      newLoader(f, filteredPages(f.store.SpecificationPages)),
+		SpecificationCount:     newLoader(f, filteredCounts(f.store.SpecificationCounts)),
+		ConflictPage:           newLoader(f, filteredPages(f.store.ConflictPages)),
+		ConflictCount:          newLoader(f, filteredCounts(f.store.ConflictCounts)),
 		QuestionSpecifications: newLoader(f, grouped(f.store.SpecificationsByQuestion)),
 		Supersedes:             newLoader(f, grouped(f.store.SpecificationsSupersededBy)),
 		SpecificationConflicts: newLoader(f, grouped(f.store.ConflictsOfSpecifications)),
-		ConflictSpecifications: newLoader(f, f.conflictSpecifications),
+		ConflictSpecifications: newLoader(f, conflictSpecifications(f.store)),
 		CategoryScores:         newLoader(f, grouped(f.store.CategoryScores)),
 		Usage:                  newLoader(f, grouped(f.store.UsageByProject)),
 		Teams:                  f.teamLoaders(),
@@ -132,36 +116,38 @@ func (f *Factory) New() *Loaders {
 
 // conflictSpecifications reads each conflict's specifications, existing
 // ones first, in two statements for the whole batch.
-func (f *Factory) conflictSpecifications(ctx context.Context, keys []int64) []*dataloader.Result[[]*models.Specification] {
-	ctx = pool(ctx)
-	links, err := f.store.ConflictLinks(ctx, unique(keys))
-	var specs map[int64]*models.Specification
-	if err == nil {
-		var ids []int64
-		for _, ls := range links {
-			for _, l := range ls {
-				ids = append(ids, l.SpecificationID)
+func conflictSpecifications(st *store.Store) dataloader.BatchFunc[int64, []*models.Specification] {
+	return func(ctx context.Context, keys []int64) []*dataloader.Result[[]*models.Specification] {
+		ctx = pool(ctx)
+		links, err := st.ConflictLinks(ctx, unique(keys))
+		var specs map[int64]*models.Specification
+		if err == nil {
+			var ids []int64
+			for _, ls := range links {
+				for _, l := range ls {
+					ids = append(ids, l.SpecificationID)
+				}
+			}
+			var rows []*models.Specification
+			rows, err = st.SpecificationsByIDs(ctx, unique(ids))
+			specs = map[int64]*models.Specification{}
+			for _, r := range rows {
+				specs[r.ID] = r
 			}
 		}
-		var rows []*models.Specification
-		rows, err = f.store.SpecificationsByIDs(ctx, unique(ids))
-		specs = map[int64]*models.Specification{}
-		for _, r := range rows {
-			specs[r.ID] = r
-		}
+		return results(keys, func(k int64) ([]*models.Specification, error) {
+			if err != nil {
+				return nil, err
+			}
+			var out []*models.Specification
+			for _, l := range links[k] {
+				if s := specs[l.SpecificationID]; s != nil {
+					out = append(out, s)
+				}
+			}
+			return out, nil
+		})
 	}
-	return results(keys, func(k int64) ([]*models.Specification, error) {
-		if err != nil {
-			return nil, err
-		}
-		var out []*models.Specification
-		for _, l := range links[k] {
-			if s := specs[l.SpecificationID]; s != nil {
-				out = append(out, s)
-			}
-		}
-		return out, nil
-	})
 }
 
 func newLoader[K comparable, V any](f *Factory, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
@@ -226,34 +212,6 @@ func byID[V any](read func(context.Context, []int64) ([]V, error), idOf func(V) 
 			return v, nil
 		})
 	}
-}
-
-func (f *Factory) sessionPages(ctx context.Context, keys []PageKey) []*dataloader.Result[[]*models.Session] {
-	return groupedPages(ctx, keys, func(ctx context.Context, parents []int64, filter string, r page.Request) (map[int64][]*models.Session, error) {
-		return f.store.SessionPages(ctx, parents, sessionStatus(filter), r)
-	})
-}
-
-func (f *Factory) sessionCounts(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
-	return groupedCounts(ctx, keys, func(ctx context.Context, parents []int64, filter string) (map[int64]int, error) {
-		return f.store.SessionCounts(ctx, parents, sessionStatus(filter))
-	})
-}
-
-// SessionFilter encodes the status filter of Project.sessions as a key part.
-func SessionFilter(status *models.SessionStatus) string {
-	if status == nil {
-		return ""
-	}
-	return string(*status)
-}
-
-func sessionStatus(filter string) *models.SessionStatus {
-	if filter == "" {
-		return nil
-	}
-	s := models.SessionStatus(filter)
-	return &s
 }
 
 // pool strips any transaction from ctx: loaders always read committed data

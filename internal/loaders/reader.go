@@ -107,8 +107,7 @@ func (r *Reader) ConflictSpecifications(ctx context.Context, conflictID int64) (
 	if l := For(ctx); l != nil {
 		return l.ConflictSpecifications.Load(ctx, conflictID)()
 	}
-	f := &Factory{store: r.store}
-	res := f.conflictSpecifications(ctx, []int64{conflictID})
+	res := conflictSpecifications(r.store)(ctx, []int64{conflictID})
 	return res[0].Data, res[0].Error
 }
 
@@ -174,7 +173,7 @@ func (r *Reader) Sessions(ctx context.Context, projectID int64, status *models.S
 		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) {
 			return r.store.SessionCounts(ctx, ids, status)
 		},
-	}, projectID, SessionFilter(status), args)
+	}, projectID, EncodeFilter(status), args)
 }
 
 // Questions returns a page of a session's questions, oldest first.

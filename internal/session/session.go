@@ -5,7 +5,6 @@ package session
 
 import (
 	"context"
-	"errors"
 
 	"socrates/internal/access"
 	"socrates/internal/apperr"
@@ -66,21 +65,13 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Session, error) {
 		return nil, notFound(err)
 	}
 	p, err := s.read.Project(ctx, sess.ProjectID)
-	if err != nil {
-		return nil, notFound(err)
-	}
-	if err := s.policy.Visible(ctx, p, "session"); err != nil {
+	if _, err := s.policy.Readable(ctx, p, err, "session"); err != nil {
 		return nil, err
 	}
 	return sess, nil
 }
 
-func notFound(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return NotFound()
-	}
-	return err
-}
+func notFound(err error) error { return store.MapNotFound(err, NotFound()) }
 
 // ForProject returns a page of a project's sessions, newest first. The
 // caller has already shown the viewer may read the project.

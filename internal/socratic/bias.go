@@ -2,8 +2,8 @@ package socratic
 
 import (
 	"math"
-	"regexp"
 	"strings"
+	"unicode"
 )
 
 // BiasLimit is the highest bias a question may have and still be asked.
@@ -23,15 +23,16 @@ func biasPhrases() []string {
 }
 
 // Bias scores how much a question pushes an answer: min(1, hits * 0.3),
-// where hits counts every occurrence of a bias phrase. It also returns the
-// phrases found.
+// where hits counts every occurrence of a bias phrase as whole words. It
+// also returns the phrases found.
 func Bias(text string) (float64, []string) {
-	lower := " " + strings.ToLower(normalizeSpace(text)) + " "
+	words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	}), " ") + " "
 	var found []string
 	hits := 0
 	for _, p := range biasPhrases() {
-		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(p) + `\b`)
-		if n := len(re.FindAllStringIndex(lower, -1)); n > 0 {
+		if n := strings.Count(words, " "+p+" "); n > 0 {
 			hits += n
 			found = append(found, p)
 		}

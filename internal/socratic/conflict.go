@@ -150,30 +150,20 @@ func describe(v SpecView) string {
 	return strings.ReplaceAll(v.Key, "_", " ") + " " + quote(v.Value)
 }
 
-// tagsOf returns the rule tags of a specification.
+// tagsOf returns the rule tags of a specification, from its key and value.
 func tagsOf(v SpecView) []string {
-	var tags []string
-	for _, t := range technologies() {
-		key := t.Key
-		if key == "" {
-			key = t.Prefix + t.Slug
-		}
-		if key == v.Key && strings.EqualFold(t.Name, v.Value) {
-			tags = append(tags, t.Tags...)
-		}
-	}
 	lower := strings.ToLower(v.Value)
 	switch {
-	case v.Key == "database" && (strings.Contains(lower, "sqlite") || strings.Contains(lower, "embedded")):
-		tags = append(tags, tagEmbeddedDB)
+	case v.Key == "database" && (strings.Contains(lower, "sqlite") || strings.Contains(lower, "embedded") || lower == "h2"):
+		return []string{tagEmbeddedDB}
 	case v.Key == "compute_model" && (strings.Contains(lower, "serverless") || strings.Contains(lower, "lambda")):
-		tags = append(tags, tagServerless)
+		return []string{tagServerless}
 	case v.Key == "connection_model" && (strings.Contains(lower, "long") || strings.Contains(lower, "hour") || strings.Contains(lower, "persistent")):
-		tags = append(tags, tagLongLived)
+		return []string{tagLongLived}
 	case v.Key == "multi_region_writes" && lower != "no" && lower != "not required":
-		tags = append(tags, tagMultiRegionWrites)
+		return []string{tagMultiRegionWrites}
 	}
-	return tags
+	return nil
 }
 
 func hasTag(tag string) func(SpecView) bool {

@@ -7,7 +7,6 @@ package spec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -100,7 +99,7 @@ func (s *Service) Record(ctx context.Context, p *models.Project, found []socrati
 	}
 	now := s.now()
 	for _, f := range found {
-		if repeated(f, known) {
+		if repeated(f, known) != nil {
 			continue
 		}
 		n := socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}
@@ -155,14 +154,15 @@ func view(sp *models.Specification) socratic.SpecView {
 	return socratic.SpecView{Ref: sp.ID, Category: sp.Category, Key: sp.Key, Value: sp.Value}
 }
 
-func repeated(f socratic.Extracted, known []*models.Specification) bool {
+// repeated returns the known specification that f repeats, if any.
+func repeated(f socratic.Extracted, known []*models.Specification) *models.Specification {
 	norm := socratic.NormalizeValue(f.Key, f.Value)
 	for _, k := range known {
 		if k.Category == f.Category && k.Key == f.Key && socratic.NormalizeValue(k.Key, k.Value) == norm {
-			return true
+			return k
 		}
 	}
-	return false
+	return nil
 }
 
 func hasRule(fs []socratic.Finding, rule string) bool {
@@ -282,10 +282,8 @@ func (s *Service) Add(ctx context.Context, projectID int64, in AddInput) (*Chang
 		if err != nil {
 			return err
 		}
-		for _, k := range known {
-			if k.Category == f.Category && k.Key == f.Key && socratic.NormalizeValue(k.Key, k.Value) == socratic.NormalizeValue(f.Key, f.Value) {
-				return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
-			}
+		if k := repeated(f, known); k != nil {
+			return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
 		}
 		rec, err := s.Record(ctx, p, []socratic.Extracted{f}, Origin{Source: models.SpecSourceUserInput, UserID: access.MustUser(ctx).UserID})
 		if err != nil {
@@ -405,10 +403,7 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 }
 
 func notFound(err error, what string) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return apperr.NotFoundf("%s not found", what)
-	}
-	return err
+	return store.MapNotFound(err, apperr.NotFoundf("%s not found", what))
 }
 
 // asNotFound hides a project's existence behind the object's own NOT_FOUND.
@@ -796,12 +791,7 @@ func (s *Service) GetConflict(ctx context.Context, id int64) (*models.Conflict, 
 }
 
 func (s *Service) readable(ctx context.Context, projectID int64, what string) error {
-	if _, err := access.RequireUser(ctx); err != nil {
-		return err
-	}
 	p, err := s.read.Project(ctx, projectID)
-	if err != nil {
-		return notFound(err, what)
-	}
-	return s.policy.Visible(ctx, p, what)
+	_, err = s.policy.Readable(ctx, p, err, what)
+	return err
 }

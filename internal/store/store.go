@@ -23,10 +23,6 @@ type Store struct {
 // New returns a Store over db.
 func New(db *bun.DB) *Store { return &Store{db: db} }
 
-// Pool returns the connection pool, bypassing any transaction in a context.
-// Dataloaders read through it.
-func (s *Store) Pool() *bun.DB { return s.db }
-
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return database.IsPostgres(s.db) }
 
@@ -108,3 +104,12 @@ func WithoutTx(ctx context.Context) context.Context {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// MapNotFound returns replacement when err is ErrNotFound, and err otherwise:
+// services turn a missing row into the error their callers should see.
+func MapNotFound(err, replacement error) error {
+	if errors.Is(err, ErrNotFound) {
+		return replacement
+	}
+	return err
+}

@@ -121,16 +121,6 @@ func (s *Store) CountOwners(ctx context.Context, teamID int64) (int, error) {
 	return int(n), err
 }
 
-// TeamUserIDs returns the members of a team.
-func (s *Store) TeamUserIDs(ctx context.Context, teamID int64) ([]int64, error) {
-	var ids []int64
-	err := s.DB(ctx).NewSelect().Model((*models.TeamMember)(nil)).Column("tm.user_id").Where("tm.team_id = ?", teamID).Scan(ctx, &ids)
-	if err != nil {
-		return nil, fmt.Errorf("team members: %w", err)
-	}
-	return ids, nil
-}
-
 // Roles returns a user's role in each of the given teams (absent when not a member).
 func (s *Store) Roles(ctx context.Context, userID int64, teamIDs []int64) (map[int64]models.TeamRole, error) {
 	var rows []*models.TeamMember

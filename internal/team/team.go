@@ -223,12 +223,7 @@ func (s *Service) mayRead(ctx context.Context, userID int64, a *models.Activity)
 	return false, nil
 }
 
-func notFound(err, nf error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return nf
-	}
-	return err
-}
+func notFound(err, nf error) error { return store.MapNotFound(err, nf) }
 
 // Create makes a team with the viewer as its OWNER.
 func (s *Service) Create(ctx context.Context, name string, description *string) (*models.Team, error) {
