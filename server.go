@@ -26,6 +26,7 @@ import (
 	"socrates/internal/app"
 	"socrates/internal/config"
 	"socrates/internal/database"
+	"socrates/internal/httpserver"
 	"socrates/migrations"
 )
 
@@ -108,6 +109,13 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if cfg.PprofAddr != "" {
+		go func() {
+			if err := httpserver.ServeProfiler(ctx, cfg.PprofAddr, logger); err != nil {
+				logger.Error("profiler stopped", "error", err.Error())
+			}
+		}()
 	}
 	kind, _ := database.KindOf(cfg.DatabaseURL)
 	logger.Info("socrates is serving",

@@ -28,6 +28,7 @@ import (
 	"socrates/internal/httpserver"
 	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
+	"socrates/internal/plan"
 	"socrates/internal/project"
 	"socrates/internal/pubsub"
 	"socrates/internal/ratelimit"
@@ -107,7 +108,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		logger.Info("applied migrations", "migrations", applied)
 	}
 
-	st := store.New(db)
+	st := store.New(db, o.QueryHooks...)
 	read := loaders.NewReader(st)
 	policy := access.NewPolicy(read)
 	passwords, err := auth.NewPasswords(o.Argon2, 2*runtime.GOMAXPROCS(0))
@@ -155,6 +156,10 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		Read: read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
+	var planner graphql.FieldMiddleware
+	if cfg.PlanReads {
+		planner = plan.New(schema.Schema()).Middleware
+	}
 	srv := httpserver.New(httpserver.Options{
 		Schema:          schema,
 		DB:              db,
@@ -170,6 +175,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		AllowedOrigins:  cfg.AllowedOrigins,
 		KeepAlive:       cfg.KeepAlive,
 		ShutdownTimeout: cfg.ShutdownTimeout,
+		Plan:            planner,
 		FieldMiddleware: o.FieldMiddleware,
 	})
 	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker}, nil

@@ -47,6 +47,12 @@ type Config struct {
 	AllowedOrigins  []string
 	LoaderWait      time.Duration
 	KeepAlive       time.Duration
+	// PlanReads reads ahead what a query selects below its root fields
+	// (one statement per edge for a whole level) instead of leaving every
+	// edge to the loaders' window.
+	PlanReads bool
+	// PprofAddr, when set, serves net/http/pprof on this separate address.
+	PprofAddr string
 
 	// Language-model settings.
 	LLMProvider      string
@@ -102,6 +108,8 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed cross-origin, or *; default * in development (env ALLOWED_ORIGINS)")
 	loaderWait := fs.String("loader-wait", env("LOADER_WAIT", "2ms"), "how long a dataloader gathers keys before a batch (env LOADER_WAIT)")
 	keepAlive := fs.String("ws-keepalive", env("WS_KEEPALIVE", "15s"), "websocket ping interval (env WS_KEEPALIVE)")
+	planReads := fs.String("plan-reads", env("PLAN_READS", "true"), "read ahead what a query selects, one statement per edge and level (env PLAN_READS)")
+	pprofAddr := fs.String("pprof-addr", env("PPROF_ADDR", ""), "serve Go's profiler on this address, e.g. 127.0.0.1:6060; off when empty (env PPROF_ADDR)")
 	llmProvider := fs.String("llm-provider", env("LLM_PROVIDER", "BUILTIN"), "BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE (env LLM_PROVIDER)")
 	llmModel := fs.String("llm-model", env("LLM_MODEL", ""), "model of the default provider (env LLM_MODEL)")
 	anthropicKey := fs.String("anthropic-api-key", env("ANTHROPIC_API_KEY", ""), "server-wide Anthropic key (env ANTHROPIC_API_KEY)")
@@ -122,8 +130,15 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 
-	c := &Config{DatabaseURL: *dbURL, JWTSecret: *secret, Env: strings.ToLower(*mode), DataDir: *dataDir}
+	c := &Config{DatabaseURL: *dbURL, JWTSecret: *secret, Env: strings.ToLower(*mode), DataDir: *dataDir, PprofAddr: *pprofAddr}
 	var errs []error
+	boolean := func(name, v string, dst *bool) {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s must be true or false, got %q", name, v))
+		}
+		*dst = b
+	}
 	num := func(name, v string, dst *int) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -150,6 +165,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	dur("SHUTDOWN_TIMEOUT", *shutdown, &c.ShutdownTimeout)
 	dur("LOADER_WAIT", *loaderWait, &c.LoaderWait)
 	dur("WS_KEEPALIVE", *keepAlive, &c.KeepAlive)
+	boolean("PLAN_READS", *planReads, &c.PlanReads)
 	c.LLMProvider = strings.ToUpper(strings.TrimSpace(*llmProvider))
 	switch c.LLMProvider {
 	case "BUILTIN", "ANTHROPIC", "OPENAI_COMPATIBLE":

@@ -43,6 +43,9 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
 	srv.Use(shapeLimit{maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
 
+	if o.Plan != nil {
+		srv.AroundFields(o.Plan)
+	}
 	if o.FieldMiddleware != nil {
 		srv.AroundFields(o.FieldMiddleware)
 	}

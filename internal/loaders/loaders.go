@@ -1,9 +1,13 @@
 // Package loaders batches the nested reads of one GraphQL operation: every
 // edge (Project.owner, Project.sessions, Session.project, …) goes through a
-// dataloader built for that operation alone, so a page of N parents costs a
-// constant number of statements. Loaders read through the connection pool,
-// never through a transaction, and return results in key order with a
-// not-found error for each missing key.
+// dataloader built for that operation alone. Before the fields below a root
+// field run, a Planner reads what the query selects, one statement per
+// edge for all the parents at once, and primes the loaders with it, so the
+// field resolvers find their rows without waiting for a batch window; what
+// the planner does not cover is still batched by the loaders' window.
+// Loaders read through the connection pool, never through a transaction,
+// and return results in key order with a not-found error for each missing
+// key.
 package loaders
 
 import (
@@ -25,47 +29,89 @@ const maxBatch = 500
 
 // Loaders are the dataloaders of one operation.
 type Loaders struct {
-	User          *dataloader.Loader[int64, *models.User]
-	Project       *dataloader.Loader[int64, *models.Project]
-	Session       *dataloader.Loader[int64, *models.Session]
-	Question      *dataloader.Loader[int64, *models.Question]
-	Message       *dataloader.Loader[int64, *models.Message]
-	Specification *dataloader.Loader[int64, *models.Specification]
-	Conflict      *dataloader.Loader[int64, *models.Conflict]
+	User          *Loader[int64, *models.User]
+	Project       *Loader[int64, *models.Project]
+	Session       *Loader[int64, *models.Session]
+	Question      *Loader[int64, *models.Question]
+	Message       *Loader[int64, *models.Message]
+	Specification *Loader[int64, *models.Specification]
+	Conflict      *Loader[int64, *models.Conflict]
 
-	SessionPage        *dataloader.Loader[PageKey, []*models.Session]
-	SessionCount       *dataloader.Loader[CountKey, int]
-	QuestionPage       *dataloader.Loader[PageKey, []*models.Question]
-	QuestionCount      *dataloader.Loader[CountKey, int]
-	MessagePage        *dataloader.Loader[PageKey, []*models.Message]
-	MessageCount       *dataloader.Loader[CountKey, int]
-	SpecificationPage  *dataloader.Loader[PageKey, []*models.Specification]
-	SpecificationCount *dataloader.Loader[CountKey, int]
-	ConflictPage       *dataloader.Loader[PageKey, []*models.Conflict]
-	ConflictCount      *dataloader.Loader[CountKey, int]
+	SessionPage        *Loader[PageKey[store.SessionFilter], []*models.Session]
+	SessionCount       *Loader[CountKey[store.SessionFilter], int]
+	QuestionPage       *Loader[PageKey[NoFilter], []*models.Question]
+	QuestionCount      *Loader[CountKey[NoFilter], int]
+	MessagePage        *Loader[PageKey[NoFilter], []*models.Message]
+	MessageCount       *Loader[CountKey[NoFilter], int]
+	SpecificationPage  *Loader[PageKey[store.SpecFilter], []*models.Specification]
+	SpecificationCount *Loader[CountKey[store.SpecFilter], int]
+	ConflictPage       *Loader[PageKey[store.ConflictFilter], []*models.Conflict]
+	ConflictCount      *Loader[CountKey[store.ConflictFilter], int]
 
-	QuestionSpecifications *dataloader.Loader[int64, []*models.Specification]
-	Supersedes             *dataloader.Loader[int64, []*models.Specification]
-	SpecificationConflicts *dataloader.Loader[int64, []*models.Conflict]
-	ConflictSpecifications *dataloader.Loader[int64, []*models.Specification]
-	CategoryScores         *dataloader.Loader[int64, map[models.SpecCategory]socratic.CategoryScore]
-	Usage                  *dataloader.Loader[int64, []store.UsageRow]
+	QuestionSpecifications *Loader[int64, []*models.Specification]
+	Supersedes             *Loader[int64, []*models.Specification]
+	SpecificationConflicts *Loader[int64, []*models.Conflict]
+	ConflictSpecifications *Loader[int64, []*models.Specification]
+	CategoryScores         *Loader[int64, map[models.SpecCategory]socratic.CategoryScore]
+	Usage                  *Loader[int64, []store.UsageRow]
 
 	Teams TeamLoaders
 }
 
-// PageKey asks for one page of a parent's children; Filter and Page
-// (page.Request.Key) decide which rows, so equal ones share a statement.
-type PageKey struct {
+// NoFilter is the filter of lists that take none.
+type NoFilter struct{}
+
+// PageKey asks for one page of a parent's children: Filter and Page decide
+// which rows, so keys with equal ones share a statement.
+type PageKey[F comparable] struct {
 	Parent int64
-	Filter string
-	Page   string
+	Filter F
+	Page   page.Request
 }
 
 // CountKey asks for the number of a parent's children matching Filter.
-type CountKey struct {
+type CountKey[F comparable] struct {
 	Parent int64
-	Filter string
+	Filter F
+}
+
+// Loader is a dataloader that can also be filled ahead of its loads.
+type Loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	batch dataloader.BatchFunc[K, V]
+	cache *dataloader.InMemoryCache[K, V]
+}
+
+// Fill reads keys in batches of at most maxBatch keys and primes the
+// loader with every value found, so later loads of those keys return at
+// once (a key loaded before keeps its value). A key whose read failed is
+// left for a later load to report.
+func (l *Loader[K, V]) Fill(ctx context.Context, keys []K) {
+	for len(keys) > 0 {
+		n := min(len(keys), maxBatch)
+		chunk := keys[:n]
+		keys = keys[n:]
+		for i, r := range l.batch(ctx, chunk) {
+			if r.Error == nil {
+				l.Prime(ctx, chunk[i], r.Data)
+			}
+		}
+	}
+}
+
+// Values returns the values of the keys loaded or being loaded (waiting
+// for those in flight), without reading any other: a key not loaded, or
+// whose read failed, has none.
+func (l *Loader[K, V]) Values(ctx context.Context, keys []K) map[K]V {
+	out := make(map[K]V, len(keys))
+	for _, k := range keys {
+		if thunk, ok := l.cache.Get(ctx, k); ok {
+			if v, err := thunk(); err == nil {
+				out[k] = v
+			}
+		}
+	}
+	return out
 }
 
 // Factory builds the loaders of each operation.
@@ -75,86 +121,55 @@ type Factory struct {
 }
 
 // NewFactory returns a factory whose loaders collect keys for wait before
-// running a batch.
+// running a batch that the planner did not fill.
 func NewFactory(s *store.Store, wait time.Duration) *Factory {
 	return &Factory{store: s, wait: wait}
 }
 
 // New returns fresh loaders with empty caches.
 func (f *Factory) New() *Loaders {
+	s := f.store
+	sessions, questions, messages := sessionList(s), questionList(s), messageList(s)
+	specs, conflicts := specificationList(s), conflictList(s)
 	return &Loaders{
-		User:          newLoader(f, byID(f.store.UsersByIDs, func(u *models.User) int64 { return u.ID })),
-		Project:       newLoader(f, byID(f.store.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })),
-		Session:       newLoader(f, byID(f.store.SessionsByIDs, func(s *models.Session) int64 { return s.ID })),
-		Question:      newLoader(f, byID(f.store.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })),
-		Message:       newLoader(f, byID(f.store.MessagesByIDs, func(m *models.Message) int64 { return m.ID })),
-		Specification: newLoader(f, byID(f.store.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })),
-		Conflict:      newLoader(f, byID(f.store.ConflictsByIDs, func(c *models.Conflict) int64 { return c.ID })),
-		SessionPage:   newLoader(f, filteredPages(f.store.SessionPages)),
-		SessionCount:  newLoader(f, filteredCounts(f.store.SessionCounts)),
-		QuestionPage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.Question, error) {
-			return f.store.QuestionPages(ctx, ids, r)
-		})),
-		QuestionCount: newLoader(f, countsWithoutFilter(f.store.QuestionCounts)),
-		MessagePage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.Message, error) {
-			return f.store.MessagePages(ctx, ids, r)
-		})),
-		MessageCount:           newLoader(f, countsWithoutFilter(f.store.MessageCounts)),
-		SpecificationPage:      newLoader(f, filteredPages(f.store.SpecificationPages)),
-		SpecificationCount:     newLoader(f, filteredCounts(f.store.SpecificationCounts)),
-		ConflictPage:           newLoader(f, filteredPages(f.store.ConflictPages)),
-		ConflictCount:          newLoader(f, filteredCounts(f.store.ConflictCounts)),
-		QuestionSpecifications: newLoader(f, grouped(f.store.SpecificationsByQuestion)),
-		Supersedes:             newLoader(f, grouped(f.store.SpecificationsSupersededBy)),
-		SpecificationConflicts: newLoader(f, grouped(f.store.ConflictsOfSpecifications)),
-		ConflictSpecifications: newLoader(f, conflictSpecifications(f.store)),
-		CategoryScores:         newLoader(f, grouped(f.store.CategoryScores)),
-		Usage:                  newLoader(f, grouped(f.store.UsageByProject)),
+		User:                   newLoader(f, byID(s.UsersByIDs, func(u *models.User) int64 { return u.ID })),
+		Project:                newLoader(f, byID(s.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })),
+		Session:                newLoader(f, byID(s.SessionsByIDs, func(s *models.Session) int64 { return s.ID })),
+		Question:               newLoader(f, byID(s.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })),
+		Message:                newLoader(f, byID(s.MessagesByIDs, func(m *models.Message) int64 { return m.ID })),
+		Specification:          newLoader(f, byID(s.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })),
+		Conflict:               newLoader(f, byID(s.ConflictsByIDs, func(c *models.Conflict) int64 { return c.ID })),
+		SessionPage:            newLoader(f, pages(sessions.readPage)),
+		SessionCount:           newLoader(f, counts(sessions.readCount)),
+		QuestionPage:           newLoader(f, pages(questions.readPage)),
+		QuestionCount:          newLoader(f, counts(questions.readCount)),
+		MessagePage:            newLoader(f, pages(messages.readPage)),
+		MessageCount:           newLoader(f, counts(messages.readCount)),
+		SpecificationPage:      newLoader(f, pages(specs.readPage)),
+		SpecificationCount:     newLoader(f, counts(specs.readCount)),
+		ConflictPage:           newLoader(f, pages(conflicts.readPage)),
+		ConflictCount:          newLoader(f, counts(conflicts.readCount)),
+		QuestionSpecifications: newLoader(f, grouped(s.SpecificationsByQuestion)),
+		Supersedes:             newLoader(f, grouped(s.SpecificationsSupersededBy)),
+		SpecificationConflicts: newLoader(f, grouped(s.ConflictsOfSpecifications)),
+		ConflictSpecifications: newLoader(f, grouped(s.SpecificationsOfConflicts)),
+		CategoryScores:         newLoader(f, grouped(s.CategoryScores)),
+		Usage:                  newLoader(f, grouped(s.UsageByProject)),
 		Teams:                  f.teamLoaders(),
 	}
 }
 
-// conflictSpecifications reads each conflict's specifications, existing
-// ones first, in two statements for the whole batch.
-func conflictSpecifications(st *store.Store) dataloader.BatchFunc[int64, []*models.Specification] {
-	return func(ctx context.Context, keys []int64) []*dataloader.Result[[]*models.Specification] {
-		ctx = pool(ctx)
-		links, err := st.ConflictLinks(ctx, unique(keys))
-		var specs map[int64]*models.Specification
-		if err == nil {
-			var ids []int64
-			for _, ls := range links {
-				for _, l := range ls {
-					ids = append(ids, l.SpecificationID)
-				}
-			}
-			var rows []*models.Specification
-			rows, err = st.SpecificationsByIDs(ctx, unique(ids))
-			specs = map[int64]*models.Specification{}
-			for _, r := range rows {
-				specs[r.ID] = r
-			}
-		}
-		return results(keys, func(k int64) ([]*models.Specification, error) {
-			if err != nil {
-				return nil, err
-			}
-			var out []*models.Specification
-			for _, l := range links[k] {
-				if s := specs[l.SpecificationID]; s != nil {
-					out = append(out, s)
-				}
-			}
-			return out, nil
-		})
+func newLoader[K comparable, V any](f *Factory, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	cache := dataloader.NewCache[K, V]()
+	return &Loader[K, V]{
+		Loader: dataloader.NewBatchedLoader(fn,
+			dataloader.WithWait[K, V](f.wait),
+			dataloader.WithBatchCapacity[K, V](maxBatch),
+			dataloader.WithCache[K, V](cache),
+		),
+		batch: fn,
+		cache: cache,
 	}
-}
-
-func newLoader[K comparable, V any](f *Factory, fn dataloader.BatchFunc[K, V]) *dataloader.Loader[K, V] {
-	return dataloader.NewBatchedLoader(fn,
-		dataloader.WithWait[K, V](f.wait),
-		dataloader.WithBatchCapacity[K, V](maxBatch),
-	)
 }
 
 type ctxKey struct{}
@@ -174,10 +189,16 @@ func For(ctx context.Context) *Loaders {
 	if l == nil {
 		return nil
 	}
-	if fc := graphql.GetFieldContext(ctx); fc != nil && len(fc.Path()) == 1 && fc.Field.Name != "nodes" {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && IsRoot(fc) && fc.Field.Name != "nodes" {
 		return nil
 	}
 	return l
+}
+
+// IsRoot reports whether fc is a root field of its operation (its parent,
+// if any, is the operation's own context, which has no parent).
+func IsRoot(fc *graphql.FieldContext) bool {
+	return fc.Parent == nil || fc.Parent.Parent == nil
 }
 
 // NotFoundError is the result of a key that has no row.
@@ -191,31 +212,15 @@ func (e *NotFoundError) Error() string { return fmt.Sprintf("no row for key %v",
 // Unwrap lets errors.Is match store.ErrNotFound.
 func (e *NotFoundError) Unwrap() error { return store.ErrNotFound }
 
-// byID adapts a multi-row read into a batch function returning rows in key
-// order.
-func byID[V any](read func(context.Context, []int64) ([]V, error), idOf func(V) int64) dataloader.BatchFunc[int64, V] {
-	return func(ctx context.Context, keys []int64) []*dataloader.Result[V] {
-		rows, err := read(pool(ctx), unique(keys))
-		found := make(map[int64]V, len(rows))
-		for _, r := range rows {
-			found[idOf(r)] = r
-		}
-		return results(keys, func(k int64) (V, error) {
-			if err != nil {
-				var zero V
-				return zero, err
-			}
-			v, ok := found[k]
-			if !ok {
-				return v, &NotFoundError{Key: k}
-			}
-			return v, nil
-		})
-	}
-}
-
 // pool strips any transaction from ctx: loaders always read committed data
 // through the pool.
 func pool(ctx context.Context) context.Context {
 	return store.WithoutTx(ctx)
+}
+
+// Of returns the loaders of ctx, nil outside an operation; unlike For, it
+// answers inside root resolvers too, for the planner.
+func Of(ctx context.Context) *Loaders {
+	l, _ := ctx.Value(ctxKey{}).(*Loaders)
+	return l
 }

@@ -18,54 +18,79 @@ type UserKey struct {
 
 // TeamLoaders batch the reads of teams, shares, tokens and activity.
 type TeamLoaders struct {
-	Grants        *dataloader.Loader[UserKey, []store.Grant]
-	Roles         *dataloader.Loader[UserKey, models.TeamRole]
-	Team          *dataloader.Loader[int64, *models.Team]
-	APIToken      *dataloader.Loader[int64, *models.APIToken]
-	Activity      *dataloader.Loader[int64, *models.Activity]
-	Shares        *dataloader.Loader[int64, []*models.ProjectShare]
-	MemberPage    *dataloader.Loader[PageKey, []*models.TeamMember]
-	MemberCount   *dataloader.Loader[CountKey, int]
-	TeamProjects  *dataloader.Loader[PageKey, []*models.Project]
-	TeamProjCount *dataloader.Loader[CountKey, int]
-	TokenPage     *dataloader.Loader[PageKey, []*models.APIToken]
-	TokenCount    *dataloader.Loader[CountKey, int]
-	ActivityPage  *dataloader.Loader[PageKey, []*models.Activity]
-	ActivityCount *dataloader.Loader[CountKey, int]
+	Grants        *Loader[UserKey, []store.Grant]
+	Roles         *Loader[UserKey, models.TeamRole]
+	Team          *Loader[int64, *models.Team]
+	APIToken      *Loader[int64, *models.APIToken]
+	Activity      *Loader[int64, *models.Activity]
+	Shares        *Loader[int64, []*models.ProjectShare]
+	MemberPage    *Loader[PageKey[NoFilter], []*models.TeamMember]
+	MemberCount   *Loader[CountKey[NoFilter], int]
+	TeamProjects  *Loader[PageKey[NoFilter], []*models.Project]
+	TeamProjCount *Loader[CountKey[NoFilter], int]
+	TokenPage     *Loader[PageKey[NoFilter], []*models.APIToken]
+	TokenCount    *Loader[CountKey[NoFilter], int]
+	ActivityPage  *Loader[PageKey[store.ActivityScope], []*models.Activity]
+	ActivityCount *Loader[CountKey[store.ActivityScope], int]
 }
 
 func (f *Factory) teamLoaders() TeamLoaders {
+	s := f.store
+	members, projects, tokens, activities := memberList(s), teamProjectList(s), tokenList(s), activityList(s)
 	return TeamLoaders{
 		Grants: newLoader(f, perUser(func(ctx context.Context, user int64, ids []int64) (map[int64][]store.Grant, error) {
-			return f.store.Grants(ctx, user, ids)
+			return s.Grants(ctx, user, ids)
 		})),
-		Roles:    newLoader(f, perUser(f.store.Roles)),
-		Team:     newLoader(f, byID(f.store.TeamsByIDs, func(t *models.Team) int64 { return t.ID })),
-		APIToken: newLoader(f, byID(f.store.APITokensByIDs, func(t *models.APIToken) int64 { return t.ID })),
-		Activity: newLoader(f, byID(f.store.ActivitiesByIDs, func(a *models.Activity) int64 { return a.ID })),
-		Shares:   newLoader(f, grouped(f.store.SharesOfProjects)),
-		MemberPage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.TeamMember, error) {
-			return f.store.MemberPages(ctx, ids, r)
-		})),
-		MemberCount: newLoader(f, countsWithoutFilter(f.store.MemberCounts)),
-		TeamProjects: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.Project, error) {
-			return f.store.TeamProjectPages(ctx, ids, r)
-		})),
-		TeamProjCount: newLoader(f, countsWithoutFilter(f.store.TeamProjectCounts)),
-		TokenPage: newLoader(f, pagesWithoutFilter(func(ctx context.Context, ids []int64, r page.Request) (map[int64][]*models.APIToken, error) {
-			return f.store.APITokenPages(ctx, ids, r)
-		})),
-		TokenCount: newLoader(f, countsWithoutFilter(f.store.APITokenCounts)),
-		ActivityPage: newLoader(f, func(ctx context.Context, keys []PageKey) []*dataloader.Result[[]*models.Activity] {
-			return groupedPages(ctx, keys, func(ctx context.Context, ids []int64, scope string, r page.Request) (map[int64][]*models.Activity, error) {
-				return f.store.ActivityPages(ctx, store.ActivityScope(scope), ids, r)
-			})
-		}),
-		ActivityCount: newLoader(f, func(ctx context.Context, keys []CountKey) []*dataloader.Result[int] {
-			return groupedCounts(ctx, keys, func(ctx context.Context, ids []int64, scope string) (map[int64]int, error) {
-				return f.store.ActivityCounts(ctx, store.ActivityScope(scope), ids)
-			})
-		}),
+		Roles:         newLoader(f, perUser(s.Roles)),
+		Team:          newLoader(f, byID(s.TeamsByIDs, func(t *models.Team) int64 { return t.ID })),
+		APIToken:      newLoader(f, byID(s.APITokensByIDs, func(t *models.APIToken) int64 { return t.ID })),
+		Activity:      newLoader(f, byID(s.ActivitiesByIDs, func(a *models.Activity) int64 { return a.ID })),
+		Shares:        newLoader(f, grouped(s.SharesOfProjects)),
+		MemberPage:    newLoader(f, pages(members.readPage)),
+		MemberCount:   newLoader(f, counts(members.readCount)),
+		TeamProjects:  newLoader(f, pages(projects.readPage)),
+		TeamProjCount: newLoader(f, counts(projects.readCount)),
+		TokenPage:     newLoader(f, pages(tokens.readPage)),
+		TokenCount:    newLoader(f, counts(tokens.readCount)),
+		ActivityPage:  newLoader(f, pages(activities.readPage)),
+		ActivityCount: newLoader(f, counts(activities.readCount)),
+	}
+}
+
+func memberList(s *store.Store) list[NoFilter, *models.TeamMember] {
+	return withoutFilter(store.MemberOrdering(),
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.TeamMember] { return l.Teams.MemberPage },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.Teams.MemberCount },
+		s.MemberPages, s.MemberCounts)
+}
+
+func teamProjectList(s *store.Store) list[NoFilter, *models.Project] {
+	return withoutFilter(store.TeamProjectOrdering(),
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Project] { return l.Teams.TeamProjects },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.Teams.TeamProjCount },
+		s.TeamProjectPages, s.TeamProjectCounts)
+}
+
+func tokenList(s *store.Store) list[NoFilter, *models.APIToken] {
+	return withoutFilter(store.TokenOrdering(),
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.APIToken] { return l.Teams.TokenPage },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.Teams.TokenCount },
+		s.APITokenPages, s.APITokenCounts)
+}
+
+func activityList(s *store.Store) list[store.ActivityScope, *models.Activity] {
+	return list[store.ActivityScope, *models.Activity]{
+		ordering: store.ActivityOrdering(),
+		pageOf: func(l *Loaders) *Loader[PageKey[store.ActivityScope], []*models.Activity] {
+			return l.Teams.ActivityPage
+		},
+		countOf: func(l *Loaders) *Loader[CountKey[store.ActivityScope], int] { return l.Teams.ActivityCount },
+		readPage: func(ctx context.Context, ids []int64, scope store.ActivityScope, r page.Request) (map[int64][]*models.Activity, error) {
+			return s.ActivityPages(ctx, scope, ids, r)
+		},
+		readCount: func(ctx context.Context, ids []int64, scope store.ActivityScope) (map[int64]int, error) {
+			return s.ActivityCounts(ctx, scope, ids)
+		},
 	}
 }
 
@@ -117,69 +142,41 @@ func (r *Reader) Role(ctx context.Context, userID, teamID int64) (models.TeamRol
 
 // Team reads one team.
 func (r *Reader) Team(ctx context.Context, id int64) (*models.Team, error) {
-	return load(ctx, id, func(l *Loaders) *dataloader.Loader[int64, *models.Team] { return l.Teams.Team }, r.store.TeamsByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Team] { return l.Teams.Team }, r.store.TeamsByIDs)
 }
 
 // APIToken reads one API token.
 func (r *Reader) APIToken(ctx context.Context, id int64) (*models.APIToken, error) {
-	return load(ctx, id, func(l *Loaders) *dataloader.Loader[int64, *models.APIToken] { return l.Teams.APIToken }, r.store.APITokensByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.APIToken] { return l.Teams.APIToken }, r.store.APITokensByIDs)
 }
 
 // Activity reads one activity record.
 func (r *Reader) Activity(ctx context.Context, id int64) (*models.Activity, error) {
-	return load(ctx, id, func(l *Loaders) *dataloader.Loader[int64, *models.Activity] { return l.Teams.Activity }, r.store.ActivitiesByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Activity] { return l.Teams.Activity }, r.store.ActivitiesByIDs)
 }
 
 // Shares reads a project's shares.
 func (r *Reader) Shares(ctx context.Context, projectID int64) ([]*models.ProjectShare, error) {
-	return children(ctx, projectID, func(l *Loaders) *dataloader.Loader[int64, []*models.ProjectShare] { return l.Teams.Shares },
+	return children(ctx, projectID, func(l *Loaders) *Loader[int64, []*models.ProjectShare] { return l.Teams.Shares },
 		r.store.SharesOfProjects)
 }
 
 // Members returns a page of a team's members.
 func (r *Reader) Members(ctx context.Context, teamID int64, args page.Args) (*models.TeamMemberConnection, error) {
-	return connection(ctx, list[*models.TeamMember]{
-		ordering:  store.MemberOrdering(),
-		pageOf:    func(l *Loaders) *dataloader.Loader[PageKey, []*models.TeamMember] { return l.Teams.MemberPage },
-		countOf:   func(l *Loaders) *dataloader.Loader[CountKey, int] { return l.Teams.MemberCount },
-		readPage:  r.store.MemberPages,
-		readCount: r.store.MemberCounts,
-	}, teamID, "", args)
+	return connection(ctx, r.members, teamID, NoFilter{}, args)
 }
 
 // TeamProjects returns a page of the projects shared with a team.
 func (r *Reader) TeamProjects(ctx context.Context, teamID int64, args page.Args) (*models.ProjectConnection, error) {
-	return connection(ctx, list[*models.Project]{
-		ordering:  store.TeamProjectOrdering(),
-		pageOf:    func(l *Loaders) *dataloader.Loader[PageKey, []*models.Project] { return l.Teams.TeamProjects },
-		countOf:   func(l *Loaders) *dataloader.Loader[CountKey, int] { return l.Teams.TeamProjCount },
-		readPage:  r.store.TeamProjectPages,
-		readCount: r.store.TeamProjectCounts,
-	}, teamID, "", args)
+	return connection(ctx, r.teamProjects, teamID, NoFilter{}, args)
 }
 
 // APITokens returns a page of a user's API tokens.
 func (r *Reader) APITokens(ctx context.Context, userID int64, args page.Args) (*models.ApiTokenConnection, error) {
-	return connection(ctx, list[*models.APIToken]{
-		ordering:  store.TokenOrdering(),
-		pageOf:    func(l *Loaders) *dataloader.Loader[PageKey, []*models.APIToken] { return l.Teams.TokenPage },
-		countOf:   func(l *Loaders) *dataloader.Loader[CountKey, int] { return l.Teams.TokenCount },
-		readPage:  r.store.APITokenPages,
-		readCount: r.store.APITokenCounts,
-	}, userID, "", args)
+	return connection(ctx, r.tokens, userID, NoFilter{}, args)
 }
 
 // Activities returns a page of a team's, project's or actor's activity.
 func (r *Reader) Activities(ctx context.Context, scope store.ActivityScope, id int64, args page.Args) (*models.ActivityConnection, error) {
-	return connection(ctx, list[*models.Activity]{
-		ordering: store.ActivityOrdering(),
-		pageOf:   func(l *Loaders) *dataloader.Loader[PageKey, []*models.Activity] { return l.Teams.ActivityPage },
-		countOf:  func(l *Loaders) *dataloader.Loader[CountKey, int] { return l.Teams.ActivityCount },
-		readPage: func(ctx context.Context, ids []int64, pr page.Request) (map[int64][]*models.Activity, error) {
-			return r.store.ActivityPages(ctx, scope, ids, pr)
-		},
-		readCount: func(ctx context.Context, ids []int64) (map[int64]int, error) {
-			return r.store.ActivityCounts(ctx, scope, ids)
-		},
-	}, id, string(scope), args)
+	return connection(ctx, r.activities, id, scope, args)
 }

@@ -50,10 +50,17 @@ type Request struct {
 	// Backward is true for last/before pagination: rows are read in reverse
 	// order and flipped back before they are returned.
 	Backward bool
-	// After and Before bound the page, exclusive.
-	After  *Cursor
-	Before *Cursor
+	// After and Before bound the page, exclusive; a zero Cursor (ID 0) is
+	// no bound. Request is comparable, so it can key a batched read.
+	After  Cursor
+	Before Cursor
 }
+
+// HasAfter reports whether the page starts after a cursor.
+func (r Request) HasAfter() bool { return r.After.ID != 0 }
+
+// HasBefore reports whether the page ends before a cursor.
+func (r Request) HasBefore() bool { return r.Before.ID != 0 }
 
 // Parse validates pagination arguments for an ordering named order; cursors
 // made for another ordering are refused.
@@ -94,32 +101,22 @@ func Parse(a Args, order string) (Request, error) {
 	return r, nil
 }
 
-func decode(s *string, arg, order string) (*Cursor, error) {
+func decode(s *string, arg, order string) (Cursor, error) {
 	if s == nil {
-		return nil, nil
+		return Cursor{}, nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(*s)
 	if err != nil || len(*s) > 512 {
-		return nil, apperr.BadInputf("%s is not a valid cursor", arg)
+		return Cursor{}, apperr.BadInputf("%s is not a valid cursor", arg)
 	}
 	var c Cursor
 	if err := json.Unmarshal(raw, &c); err != nil || c.ID <= 0 {
-		return nil, apperr.BadInputf("%s is not a valid cursor", arg)
+		return Cursor{}, apperr.BadInputf("%s is not a valid cursor", arg)
 	}
 	if c.Order != order {
-		return nil, apperr.BadInputf("%s is a cursor for another ordering; start again without it", arg)
+		return Cursor{}, apperr.BadInputf("%s is a cursor for another ordering; start again without it", arg)
 	}
-	return &c, nil
-}
-
-// Key is the part of a request that decides which rows a page holds; two
-// requests with equal keys can share one batched query.
-func (r Request) Key() string {
-	b, err := json.Marshal(r)
-	if err != nil {
-		panic("page: marshal request: " + err.Error())
-	}
-	return string(b)
+	return c, nil
 }
 
 // Build assembles a connection page from rows read with Limit+1 in the
@@ -147,10 +144,10 @@ func Build[T any](rows []T, r Request, cursorOf func(T) Cursor, count models.Cou
 	}
 	if r.Backward {
 		conn.PageInfo.HasPreviousPage = more
-		conn.PageInfo.HasNextPage = r.Before != nil
+		conn.PageInfo.HasNextPage = r.HasBefore()
 	} else {
 		conn.PageInfo.HasNextPage = more
-		conn.PageInfo.HasPreviousPage = r.After != nil
+		conn.PageInfo.HasPreviousPage = r.HasAfter()
 	}
 	return conn
 }

@@ -18,7 +18,7 @@ import (
 type Reader interface {
 	Project(ctx context.Context, id int64) (*models.Project, error)
 	Session(ctx context.Context, id int64) (*models.Session, error)
-	Sessions(ctx context.Context, projectID int64, status *models.SessionStatus, args page.Args) (*models.SessionConnection, error)
+	Sessions(ctx context.Context, projectID int64, f store.SessionFilter, args page.Args) (*models.SessionConnection, error)
 }
 
 // Projects locks a project inside a transaction after checking access.
@@ -76,7 +76,15 @@ func notFound(err error) error { return store.MapNotFound(err, NotFound()) }
 // ForProject returns a page of a project's sessions, newest first. The
 // caller has already shown the viewer may read the project.
 func (s *Service) ForProject(ctx context.Context, p *models.Project, args page.Args, status *models.SessionStatus) (*models.SessionConnection, error) {
-	return s.read.Sessions(ctx, p.ID, status, args)
+	return s.read.Sessions(ctx, p.ID, Filter(status), args)
+}
+
+// Filter returns the store filter of a session list's arguments.
+func Filter(status *models.SessionStatus) store.SessionFilter {
+	if status == nil {
+		return store.SessionFilter{}
+	}
+	return store.SessionFilter{Status: *status}
 }
 
 // Start begins a session on a project the viewer may write.

@@ -695,7 +695,7 @@ func (s *Service) AdvancePhase(ctx context.Context, projectID int64, phase model
 		if err != nil {
 			return err
 		}
-		open, err := s.store.ConflictCounts(ctx, []int64{p.ID}, store.ConflictFilter{Status: ptr(models.ConflictStatusOpen)})
+		open, err := s.store.ConflictCounts(ctx, []int64{p.ID}, OpenConflicts())
 		if err != nil {
 			return err
 		}
@@ -712,8 +712,6 @@ func (s *Service) AdvancePhase(ctx context.Context, projectID int64, phase model
 	return out, err
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // ListInput selects specifications of a project.
 type ListInput struct {
 	Page     page.Args
@@ -722,26 +720,55 @@ type ListInput struct {
 	Search   *string
 }
 
-// ForProject returns a page of a project the viewer may read.
-func (s *Service) ForProject(ctx context.Context, p *models.Project, in ListInput) (*models.SpecificationConnection, error) {
-	f := store.SpecFilter{Category: in.Category, Status: in.Status}
+// Filter checks the input's filter arguments and returns the store filter
+// they select.
+func (in ListInput) Filter() (store.SpecFilter, error) {
+	f := store.SpecFilter{Category: deref(in.Category), Status: deref(in.Status)}
 	if in.Search != nil {
 		if len([]rune(*in.Search)) > maxSearch {
-			return nil, apperr.BadInputf("search must be at most %d characters", maxSearch)
+			return f, apperr.BadInputf("search must be at most %d characters", maxSearch)
 		}
 		f.Search = strings.TrimSpace(*in.Search)
+	}
+	return f, nil
+}
+
+// ConflictFilter returns the store filter of a conflict list's arguments.
+func ConflictFilter(status *models.ConflictStatus, sev *models.ConflictSeverity) store.ConflictFilter {
+	return store.ConflictFilter{Status: deref(status), Severity: deref(sev)}
+}
+
+// OpenConflicts selects the OPEN conflicts of a project.
+func OpenConflicts() store.ConflictFilter {
+	return store.ConflictFilter{Status: models.ConflictStatusOpen}
+}
+
+// deref returns *p, or the zero value (no filter) when p is nil.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// ForProject returns a page of a project the viewer may read.
+func (s *Service) ForProject(ctx context.Context, p *models.Project, in ListInput) (*models.SpecificationConnection, error) {
+	f, err := in.Filter()
+	if err != nil {
+		return nil, err
 	}
 	return s.read.Specifications(ctx, p.ID, f, in.Page)
 }
 
 // ConflictsForProject returns a page of a project's conflicts.
 func (s *Service) ConflictsForProject(ctx context.Context, p *models.Project, args page.Args, status *models.ConflictStatus, sev *models.ConflictSeverity) (*models.ConflictConnection, error) {
-	return s.read.Conflicts(ctx, p.ID, store.ConflictFilter{Status: status, Severity: sev}, args)
+	return s.read.Conflicts(ctx, p.ID, ConflictFilter(status, sev), args)
 }
 
 // OpenConflictCount counts a project's OPEN conflicts.
 func (s *Service) OpenConflictCount(ctx context.Context, p *models.Project) (int, error) {
-	return s.read.ConflictCount(ctx, p.ID, store.ConflictFilter{Status: ptr(models.ConflictStatusOpen)})
+	return s.read.ConflictCount(ctx, p.ID, OpenConflicts())
 }
 
 // Coverage reports the ten categories of a project.

@@ -36,7 +36,7 @@ func (s *Store) insert(ctx context.Context, what string, model any) error {
 // byIDs reads the rows whose id is in ids.
 func byIDs[T any](ctx context.Context, s *Store, what, idCol string, ids []int64) ([]*T, error) {
 	var rows []*T
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where(idCol+" IN (?)", In(ids)).Scan(ctx); err != nil {
+	if err := s.scanIDs(ctx, s.DB(ctx).NewSelect().Model(&rows).Where(s.anyOf(idCol)), ids, &rows); err != nil {
 		return nil, fmt.Errorf("%s by ids: %w", what, err)
 	}
 	return rows, nil
@@ -96,19 +96,19 @@ func (s *Store) QuestionHistory(ctx context.Context, sessionID int64) (SessionHi
 	return h, nil
 }
 
-func (s *Store) questionList(ctx context.Context, sessionIDs []int64) *bun.SelectQuery {
-	return s.DB(ctx).NewSelect().Model((*models.Question)(nil)).Where("q.session_id IN (?)", In(sessionIDs))
+func (s *Store) questionList(ctx context.Context) *bun.SelectQuery {
+	return s.DB(ctx).NewSelect().Model((*models.Question)(nil)).Where(s.anyOf("q.session_id"))
 }
 
 // QuestionPages reads a page of questions per session in one statement.
 func (s *Store) QuestionPages(ctx context.Context, sessionIDs []int64, r page.Request) (map[int64][]*models.Question, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.questionList(ctx, sessionIDs), "q", "q.session_id",
-		QuestionOrdering(), r, func(q *models.Question) int64 { return q.SessionID })
+	return pagesByParent(ctx, s, s.questionList(ctx), "q", "q.session_id",
+		QuestionOrdering(), r, sessionIDs, func(q *models.Question) int64 { return q.SessionID })
 }
 
 // QuestionCounts counts the questions of each session.
 func (s *Store) QuestionCounts(ctx context.Context, sessionIDs []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.questionList(ctx, sessionIDs), "q.session_id")
+	return countByParent(ctx, s, s.questionList(ctx), "q.session_id", sessionIDs)
 }
 
 // CreateMessage inserts a conversation turn.
@@ -121,19 +121,19 @@ func (s *Store) MessagesByIDs(ctx context.Context, ids []int64) ([]*models.Messa
 	return byIDs[models.Message](ctx, s, "messages", "m.id", ids)
 }
 
-func (s *Store) messageList(ctx context.Context, sessionIDs []int64) *bun.SelectQuery {
-	return s.DB(ctx).NewSelect().Model((*models.Message)(nil)).Where("m.session_id IN (?)", In(sessionIDs))
+func (s *Store) messageList(ctx context.Context) *bun.SelectQuery {
+	return s.DB(ctx).NewSelect().Model((*models.Message)(nil)).Where(s.anyOf("m.session_id"))
 }
 
 // MessagePages reads a page of messages per session in one statement.
 func (s *Store) MessagePages(ctx context.Context, sessionIDs []int64, r page.Request) (map[int64][]*models.Message, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.messageList(ctx, sessionIDs), "m", "m.session_id",
-		MessageOrdering(), r, func(m *models.Message) int64 { return m.SessionID })
+	return pagesByParent(ctx, s, s.messageList(ctx), "m", "m.session_id",
+		MessageOrdering(), r, sessionIDs, func(m *models.Message) int64 { return m.SessionID })
 }
 
 // MessageCounts counts the messages of each session.
 func (s *Store) MessageCounts(ctx context.Context, sessionIDs []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.messageList(ctx, sessionIDs), "m.session_id")
+	return countByParent(ctx, s, s.messageList(ctx), "m.session_id", sessionIDs)
 }
 
 // QuestionStat returns a user's statistics for a template (zero if none).
@@ -192,15 +192,14 @@ type UsageRow struct {
 // UsageByProject sums the LLM usage of projects per provider and model.
 func (s *Store) UsageByProject(ctx context.Context, projectIDs []int64) (map[int64][]UsageRow, error) {
 	var rows []UsageRow
-	err := s.DB(ctx).NewSelect().Model((*models.LLMCall)(nil)).
+	q := s.DB(ctx).NewSelect().Model((*models.LLMCall)(nil)).
 		ColumnExpr("lcall.project_id, lcall.provider, lcall.model, count(*) AS calls").
 		ColumnExpr("sum(lcall.input_tokens) AS input_tokens, sum(lcall.output_tokens) AS output_tokens").
 		ColumnExpr("sum(lcall.cost_usd) AS cost_usd, sum(CASE WHEN lcall.fallback THEN 1 ELSE 0 END) AS fallbacks").
-		Where("lcall.project_id IN (?)", In(projectIDs)).
+		Where(s.anyOf("lcall.project_id")).
 		GroupExpr("lcall.project_id, lcall.provider, lcall.model").
-		OrderExpr("lcall.provider, lcall.model").
-		Scan(ctx, &rows)
-	if err != nil {
+		OrderExpr("lcall.provider, lcall.model")
+	if err := s.scanIDs(ctx, q, projectIDs, &rows); err != nil {
 		return nil, fmt.Errorf("llm usage: %w", err)
 	}
 	out := map[int64][]UsageRow{}

@@ -56,7 +56,7 @@ func (o Ordering[T]) Cursor(row T) page.Cursor {
 // TimeValue formats a time as a cursor value.
 func TimeValue(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-func (o Ordering[T]) arg(c *page.Cursor) (any, error) {
+func (o Ordering[T]) arg(c page.Cursor) (any, error) {
 	switch o.Kind {
 	case KindInt:
 		return strconv.ParseInt(c.Value, 10, 64)
@@ -84,7 +84,7 @@ func (o Ordering[T]) orderSQL(r page.Request) string {
 
 // bound restricts q to rows strictly beyond c: after it in the ordering when
 // after is true, before it otherwise.
-func (o Ordering[T]) bound(q *bun.SelectQuery, c *page.Cursor, after bool) (*bun.SelectQuery, error) {
+func (o Ordering[T]) bound(q *bun.SelectQuery, c page.Cursor, after bool) (*bun.SelectQuery, error) {
 	op := ">"
 	if o.Desc == after {
 		op = "<"
@@ -112,12 +112,12 @@ func (o Ordering[T]) Page(q *bun.SelectQuery, r page.Request) (*bun.SelectQuery,
 
 func (o Ordering[T]) bounds(q *bun.SelectQuery, r page.Request) (*bun.SelectQuery, error) {
 	var err error
-	if r.After != nil {
+	if r.HasAfter() {
 		if q, err = o.bound(q, r.After, true); err != nil {
 			return nil, err
 		}
 	}
-	if r.Before != nil {
+	if r.HasBefore() {
 		if q, err = o.bound(q, r.Before, false); err != nil {
 			return nil, err
 		}
@@ -126,11 +126,11 @@ func (o Ordering[T]) bounds(q *bun.SelectQuery, r page.Request) (*bun.SelectQuer
 }
 
 // pagesByParent reads one page per parent in a single statement: inner
-// selects the candidate rows (aliased alias, filtered to the parents), a
-// window function numbers them per parent in the page's read order, and
-// rows past Limit+1 are cut. Rows come back grouped by parentOf.
-func pagesByParent[T any](ctx context.Context, db bun.IDB, inner *bun.SelectQuery, alias, parentCol string,
-	o Ordering[T], r page.Request, parentOf func(T) int64,
+// selects the candidate rows (aliased alias, filtered to the parents with
+// anyOf), a window function numbers them per parent in the page's read
+// order, and rows past Limit+1 are cut. Rows come back grouped by parentOf.
+func pagesByParent[T any](ctx context.Context, s *Store, inner *bun.SelectQuery, alias, parentCol string,
+	o Ordering[T], r page.Request, parents []int64, parentOf func(T) int64,
 ) (map[int64][]T, error) {
 	inner, err := o.bounds(inner, r)
 	if err != nil {
@@ -139,11 +139,11 @@ func pagesByParent[T any](ctx context.Context, db bun.IDB, inner *bun.SelectQuer
 	inner = inner.ColumnExpr(alias + ".*").
 		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY " + parentCol + " ORDER BY " + o.orderSQL(r) + ") AS rn")
 	var rows []T
-	q := db.NewSelect().Model(&rows).ModelTableExpr("(?) AS "+alias, inner).
+	q := s.DB(ctx).NewSelect().Model(&rows).ModelTableExpr("(?) AS "+alias, inner).
 		Where(alias+".rn <= ?", r.Limit+1).
 		OrderExpr(alias + ".rn")
-	if err := q.Scan(ctx); err != nil {
-		return nil, fmt.Errorf("read %s pages: %w", tableName[T](db), err)
+	if err := s.scanIDs(ctx, q, parents, &rows); err != nil {
+		return nil, fmt.Errorf("read %s pages: %w", tableName[T](s.db), err)
 	}
 	out := make(map[int64][]T)
 	for _, row := range rows {
@@ -152,13 +152,15 @@ func pagesByParent[T any](ctx context.Context, db bun.IDB, inner *bun.SelectQuer
 	return out, nil
 }
 
-// countByParent counts rows per parent in one grouped statement.
-func countByParent(ctx context.Context, q *bun.SelectQuery, parentCol string) (map[int64]int, error) {
+// countByParent counts rows per parent in one grouped statement; q filters
+// to the parents with anyOf.
+func countByParent(ctx context.Context, s *Store, q *bun.SelectQuery, parentCol string, parents []int64) (map[int64]int, error) {
 	var rows []struct {
 		Parent int64 `bun:"parent"`
 		N      int   `bun:"n"`
 	}
-	if err := q.ColumnExpr(parentCol+" AS parent").ColumnExpr("count(*) AS n").GroupExpr(parentCol).Scan(ctx, &rows); err != nil {
+	q = q.ColumnExpr(parentCol + " AS parent").ColumnExpr("count(*) AS n").GroupExpr(parentCol)
+	if err := s.scanIDs(ctx, q, parents, &rows); err != nil {
 		return nil, fmt.Errorf("count per parent: %w", err)
 	}
 	out := make(map[int64]int, len(rows))

@@ -107,11 +107,7 @@ func (s *Store) ProjectByID(ctx context.Context, id int64) (*models.Project, err
 
 // ProjectsByIDs returns the projects with the given ids, in no particular order.
 func (s *Store) ProjectsByIDs(ctx context.Context, ids []int64) ([]*models.Project, error) {
-	var rows []*models.Project
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("p.id IN (?)", In(ids)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("projects by ids: %w", err)
-	}
-	return rows, nil
+	return byIDs[models.Project](ctx, s, "projects", "p.id", ids)
 }
 
 // CreateProject inserts p and sets its id.

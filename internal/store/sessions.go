@@ -36,11 +36,7 @@ func (s *Store) SessionByID(ctx context.Context, id int64) (*models.Session, err
 
 // SessionsByIDs returns the sessions with the given ids, in no particular order.
 func (s *Store) SessionsByIDs(ctx context.Context, ids []int64) ([]*models.Session, error) {
-	var rows []*models.Session
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("s.id IN (?)", In(ids)).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("sessions by ids: %w", err)
-	}
-	return rows, nil
+	return byIDs[models.Session](ctx, s, "sessions", "s.id", ids)
 }
 
 // UpdateSession writes the given columns of a session.
@@ -65,21 +61,26 @@ func (s *Store) PauseActiveSessions(ctx context.Context, projectID int64, now ti
 	return int(n), err
 }
 
-func (s *Store) sessionList(ctx context.Context, projectIDs []int64, status *models.SessionStatus) *bun.SelectQuery {
-	q := s.DB(ctx).NewSelect().Model((*models.Session)(nil)).Where("s.project_id IN (?)", In(projectIDs))
-	if status != nil {
-		q = q.Where("s.status = ?", *status)
+// SessionFilter selects a project's sessions; the zero value selects all.
+type SessionFilter struct {
+	Status models.SessionStatus
+}
+
+func (s *Store) sessionList(ctx context.Context, f SessionFilter) *bun.SelectQuery {
+	q := s.DB(ctx).NewSelect().Model((*models.Session)(nil)).Where(s.anyOf("s.project_id"))
+	if f.Status != "" {
+		q = q.Where("s.status = ?", f.Status)
 	}
 	return q
 }
 
 // SessionPages reads one page of sessions for each project in one statement.
-func (s *Store) SessionPages(ctx context.Context, projectIDs []int64, status *models.SessionStatus, r page.Request) (map[int64][]*models.Session, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.sessionList(ctx, projectIDs, status), "s", "s.project_id",
-		SessionOrdering(), r, func(x *models.Session) int64 { return x.ProjectID })
+func (s *Store) SessionPages(ctx context.Context, projectIDs []int64, f SessionFilter, r page.Request) (map[int64][]*models.Session, error) {
+	return pagesByParent(ctx, s, s.sessionList(ctx, f), "s", "s.project_id",
+		SessionOrdering(), r, projectIDs, func(x *models.Session) int64 { return x.ProjectID })
 }
 
 // SessionCounts counts the sessions of each project in one statement.
-func (s *Store) SessionCounts(ctx context.Context, projectIDs []int64, status *models.SessionStatus) (map[int64]int, error) {
-	return countByParent(ctx, s.sessionList(ctx, projectIDs, status), "s.project_id")
+func (s *Store) SessionCounts(ctx context.Context, projectIDs []int64, f SessionFilter) (map[int64]int, error) {
+	return countByParent(ctx, s, s.sessionList(ctx, f), "s.project_id", projectIDs)
 }

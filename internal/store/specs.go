@@ -61,33 +61,20 @@ func (s *Store) UpdateSpecification(ctx context.Context, sp *models.Specificatio
 	return nil
 }
 
-// SpecFilter selects a project's specifications.
+// SpecFilter selects a project's specifications; zero fields select all.
 type SpecFilter struct {
-	Category *models.SpecCategory
-	Status   *models.SpecStatus
+	Category models.SpecCategory
+	Status   models.SpecStatus
 	Search   string
 }
 
-// Key encodes the filter for batching.
-func (f SpecFilter) Key() string {
-	k := ""
-	if f.Category != nil {
-		k += string(*f.Category)
+func (s *Store) specList(ctx context.Context, f SpecFilter) *bun.SelectQuery {
+	q := s.DB(ctx).NewSelect().Model((*models.Specification)(nil)).Where(s.anyOf("sp.project_id"))
+	if f.Category != "" {
+		q = q.Where("sp.category = ?", f.Category)
 	}
-	k += "|"
-	if f.Status != nil {
-		k += string(*f.Status)
-	}
-	return k + "|" + f.Search
-}
-
-func (s *Store) specList(ctx context.Context, projectIDs []int64, f SpecFilter) *bun.SelectQuery {
-	q := s.DB(ctx).NewSelect().Model((*models.Specification)(nil)).Where("sp.project_id IN (?)", In(projectIDs))
-	if f.Category != nil {
-		q = q.Where("sp.category = ?", *f.Category)
-	}
-	if f.Status != nil {
-		q = q.Where("sp.status = ?", *f.Status)
+	if f.Status != "" {
+		q = q.Where("sp.status = ?", f.Status)
 	}
 	if f.Search != "" {
 		p := likePattern(f.Search)
@@ -101,20 +88,21 @@ func (s *Store) specList(ctx context.Context, projectIDs []int64, f SpecFilter) 
 
 // SpecificationPages reads a page of specifications per project.
 func (s *Store) SpecificationPages(ctx context.Context, projectIDs []int64, f SpecFilter, r page.Request) (map[int64][]*models.Specification, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.specList(ctx, projectIDs, f), "sp", "sp.project_id",
-		SpecOrdering(), r, func(x *models.Specification) int64 { return x.ProjectID })
+	return pagesByParent(ctx, s, s.specList(ctx, f), "sp", "sp.project_id",
+		SpecOrdering(), r, projectIDs, func(x *models.Specification) int64 { return x.ProjectID })
 }
 
 // SpecificationCounts counts the specifications of each project.
 func (s *Store) SpecificationCounts(ctx context.Context, projectIDs []int64, f SpecFilter) (map[int64]int, error) {
-	return countByParent(ctx, s.specList(ctx, projectIDs, f), "sp.project_id")
+	return countByParent(ctx, s, s.specList(ctx, f), "sp.project_id", projectIDs)
 }
 
 // SpecificationsByQuestion returns the specifications extracted from each
 // question's answer, oldest first.
 func (s *Store) SpecificationsByQuestion(ctx context.Context, questionIDs []int64) (map[int64][]*models.Specification, error) {
 	var rows []*models.Specification
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("sp.question_id IN (?)", In(questionIDs)).OrderExpr("sp.id").Scan(ctx); err != nil {
+	q := s.DB(ctx).NewSelect().Model(&rows).Where(s.anyOf("sp.question_id")).OrderExpr("sp.id")
+	if err := s.scanIDs(ctx, q, questionIDs, &rows); err != nil {
 		return nil, fmt.Errorf("specifications by question: %w", err)
 	}
 	out := map[int64][]*models.Specification{}
@@ -127,7 +115,8 @@ func (s *Store) SpecificationsByQuestion(ctx context.Context, questionIDs []int6
 // SpecificationsSupersededBy returns, per specification, the ones it replaced.
 func (s *Store) SpecificationsSupersededBy(ctx context.Context, ids []int64) (map[int64][]*models.Specification, error) {
 	var rows []*models.Specification
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("sp.superseded_by_id IN (?)", In(ids)).OrderExpr("sp.id").Scan(ctx); err != nil {
+	q := s.DB(ctx).NewSelect().Model(&rows).Where(s.anyOf("sp.superseded_by_id")).OrderExpr("sp.id")
+	if err := s.scanIDs(ctx, q, ids, &rows); err != nil {
 		return nil, fmt.Errorf("superseded specifications: %w", err)
 	}
 	out := map[int64][]*models.Specification{}
@@ -145,11 +134,11 @@ func (s *Store) CategoryScores(ctx context.Context, projectIDs []int64) (map[int
 		N         int                 `bun:"n"`
 		Sum       float64             `bun:"total"`
 	}
-	err := s.DB(ctx).NewSelect().Model((*models.Specification)(nil)).
+	q := s.DB(ctx).NewSelect().Model((*models.Specification)(nil)).
 		ColumnExpr("sp.project_id, sp.category, count(*) AS n, sum(sp.confidence) AS total").
-		Where("sp.project_id IN (?)", In(projectIDs)).Where("sp.status = ?", models.SpecStatusCurrent).
-		GroupExpr("sp.project_id, sp.category").Scan(ctx, &rows)
-	if err != nil {
+		Where(s.anyOf("sp.project_id")).Where("sp.status = ?", models.SpecStatusCurrent).
+		GroupExpr("sp.project_id, sp.category")
+	if err := s.scanIDs(ctx, q, projectIDs, &rows); err != nil {
 		return nil, fmt.Errorf("category scores: %w", err)
 	}
 	out := map[int64]map[models.SpecCategory]socratic.CategoryScore{}
@@ -202,8 +191,8 @@ func (s *Store) UpdateConflict(ctx context.Context, c *models.Conflict, columns 
 // EXISTING before NEW, then by specification id.
 func (s *Store) ConflictLinks(ctx context.Context, conflictIDs []int64) (map[int64][]models.ConflictSpecification, error) {
 	var rows []models.ConflictSpecification
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("cs.conflict_id IN (?)", In(conflictIDs)).
-		OrderExpr("cs.role, cs.specification_id").Scan(ctx); err != nil {
+	q := s.DB(ctx).NewSelect().Model(&rows).Where(s.anyOf("cs.conflict_id")).OrderExpr("cs.role, cs.specification_id")
+	if err := s.scanIDs(ctx, q, conflictIDs, &rows); err != nil {
 		return nil, fmt.Errorf("conflict links: %w", err)
 	}
 	out := map[int64][]models.ConflictSpecification{}
@@ -213,10 +202,34 @@ func (s *Store) ConflictLinks(ctx context.Context, conflictIDs []int64) (map[int
 	return out, nil
 }
 
+// linkedSpecification is a specification row with the conflict it is
+// linked to.
+type linkedSpecification struct {
+	models.Specification `bun:",extend"`
+	LinkConflictID       int64 `bun:"link_conflict_id"`
+}
+
+// SpecificationsOfConflicts returns each conflict's specifications, the
+// EXISTING ones before the NEW, then by id, in one statement.
+func (s *Store) SpecificationsOfConflicts(ctx context.Context, conflictIDs []int64) (map[int64][]*models.Specification, error) {
+	var rows []*linkedSpecification
+	q := s.DB(ctx).NewSelect().Model(&rows).ColumnExpr("sp.*").ColumnExpr("cs.conflict_id AS link_conflict_id").
+		Join("JOIN conflict_specifications AS cs ON cs.specification_id = sp.id").
+		Where(s.anyOf("cs.conflict_id")).OrderExpr("cs.conflict_id, cs.role, cs.specification_id")
+	if err := s.scanIDs(ctx, q, conflictIDs, &rows); err != nil {
+		return nil, fmt.Errorf("specifications of conflicts: %w", err)
+	}
+	out := map[int64][]*models.Specification{}
+	for _, r := range rows {
+		out[r.LinkConflictID] = append(out[r.LinkConflictID], &r.Specification)
+	}
+	return out, nil
+}
+
 // ConflictsOfSpecifications returns, per specification, its conflicts.
 func (s *Store) ConflictsOfSpecifications(ctx context.Context, specIDs []int64) (map[int64][]*models.Conflict, error) {
 	links := []models.ConflictSpecification{}
-	if err := s.DB(ctx).NewSelect().Model(&links).Where("cs.specification_id IN (?)", In(specIDs)).Scan(ctx); err != nil {
+	if err := s.scanIDs(ctx, s.DB(ctx).NewSelect().Model(&links).Where(s.anyOf("cs.specification_id")), specIDs, &links); err != nil {
 		return nil, fmt.Errorf("conflicts of specifications: %w", err)
 	}
 	ids := make([]int64, 0, len(links))
@@ -240,45 +253,32 @@ func (s *Store) ConflictsOfSpecifications(ctx context.Context, specIDs []int64) 
 	return out, nil
 }
 
-// ConflictFilter selects a project's conflicts.
+// ConflictFilter selects a project's conflicts; zero fields select all.
 type ConflictFilter struct {
-	Status   *models.ConflictStatus
-	Severity *models.ConflictSeverity
+	Status   models.ConflictStatus
+	Severity models.ConflictSeverity
 }
 
-// Key encodes the filter for batching.
-func (f ConflictFilter) Key() string {
-	k := ""
-	if f.Status != nil {
-		k += string(*f.Status)
+func (s *Store) conflictList(ctx context.Context, f ConflictFilter) *bun.SelectQuery {
+	q := s.DB(ctx).NewSelect().Model((*models.Conflict)(nil)).Where(s.anyOf("c.project_id"))
+	if f.Status != "" {
+		q = q.Where("c.status = ?", f.Status)
 	}
-	k += "|"
-	if f.Severity != nil {
-		k += string(*f.Severity)
-	}
-	return k
-}
-
-func (s *Store) conflictList(ctx context.Context, projectIDs []int64, f ConflictFilter) *bun.SelectQuery {
-	q := s.DB(ctx).NewSelect().Model((*models.Conflict)(nil)).Where("c.project_id IN (?)", In(projectIDs))
-	if f.Status != nil {
-		q = q.Where("c.status = ?", *f.Status)
-	}
-	if f.Severity != nil {
-		q = q.Where("c.severity = ?", *f.Severity)
+	if f.Severity != "" {
+		q = q.Where("c.severity = ?", f.Severity)
 	}
 	return q
 }
 
 // ConflictPages reads a page of conflicts per project.
 func (s *Store) ConflictPages(ctx context.Context, projectIDs []int64, f ConflictFilter, r page.Request) (map[int64][]*models.Conflict, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.conflictList(ctx, projectIDs, f), "c", "c.project_id",
-		ConflictOrdering(), r, func(x *models.Conflict) int64 { return x.ProjectID })
+	return pagesByParent(ctx, s, s.conflictList(ctx, f), "c", "c.project_id",
+		ConflictOrdering(), r, projectIDs, func(x *models.Conflict) int64 { return x.ProjectID })
 }
 
 // ConflictCounts counts the conflicts of each project.
 func (s *Store) ConflictCounts(ctx context.Context, projectIDs []int64, f ConflictFilter) (map[int64]int, error) {
-	return countByParent(ctx, s.conflictList(ctx, projectIDs, f), "c.project_id")
+	return countByParent(ctx, s, s.conflictList(ctx, f), "c.project_id", projectIDs)
 }
 
 // SetSessionQuestion points a session at its current question.

@@ -17,14 +17,20 @@ import (
 
 // Store runs queries on a database.
 type Store struct {
-	db *bun.DB
+	db    *bun.DB
+	pg    bool
+	hooks []bun.QueryHook
 }
 
-// New returns a Store over db.
-func New(db *bun.DB) *Store { return &Store{db: db} }
+// New returns a Store over db. hooks observe the statements the store runs
+// below bun's query builder (its batched reads); give db the same hooks to
+// observe the others.
+func New(db *bun.DB, hooks ...bun.QueryHook) *Store {
+	return &Store{db: db, pg: database.IsPostgres(db), hooks: hooks}
+}
 
 // Postgres reports whether the store runs on PostgreSQL.
-func (s *Store) Postgres() bool { return database.IsPostgres(s.db) }
+func (s *Store) Postgres() bool { return s.pg }
 
 type txKey struct{}
 

@@ -124,7 +124,8 @@ func (s *Store) CountOwners(ctx context.Context, teamID int64) (int, error) {
 // Roles returns a user's role in each of the given teams (absent when not a member).
 func (s *Store) Roles(ctx context.Context, userID int64, teamIDs []int64) (map[int64]models.TeamRole, error) {
 	var rows []*models.TeamMember
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("tm.user_id = ?", userID).Where("tm.team_id IN (?)", In(teamIDs)).Scan(ctx); err != nil {
+	q := s.DB(ctx).NewSelect().Model(&rows).Where("tm.user_id = ?", userID).Where(s.anyOf("tm.team_id"))
+	if err := s.scanIDs(ctx, q, teamIDs, &rows); err != nil {
 		return nil, fmt.Errorf("roles: %w", err)
 	}
 	out := map[int64]models.TeamRole{}
@@ -141,19 +142,19 @@ func MemberOrdering() Ordering[*models.TeamMember] {
 		Key:   func(m *models.TeamMember) int64 { return m.UserID }}
 }
 
-func (s *Store) memberList(ctx context.Context, teamIDs []int64) *bun.SelectQuery {
-	return s.DB(ctx).NewSelect().Model((*models.TeamMember)(nil)).Where("tm.team_id IN (?)", In(teamIDs))
+func (s *Store) memberList(ctx context.Context) *bun.SelectQuery {
+	return s.DB(ctx).NewSelect().Model((*models.TeamMember)(nil)).Where(s.anyOf("tm.team_id"))
 }
 
 // MemberPages reads a page of members per team.
 func (s *Store) MemberPages(ctx context.Context, teamIDs []int64, r page.Request) (map[int64][]*models.TeamMember, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.memberList(ctx, teamIDs), "tm", "tm.team_id", MemberOrdering(), r,
+	return pagesByParent(ctx, s, s.memberList(ctx), "tm", "tm.team_id", MemberOrdering(), r, teamIDs,
 		func(m *models.TeamMember) int64 { return m.TeamID })
 }
 
 // MemberCounts counts the members of each team.
 func (s *Store) MemberCounts(ctx context.Context, teamIDs []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.memberList(ctx, teamIDs), "tm.team_id")
+	return countByParent(ctx, s, s.memberList(ctx), "tm.team_id", teamIDs)
 }
 
 // SaveShare inserts or replaces a project share.
@@ -180,7 +181,8 @@ func (s *Store) DeleteShare(ctx context.Context, projectID, teamID int64) (bool,
 // SharesOfProjects returns the shares of each project, oldest first.
 func (s *Store) SharesOfProjects(ctx context.Context, projectIDs []int64) (map[int64][]*models.ProjectShare, error) {
 	var rows []*models.ProjectShare
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("ps.project_id IN (?)", In(projectIDs)).OrderExpr("ps.shared_at, ps.team_id").Scan(ctx); err != nil {
+	q := s.DB(ctx).NewSelect().Model(&rows).Where(s.anyOf("ps.project_id")).OrderExpr("ps.shared_at, ps.team_id")
+	if err := s.scanIDs(ctx, q, projectIDs, &rows); err != nil {
 		return nil, fmt.Errorf("shares: %w", err)
 	}
 	out := map[int64][]*models.ProjectShare{}
@@ -200,12 +202,11 @@ type Grant struct {
 // Grants returns what a user holds on each project through team shares.
 func (s *Store) Grants(ctx context.Context, userID int64, projectIDs []int64) (map[int64][]Grant, error) {
 	var rows []Grant
-	err := s.DB(ctx).NewSelect().TableExpr("project_shares AS ps").
+	q := s.DB(ctx).NewSelect().TableExpr("project_shares AS ps").
 		Join("JOIN team_members AS tm ON tm.team_id = ps.team_id").
 		ColumnExpr("ps.project_id, ps.permission, tm.role").
-		Where("tm.user_id = ?", userID).Where("ps.project_id IN (?)", In(projectIDs)).
-		Scan(ctx, &rows)
-	if err != nil {
+		Where("tm.user_id = ?", userID).Where(s.anyOf("ps.project_id"))
+	if err := s.scanIDs(ctx, q, projectIDs, &rows); err != nil {
 		return nil, fmt.Errorf("grants: %w", err)
 	}
 	out := map[int64][]Grant{}
@@ -231,9 +232,9 @@ func (s *Store) TeamProjectPages(ctx context.Context, teamIDs []int64, r page.Re
 	inner := s.DB(ctx).NewSelect().Model((*models.Project)(nil)).
 		Join("JOIN project_shares AS ps ON ps.project_id = p.id").
 		ColumnExpr("ps.team_id AS share_team_id").
-		Where("ps.team_id IN (?)", In(teamIDs))
+		Where(s.anyOf("ps.team_id"))
 	o := Ordering[*teamProject]{Name: "TEAM_PROJECT", ID: "p.id", Desc: true, Key: func(p *teamProject) int64 { return p.ID }}
-	rows, err := pagesByParent(ctx, s.DB(ctx), inner, "p", "ps.team_id", o, r, func(p *teamProject) int64 { return p.ShareTeamID })
+	rows, err := pagesByParent(ctx, s, inner, "p", "ps.team_id", o, r, teamIDs, func(p *teamProject) int64 { return p.ShareTeamID })
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +249,7 @@ func (s *Store) TeamProjectPages(ctx context.Context, teamIDs []int64, r page.Re
 
 // TeamProjectCounts counts the projects shared with each team.
 func (s *Store) TeamProjectCounts(ctx context.Context, teamIDs []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.DB(ctx).NewSelect().TableExpr("project_shares AS ps").Where("ps.team_id IN (?)", In(teamIDs)), "ps.team_id")
+	return countByParent(ctx, s, s.DB(ctx).NewSelect().TableExpr("project_shares AS ps").Where(s.anyOf("ps.team_id")), "ps.team_id", teamIDs)
 }
 
 // DeleteProject deletes a project and everything in it.
@@ -309,19 +310,19 @@ func TokenOrdering() Ordering[*models.APIToken] {
 	return Ordering[*models.APIToken]{Name: "API_TOKEN", ID: "at.id", Desc: true, Key: func(t *models.APIToken) int64 { return t.ID }}
 }
 
-func (s *Store) tokenList(ctx context.Context, userIDs []int64) *bun.SelectQuery {
-	return s.DB(ctx).NewSelect().Model((*models.APIToken)(nil)).Where("at.user_id IN (?)", In(userIDs))
+func (s *Store) tokenList(ctx context.Context) *bun.SelectQuery {
+	return s.DB(ctx).NewSelect().Model((*models.APIToken)(nil)).Where(s.anyOf("at.user_id"))
 }
 
 // APITokenPages reads a page of tokens per user.
 func (s *Store) APITokenPages(ctx context.Context, userIDs []int64, r page.Request) (map[int64][]*models.APIToken, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.tokenList(ctx, userIDs), "at", "at.user_id", TokenOrdering(), r,
+	return pagesByParent(ctx, s, s.tokenList(ctx), "at", "at.user_id", TokenOrdering(), r, userIDs,
 		func(t *models.APIToken) int64 { return t.UserID })
 }
 
 // APITokenCounts counts the tokens of each user.
 func (s *Store) APITokenCounts(ctx context.Context, userIDs []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.tokenList(ctx, userIDs), "at.user_id")
+	return countByParent(ctx, s, s.tokenList(ctx), "at.user_id", userIDs)
 }
 
 // CreateActivity records a change.
@@ -349,8 +350,8 @@ const (
 	ActivityOfActor   ActivityScope = "ac.actor_id"
 )
 
-func (s *Store) activityList(ctx context.Context, scope ActivityScope, ids []int64) *bun.SelectQuery {
-	q := s.DB(ctx).NewSelect().Model((*models.Activity)(nil)).Where(string(scope)+" IN (?)", In(ids))
+func (s *Store) activityList(ctx context.Context, scope ActivityScope) *bun.SelectQuery {
+	q := s.DB(ctx).NewSelect().Model((*models.Activity)(nil)).Where(s.anyOf(string(scope)))
 	if scope == ActivityOfActor {
 		q = q.Where("ac.api_token_id IS NOT NULL")
 	}
@@ -359,7 +360,7 @@ func (s *Store) activityList(ctx context.Context, scope ActivityScope, ids []int
 
 // ActivityPages reads a page of activity per team, project or actor.
 func (s *Store) ActivityPages(ctx context.Context, scope ActivityScope, ids []int64, r page.Request) (map[int64][]*models.Activity, error) {
-	return pagesByParent(ctx, s.DB(ctx), s.activityList(ctx, scope, ids), "ac", string(scope), ActivityOrdering(), r,
+	return pagesByParent(ctx, s, s.activityList(ctx, scope), "ac", string(scope), ActivityOrdering(), r, ids,
 		func(a *models.Activity) int64 {
 			switch scope {
 			case ActivityOfTeam:
@@ -373,7 +374,7 @@ func (s *Store) ActivityPages(ctx context.Context, scope ActivityScope, ids []in
 
 // ActivityCounts counts activity per team, project or actor.
 func (s *Store) ActivityCounts(ctx context.Context, scope ActivityScope, ids []int64) (map[int64]int, error) {
-	return countByParent(ctx, s.activityList(ctx, scope, ids), string(scope))
+	return countByParent(ctx, s, s.activityList(ctx, scope), string(scope), ids)
 }
 
 // ShareATeam reports whether two users are members of a common team.

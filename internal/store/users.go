@@ -38,7 +38,8 @@ func (s *Store) UserByID(ctx context.Context, id int64) (*models.User, error) {
 // UsersByIDs returns the users with the given ids, in no particular order.
 func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]*models.User, error) {
 	var users []*models.User
-	if err := s.DB(ctx).NewSelect().Model(&users).Where("u.id IN (?)", In(ids)).Scan(ctx); err != nil {
+	q := s.DB(ctx).NewSelect().Model(&users).ExcludeColumn("password_hash").Where(s.anyOf("u.id"))
+	if err := s.scanIDs(ctx, q, ids, &users); err != nil {
 		return nil, fmt.Errorf("users by ids: %w", err)
 	}
 	return users, nil
