@@ -17,13 +17,10 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type MessageResolver interface {
-	ID(ctx context.Context, obj *models.Message) (string, error)
-
 	Author(ctx context.Context, obj *models.Message) (*models.User, error)
 	Question(ctx context.Context, obj *models.Message) (*models.Question, error)
 }
 type QuestionResolver interface {
-	ID(ctx context.Context, obj *models.Question) (string, error)
 	Session(ctx context.Context, obj *models.Question) (*models.Session, error)
 
 	AnsweredBy(ctx context.Context, obj *models.Question) (*models.User, error)
@@ -404,7 +401,7 @@ func (ec *executionContext) _Message_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Message_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Message().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -415,7 +412,7 @@ func (ec *executionContext) _Message_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Message_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Message", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Message", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Message_role(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
@@ -734,7 +731,7 @@ func (ec *executionContext) _Question_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Question_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Question().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -745,7 +742,7 @@ func (ec *executionContext) _Question_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Question_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Question", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Question", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Question_session(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
@@ -1832,11 +1829,10 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Message")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Message_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Message_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "role":
 			out.Values[i] = ec._Message_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -1980,11 +1976,10 @@ func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Question")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Question_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Question_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "session":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

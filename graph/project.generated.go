@@ -17,8 +17,6 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type ProjectResolver interface {
-	ID(ctx context.Context, obj *models.Project) (string, error)
-
 	Owner(ctx context.Context, obj *models.Project) (*models.User, error)
 	ViewerPermission(ctx context.Context, obj *models.Project) (models.ProjectPermission, error)
 	Sessions(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.SessionStatus) (*models.Connection[*models.Session], error)
@@ -424,7 +422,7 @@ func (ec *executionContext) _Project_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Project_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Project().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -435,7 +433,7 @@ func (ec *executionContext) _Project_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Project_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Project", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Project", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Project_name(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
@@ -1774,11 +1772,10 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Project")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Project_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Project_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Project_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

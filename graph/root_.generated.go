@@ -23,7 +23,6 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Activity() ActivityResolver
-	ApiToken() ApiTokenResolver
 	Conflict() ConflictResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
@@ -48,7 +47,7 @@ type ComplexityRoot struct {
 		Actor     func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
 		Details   func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		Project   func(childComplexity int) int
 		Subject   func(childComplexity int) int
 		Team      func(childComplexity int) int
@@ -99,7 +98,7 @@ type ComplexityRoot struct {
 	ApiToken struct {
 		CreatedAt  func(childComplexity int) int
 		ExpiresAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
+		GlobalID   func(childComplexity int) int
 		LastUsedAt func(childComplexity int) int
 		Name       func(childComplexity int) int
 		Prefix     func(childComplexity int) int
@@ -165,7 +164,7 @@ type ComplexityRoot struct {
 	Conflict struct {
 		Description    func(childComplexity int) int
 		DetectedAt     func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		Project        func(childComplexity int) int
 		Resolution     func(childComplexity int) int
 		ResolutionNote func(childComplexity int) int
@@ -263,7 +262,7 @@ type ComplexityRoot struct {
 		Author    func(childComplexity int) int
 		Content   func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		Question  func(childComplexity int) int
 		Role      func(childComplexity int) int
 	}
@@ -339,7 +338,7 @@ type ComplexityRoot struct {
 		Conflicts         func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) int
 		CreatedAt         func(childComplexity int) int
 		Description       func(childComplexity int) int
-		ID                func(childComplexity int) int
+		GlobalID          func(childComplexity int) int
 		LLMModel          func(childComplexity int) int
 		LLMProvider       func(childComplexity int) int
 		LlmUsage          func(childComplexity int) int
@@ -415,7 +414,7 @@ type ComplexityRoot struct {
 		BiasScore      func(childComplexity int) int
 		Category       func(childComplexity int) int
 		Context        func(childComplexity int) int
-		ID             func(childComplexity int) int
+		GlobalID       func(childComplexity int) int
 		QualityScore   func(childComplexity int) int
 		Session        func(childComplexity int) int
 		Specifications func(childComplexity int) int
@@ -497,7 +496,7 @@ type ComplexityRoot struct {
 	Session struct {
 		CurrentQuestion func(childComplexity int) int
 		EndedAt         func(childComplexity int) int
-		ID              func(childComplexity int) int
+		GlobalID        func(childComplexity int) int
 		Messages        func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Mode            func(childComplexity int) int
 		Project         func(childComplexity int) int
@@ -561,7 +560,7 @@ type ComplexityRoot struct {
 		Conflicts    func(childComplexity int) int
 		Content      func(childComplexity int) int
 		CreatedAt    func(childComplexity int) int
-		ID           func(childComplexity int) int
+		GlobalID     func(childComplexity int) int
 		Key          func(childComplexity int) int
 		Project      func(childComplexity int) int
 		Question     func(childComplexity int) int
@@ -602,7 +601,7 @@ type ComplexityRoot struct {
 		Activity    func(childComplexity int, first *int, after *string, last *int, before *string) int
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
-		ID          func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
 		Members     func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Name        func(childComplexity int) int
 		Projects    func(childComplexity int, first *int, after *string, last *int, before *string) int
@@ -684,7 +683,7 @@ type ComplexityRoot struct {
 		Activity  func(childComplexity int, first *int, after *string, last *int, before *string) int
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
+		GlobalID  func(childComplexity int) int
 		Name      func(childComplexity int) int
 	}
 
@@ -734,11 +733,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Activity.Details(childComplexity), true
 	case "Activity.id":
-		if e.ComplexityRoot.Activity.ID == nil {
+		if e.ComplexityRoot.Activity.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Activity.ID(childComplexity), true
+		return e.ComplexityRoot.Activity.GlobalID(childComplexity), true
 	case "Activity.project":
 		if e.ComplexityRoot.Activity.Project == nil {
 			break
@@ -921,11 +920,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ApiToken.ExpiresAt(childComplexity), true
 	case "ApiToken.id":
-		if e.ComplexityRoot.ApiToken.ID == nil {
+		if e.ComplexityRoot.ApiToken.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.ApiToken.ID(childComplexity), true
+		return e.ComplexityRoot.ApiToken.GlobalID(childComplexity), true
 	case "ApiToken.lastUsedAt":
 		if e.ComplexityRoot.ApiToken.LastUsedAt == nil {
 			break
@@ -1164,11 +1163,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Conflict.DetectedAt(childComplexity), true
 	case "Conflict.id":
-		if e.ComplexityRoot.Conflict.ID == nil {
+		if e.ComplexityRoot.Conflict.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Conflict.ID(childComplexity), true
+		return e.ComplexityRoot.Conflict.GlobalID(childComplexity), true
 	case "Conflict.project":
 		if e.ComplexityRoot.Conflict.Project == nil {
 			break
@@ -1531,11 +1530,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Message.CreatedAt(childComplexity), true
 	case "Message.id":
-		if e.ComplexityRoot.Message.ID == nil {
+		if e.ComplexityRoot.Message.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Message.ID(childComplexity), true
+		return e.ComplexityRoot.Message.GlobalID(childComplexity), true
 	case "Message.question":
 		if e.ComplexityRoot.Message.Question == nil {
 			break
@@ -2075,11 +2074,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Project.Description(childComplexity), true
 	case "Project.id":
-		if e.ComplexityRoot.Project.ID == nil {
+		if e.ComplexityRoot.Project.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Project.ID(childComplexity), true
+		return e.ComplexityRoot.Project.GlobalID(childComplexity), true
 	case "Project.llmModel":
 		if e.ComplexityRoot.Project.LLMModel == nil {
 			break
@@ -2447,11 +2446,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Question.Context(childComplexity), true
 	case "Question.id":
-		if e.ComplexityRoot.Question.ID == nil {
+		if e.ComplexityRoot.Question.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Question.ID(childComplexity), true
+		return e.ComplexityRoot.Question.GlobalID(childComplexity), true
 	case "Question.qualityScore":
 		if e.ComplexityRoot.Question.QualityScore == nil {
 			break
@@ -2752,11 +2751,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Session.EndedAt(childComplexity), true
 	case "Session.id":
-		if e.ComplexityRoot.Session.ID == nil {
+		if e.ComplexityRoot.Session.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Session.ID(childComplexity), true
+		return e.ComplexityRoot.Session.GlobalID(childComplexity), true
 	case "Session.messages":
 		if e.ComplexityRoot.Session.Messages == nil {
 			break
@@ -3010,11 +3009,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Specification.CreatedAt(childComplexity), true
 	case "Specification.id":
-		if e.ComplexityRoot.Specification.ID == nil {
+		if e.ComplexityRoot.Specification.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Specification.ID(childComplexity), true
+		return e.ComplexityRoot.Specification.GlobalID(childComplexity), true
 	case "Specification.key":
 		if e.ComplexityRoot.Specification.Key == nil {
 			break
@@ -3191,11 +3190,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Team.Description(childComplexity), true
 	case "Team.id":
-		if e.ComplexityRoot.Team.ID == nil {
+		if e.ComplexityRoot.Team.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Team.ID(childComplexity), true
+		return e.ComplexityRoot.Team.GlobalID(childComplexity), true
 	case "Team.members":
 		if e.ComplexityRoot.Team.Members == nil {
 			break
@@ -3499,11 +3498,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
 	case "User.id":
-		if e.ComplexityRoot.User.ID == nil {
+		if e.ComplexityRoot.User.GlobalID == nil {
 			break
 		}
 
-		return e.ComplexityRoot.User.ID(childComplexity), true
+		return e.ComplexityRoot.User.GlobalID(childComplexity), true
 	case "User.name":
 		if e.ComplexityRoot.User.Name == nil {
 			break

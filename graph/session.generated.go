@@ -17,7 +17,6 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type SessionResolver interface {
-	ID(ctx context.Context, obj *models.Session) (string, error)
 	Project(ctx context.Context, obj *models.Session) (*models.Project, error)
 
 	StartedBy(ctx context.Context, obj *models.Session) (*models.User, error)
@@ -381,7 +380,7 @@ func (ec *executionContext) _Session_id(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_Session_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Session().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -392,7 +391,7 @@ func (ec *executionContext) _Session_id(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Session_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Session", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Session", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Session_project(ctx context.Context, field graphql.CollectedField, obj *models.Session) (ret graphql.Marshaler) {
@@ -1435,11 +1434,10 @@ func (ec *executionContext) _Session(ctx context.Context, sel ast.SelectionSet, 
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Session")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Session_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Session_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "project":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

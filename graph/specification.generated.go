@@ -17,7 +17,6 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type ConflictResolver interface {
-	ID(ctx context.Context, obj *models.Conflict) (string, error)
 	Project(ctx context.Context, obj *models.Conflict) (*models.Project, error)
 
 	Specifications(ctx context.Context, obj *models.Conflict) ([]*models.Specification, error)
@@ -25,7 +24,6 @@ type ConflictResolver interface {
 	ResolvedBy(ctx context.Context, obj *models.Conflict) (*models.User, error)
 }
 type SpecificationResolver interface {
-	ID(ctx context.Context, obj *models.Specification) (string, error)
 	Project(ctx context.Context, obj *models.Specification) (*models.Project, error)
 
 	Question(ctx context.Context, obj *models.Specification) (*models.Question, error)
@@ -409,7 +407,7 @@ func (ec *executionContext) _Conflict_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Conflict_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Conflict().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -420,7 +418,7 @@ func (ec *executionContext) _Conflict_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Conflict_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Conflict", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Conflict", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Conflict_project(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
@@ -1216,7 +1214,7 @@ func (ec *executionContext) _Specification_id(ctx context.Context, field graphql
 			return ec.fieldContext_Specification_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Specification().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1227,7 +1225,7 @@ func (ec *executionContext) _Specification_id(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Specification_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Specification", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Specification", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Specification_project(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
@@ -2379,11 +2377,10 @@ func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Conflict")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Conflict_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Conflict_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "project":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2674,11 +2671,10 @@ func (ec *executionContext) _Specification(ctx context.Context, sel ast.Selectio
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Specification")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Specification_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Specification_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "project":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -17,7 +17,6 @@ import (
 // region    ************************** generated!.gotpl **************************
 
 type ActivityResolver interface {
-	ID(ctx context.Context, obj *models.Activity) (string, error)
 	Actor(ctx context.Context, obj *models.Activity) (*models.User, error)
 
 	Team(ctx context.Context, obj *models.Activity) (*models.Team, error)
@@ -30,8 +29,6 @@ type ProjectShareResolver interface {
 	SharedBy(ctx context.Context, obj *models.ProjectShare) (*models.User, error)
 }
 type TeamResolver interface {
-	ID(ctx context.Context, obj *models.Team) (string, error)
-
 	Members(ctx context.Context, obj *models.Team, first *int, after *string, last *int, before *string) (*models.Connection[*models.TeamMember], error)
 	Projects(ctx context.Context, obj *models.Team, first *int, after *string, last *int, before *string) (*models.Connection[*models.Project], error)
 	ViewerRole(ctx context.Context, obj *models.Team) (*models.TeamRole, error)
@@ -172,7 +169,7 @@ func (ec *executionContext) _Activity_id(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Activity_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Activity().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -183,7 +180,7 @@ func (ec *executionContext) _Activity_id(ctx context.Context, field graphql.Coll
 	)
 }
 func (ec *executionContext) fieldContext_Activity_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Activity", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Activity", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Activity_actor(ctx context.Context, field graphql.CollectedField, obj *models.Activity) (ret graphql.Marshaler) {
@@ -1267,7 +1264,7 @@ func (ec *executionContext) _Team_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_Team_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Team().ID(ctx, obj)
+			return obj.GlobalID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -1278,7 +1275,7 @@ func (ec *executionContext) _Team_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_Team_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Team", field, true, true, "ID")
+	return graphql.NewScalarFieldContext("Team", field, true, false, "ID")
 }
 
 func (ec *executionContext) _Team_name(ctx context.Context, field graphql.CollectedField, obj *models.Team) (ret graphql.Marshaler) {
@@ -2913,11 +2910,10 @@ func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet,
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Activity")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Activity_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Activity_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "actor":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -3396,11 +3392,10 @@ func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Team")
 		case "id":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Team_id(ctx, field, obj)
-				})
+			out.Values[i] = ec._Team_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "name":
 			out.Values[i] = ec._Team_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"socrates/graph"
 	"socrates/internal/account"
-	"socrates/internal/ids"
 	"socrates/models"
 )
 
@@ -48,10 +47,6 @@ func (r *mutationResolver) ChangePassword(ctx context.Context, input models.Chan
 
 func (r *queryResolver) Viewer(ctx context.Context) (*models.User, error) {
 	return r.AccountService.Viewer(ctx)
-}
-
-func (r *userResolver) ID(ctx context.Context, obj *models.User) (string, error) {
-	return ids.Encode(ids.User, obj.ID), nil
 }
 
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }

@@ -12,10 +12,6 @@ import (
 	"socrates/models"
 )
 
-func (r *messageResolver) ID(ctx context.Context, obj *models.Message) (string, error) {
-	return ids.Encode(ids.Message, obj.ID), nil
-}
-
 func (r *messageResolver) Author(ctx context.Context, obj *models.Message) (*models.User, error) {
 	if obj.AuthorID == nil {
 		return nil, nil
@@ -92,10 +88,6 @@ func (r *mutationResolver) AdvanceProjectPhase(ctx context.Context, input models
 		return nil, err
 	}
 	return &models.AdvanceProjectPhasePayload{Project: p, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
-}
-
-func (r *questionResolver) ID(ctx context.Context, obj *models.Question) (string, error) {
-	return ids.Encode(ids.Question, obj.ID), nil
 }
 
 func (r *questionResolver) Session(ctx context.Context, obj *models.Question) (*models.Session, error) {

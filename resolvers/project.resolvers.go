@@ -61,10 +61,6 @@ func (r *mutationResolver) RestoreProject(ctx context.Context, input models.Rest
 	return &models.RestoreProjectPayload{Project: p, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
-func (r *projectResolver) ID(ctx context.Context, obj *models.Project) (string, error) {
-	return ids.Encode(ids.Project, obj.ID), nil
-}
-
 func (r *projectResolver) Owner(ctx context.Context, obj *models.Project) (*models.User, error) {
 	return r.Read.User(ctx, obj.OwnerID)
 }

@@ -63,10 +63,6 @@ func (r *mutationResolver) SetSessionMode(ctx context.Context, input models.SetS
 	return &models.SetSessionModePayload{Session: s, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
-func (r *sessionResolver) ID(ctx context.Context, obj *models.Session) (string, error) {
-	return ids.Encode(ids.Session, obj.ID), nil
-}
-
 func (r *sessionResolver) Project(ctx context.Context, obj *models.Session) (*models.Project, error) {
 	return r.Read.Project(ctx, obj.ProjectID)
 }

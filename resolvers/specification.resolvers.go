@@ -13,10 +13,6 @@ import (
 	"socrates/models"
 )
 
-func (r *conflictResolver) ID(ctx context.Context, obj *models.Conflict) (string, error) {
-	return ids.Encode(ids.Conflict, obj.ID), nil
-}
-
 func (r *conflictResolver) Project(ctx context.Context, obj *models.Conflict) (*models.Project, error) {
 	return r.Read.Project(ctx, obj.ProjectID)
 }
@@ -103,10 +99,6 @@ func (r *projectResolver) OpenConflictCount(ctx context.Context, obj *models.Pro
 
 func (r *projectResolver) QualityReport(ctx context.Context, obj *models.Project) (*models.QualityReport, error) {
 	return r.SpecService.Quality(ctx, obj)
-}
-
-func (r *specificationResolver) ID(ctx context.Context, obj *models.Specification) (string, error) {
-	return ids.Encode(ids.Specification, obj.ID), nil
 }
 
 func (r *specificationResolver) Project(ctx context.Context, obj *models.Specification) (*models.Project, error) {

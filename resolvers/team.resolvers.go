@@ -12,10 +12,6 @@ import (
 	"socrates/models"
 )
 
-func (r *activityResolver) ID(ctx context.Context, obj *models.Activity) (string, error) {
-	return ids.Encode(ids.Activity, obj.ID), nil
-}
-
 func (r *activityResolver) Actor(ctx context.Context, obj *models.Activity) (*models.User, error) {
 	return optionalUser(ctx, r.Resolver, obj.ActorID)
 }
@@ -213,10 +209,6 @@ func (r *projectShareResolver) SharedBy(ctx context.Context, obj *models.Project
 
 func (r *queryResolver) Teams(ctx context.Context, first *int, after *string, last *int, before *string) (*models.Connection[*models.Team], error) {
 	return r.TeamService.Teams(ctx, pageArgs(first, after, last, before))
-}
-
-func (r *teamResolver) ID(ctx context.Context, obj *models.Team) (string, error) {
-	return ids.Encode(ids.Team, obj.ID), nil
 }
 
 func (r *teamResolver) Members(ctx context.Context, obj *models.Team, first *int, after *string, last *int, before *string) (*models.Connection[*models.TeamMember], error) {

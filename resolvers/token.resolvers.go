@@ -7,14 +7,9 @@ package resolvers
 
 import (
 	"context"
-	"socrates/graph"
 	"socrates/internal/ids"
 	"socrates/models"
 )
-
-func (r *apiTokenResolver) ID(ctx context.Context, obj *models.APIToken) (string, error) {
-	return ids.Encode(ids.APIToken, obj.ID), nil
-}
 
 func (r *mutationResolver) CreateAPIToken(ctx context.Context, input models.CreateAPITokenInput) (*models.CreateAPITokenPayload, error) {
 	t, raw, err := r.TokenService.Create(ctx, input.Name, input.Scopes, input.ExpiresAt)
@@ -49,7 +44,3 @@ func (r *userResolver) APITokens(ctx context.Context, obj *models.User, first *i
 func (r *userResolver) Activity(ctx context.Context, obj *models.User, first *int, after *string, last *int, before *string) (*models.Connection[*models.Activity], error) {
 	return r.TokenService.Activity(ctx, obj, pageArgs(first, after, last, before))
 }
-
-func (r *Resolver) ApiToken() graph.ApiTokenResolver { return &apiTokenResolver{r} }
-
-type apiTokenResolver struct{ *Resolver }
