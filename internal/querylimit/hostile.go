@@ -92,9 +92,9 @@ func chainedFragments(levels int) string {
 // not even size 1 is accepted are left out.
 //
 // What bounds each shape under the default limits: the chained fragments
-// stop at the fragment spread limit (a chain of n levels expands to
-// 2^(n+1)-2 spreads in the operation, and as many again in the fragment
-// definitions), the duplicate fields at the selection-set field limit, the
+// stop at the fragment spread limit (the operation of a chain of n levels
+// expands to 2^(n+1)-1 spreads, its fragment definitions to about twice as
+// many; 7 levels pass 1000), the duplicate fields at the selection-set field limit, the
 // aliased ones at the field limit, the commas at the document's byte limit
 // (or the body limit), the deep list at the parser's nesting limit.
 func (l Limits) MostExpensive(bodyBytes int) []Hostile {
