@@ -31,6 +31,7 @@ import (
 	"socrates/internal/plan"
 	"socrates/internal/project"
 	"socrates/internal/pubsub"
+	"socrates/internal/querylimit"
 	"socrates/internal/ratelimit"
 	"socrates/internal/secretbox"
 	"socrates/internal/session"
@@ -169,14 +170,22 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		Logger:          logger,
 		QueryTimeout:    cfg.QueryTimeout,
 		MaxBodyBytes:    cfg.MaxBodyBytes,
-		MaxDepth:        cfg.MaxDepth,
-		MaxAliases:      cfg.MaxAliases,
 		MaxComplexity:   cfg.MaxComplexity,
 		AllowedOrigins:  cfg.AllowedOrigins,
 		KeepAlive:       cfg.KeepAlive,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Plan:            planner,
 		FieldMiddleware: o.FieldMiddleware,
+		Limits: querylimit.Limits{
+			Bytes:              cfg.MaxQueryBytes,
+			Tokens:             cfg.MaxTokens,
+			Spreads:            cfg.MaxSpreads,
+			Fields:             cfg.MaxFields,
+			SelectionFields:    cfg.MaxSelectionFields,
+			Depth:              cfg.MaxDepth,
+			Aliases:            cfg.MaxAliases,
+			IntrospectionDepth: cfg.MaxIntrospectionDepth,
+		},
 	})
 	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker}, nil
 }

@@ -54,6 +54,16 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof on this separate address.
 	PprofAddr string
 
+	// MaxQueryBytes, MaxTokens, MaxSpreads, MaxFields and
+	// MaxSelectionFields bound a document before it is validated;
+	// MaxIntrospectionDepth bounds the nesting of its introspection.
+	MaxQueryBytes         int
+	MaxTokens             int
+	MaxSpreads            int
+	MaxFields             int
+	MaxSelectionFields    int
+	MaxIntrospectionDepth int
+
 	// Language-model settings.
 	LLMProvider      string
 	LLMModel         string
@@ -105,6 +115,12 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	maxDepth := fs.String("max-depth", env("MAX_QUERY_DEPTH", "12"), "deepest field nesting of an operation (env MAX_QUERY_DEPTH)")
 	maxAliases := fs.String("max-aliases", env("MAX_QUERY_ALIASES", "30"), "most aliased fields in an operation (env MAX_QUERY_ALIASES)")
 	maxComplexity := fs.String("max-complexity", env("MAX_QUERY_COMPLEXITY", "20000"), "highest complexity score of an operation (env MAX_QUERY_COMPLEXITY)")
+	maxQueryBytes := fs.String("max-query-bytes", env("MAX_QUERY_BYTES", "262144"), "longest document text in bytes (env MAX_QUERY_BYTES)")
+	maxTokens := fs.String("max-tokens", env("MAX_QUERY_TOKENS", "15000"), "most tokens the parser reads from a document (env MAX_QUERY_TOKENS)")
+	maxSpreads := fs.String("max-spreads", env("MAX_QUERY_SPREADS", "1000"), "most fragment spreads in a document once fragments are expanded (env MAX_QUERY_SPREADS)")
+	maxFields := fs.String("max-fields", env("MAX_QUERY_FIELDS", "10000"), "most fields in a document once fragments are expanded (env MAX_QUERY_FIELDS)")
+	maxSelectionFields := fs.String("max-selection-fields", env("MAX_SELECTION_FIELDS", "200"), "most fields in one selection set once fragments are expanded and same-named fields merged (env MAX_SELECTION_FIELDS)")
+	maxIntrospectionDepth := fs.String("max-introspection-depth", env("MAX_INTROSPECTION_DEPTH", "20"), "deepest nesting of __schema and __type selections (env MAX_INTROSPECTION_DEPTH)")
 	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed cross-origin, or *; default * in development (env ALLOWED_ORIGINS)")
 	loaderWait := fs.String("loader-wait", env("LOADER_WAIT", "2ms"), "how long a dataloader gathers keys before a batch (env LOADER_WAIT)")
 	keepAlive := fs.String("ws-keepalive", env("WS_KEEPALIVE", "15s"), "websocket ping interval (env WS_KEEPALIVE)")
@@ -158,6 +174,12 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	num("MAX_QUERY_DEPTH", *maxDepth, &c.MaxDepth)
 	num("MAX_QUERY_ALIASES", *maxAliases, &c.MaxAliases)
 	num("MAX_QUERY_COMPLEXITY", *maxComplexity, &c.MaxComplexity)
+	num("MAX_QUERY_BYTES", *maxQueryBytes, &c.MaxQueryBytes)
+	num("MAX_QUERY_TOKENS", *maxTokens, &c.MaxTokens)
+	num("MAX_QUERY_SPREADS", *maxSpreads, &c.MaxSpreads)
+	num("MAX_QUERY_FIELDS", *maxFields, &c.MaxFields)
+	num("MAX_SELECTION_FIELDS", *maxSelectionFields, &c.MaxSelectionFields)
+	num("MAX_INTROSPECTION_DEPTH", *maxIntrospectionDepth, &c.MaxIntrospectionDepth)
 	var body int
 	num("MAX_BODY_BYTES", *maxBody, &body)
 	c.MaxBodyBytes = int64(body)

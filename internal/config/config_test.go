@@ -94,3 +94,28 @@ func TestDevelopmentSecretPersists(t *testing.T) {
 		t.Fatalf("secret not reused: %v %v", created, err)
 	}
 }
+
+func TestQueryLimits(t *testing.T) {
+	c, err := Load(nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxQueryBytes != 262144 || c.MaxTokens != 15000 || c.MaxSpreads != 1000 || c.MaxFields != 10000 ||
+		c.MaxSelectionFields != 200 || c.MaxIntrospectionDepth != 20 || c.MaxDepth != 12 || c.MaxAliases != 30 || c.MaxComplexity != 20000 {
+		t.Fatalf("default limits: %+v", c)
+	}
+	env := envOf(map[string]string{"MAX_QUERY_TOKENS": "500", "MAX_QUERY_BYTES": "4096", "MAX_QUERY_SPREADS": "7",
+		"MAX_QUERY_FIELDS": "70", "MAX_SELECTION_FIELDS": "9", "MAX_INTROSPECTION_DEPTH": "16"})
+	c, err = Load([]string{"-max-tokens", "600", "-max-selection-fields", "10"}, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxTokens != 600 || c.MaxQueryBytes != 4096 || c.MaxSpreads != 7 || c.MaxFields != 70 || c.MaxSelectionFields != 10 || c.MaxIntrospectionDepth != 16 {
+		t.Fatalf("limits from environment and flags: %+v", c)
+	}
+	for _, key := range []string{"MAX_QUERY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_SPREADS", "MAX_QUERY_FIELDS", "MAX_SELECTION_FIELDS", "MAX_INTROSPECTION_DEPTH"} {
+		if _, err := Load(nil, envOf(map[string]string{key: "-1"}), io.Discard); err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("%s=-1: %v", key, err)
+		}
+	}
+}

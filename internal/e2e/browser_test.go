@@ -11,8 +11,10 @@ import (
 )
 
 // TestIDEInBrowser opens the IDE in headless Chromium, runs
-// `{ viewer { id } }` with a token in the Headers tab, and checks the page
-// fetched nothing from any other host.
+// `{ viewer { id } }` with a token in the Headers tab, finds Project in the
+// documentation explorer (which needs the IDE's introspection query to
+// pass the limits), and checks the page fetched nothing from any other
+// host.
 func TestIDEInBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -37,6 +39,39 @@ func TestIDEInBrowser(t *testing.T) {
 	result := b.Eval(`document.querySelector('.result-window').innerText`)
 	if !strings.Contains(result, tok.User.ID) {
 		t.Fatalf("the IDE showed %q, want the viewer id %s", result, tok.User.ID)
+	}
+
+	// Open the documentation explorer as a person does, with the docs
+	// button in the sidebar, and walk Query -> projects ->
+	// ProjectConnection -> Project. It lists the schema only if the IDE's
+	// introspection query (graphql-js's getIntrospectionQuery) succeeded.
+	b.Until(`document.querySelector('.graphiql-doc-explorer')`,
+		`document.querySelector('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click()`)
+	b.Eval(`window.docLink = (kind, text) => [...document.querySelectorAll('.graphiql-doc-explorer-content a.graphiql-doc-explorer-' + kind)]
+		.find(a => a.textContent === text), 'ok'`)
+	b.WaitFor(`docLink('type-name', 'Query') || document.querySelector('.graphiql-doc-explorer-error')`)
+	if e := b.Eval(`(document.querySelector('.graphiql-doc-explorer-error') || {}).innerText || ''`); e != "" {
+		t.Fatalf("the documentation explorer shows %q", e)
+	}
+	title := `document.querySelector('.graphiql-doc-explorer-title').innerText === `
+	for _, step := range []struct{ kind, link string }{
+		{"type-name", "Query"}, {"field-name", "projects"}, {"type-name", "ProjectConnection"}, {"type-name", "Project"},
+	} {
+		b.Until(title+strconv.Quote(step.link), `docLink('`+step.kind+`', '`+step.link+`').click()`)
+	}
+	page := b.Eval(`document.querySelector('.graphiql-doc-explorer').innerText`)
+	for _, want := range []string{"Project", "maturity", "viewerPermission", "sessions"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the documentation of Project lacks %q:\n%s", want, page)
+		}
+	}
+	// No error from the introspection query anywhere on the page: GraphiQL
+	// shows a failed introspection in the result pane.
+	whole := b.Eval(`document.body.innerText`)
+	for _, bad := range []string{"the limit is", "levels deep", "Error fetching schema", "Introspection failed", "BAD_USER_INPUT"} {
+		if strings.Contains(whole, bad) {
+			t.Fatalf("the IDE shows an error (%q):\n%s", bad, whole)
+		}
 	}
 	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http")
 	if ext := b.ExternalRequests(srv.URL, wsURL); len(ext) > 0 {

@@ -28,20 +28,27 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originPatterns(o.AllowedOrigins)},
 		},
 		InitFunc:              auth.WebsocketInit(o.Auth, o.Live),
+		PayloadReadLimit:      &o.MaxBodyBytes,
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: o.KeepAlive,
 		PingPongInterval:      o.KeepAlive,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(refusalStatus{transport.GET{}})
 	srv.AddTransport(transport.SSE{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(refusalStatus{transport.POST{}})
 
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// The document limits come before APQ, so that APQ keeps only
+	// checked documents (see documentLimits).
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
+	srv.SetParserTokenLimit(o.Limits.Tokens)
 	srv.Use(extension.Introspection{})
+	srv.Use(documentLimits{limits: o.Limits, cache: queries})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(extension.FixedComplexityLimit(o.MaxComplexity))
-	srv.Use(shapeLimit{maxDepth: o.MaxDepth, maxAliases: o.MaxAliases})
+	if o.MaxComplexity > 0 {
+		srv.Use(complexityLimit(o.Schema.Schema(), o.MaxComplexity))
+	}
 
 	if o.Plan != nil {
 		srv.AroundFields(o.Plan)

@@ -22,6 +22,7 @@ import (
 	"socrates/internal/auth"
 	"socrates/internal/ide"
 	"socrates/internal/loaders"
+	"socrates/internal/querylimit"
 )
 
 // Options configure the server.
@@ -38,8 +39,12 @@ type Options struct {
 	QueryTimeout time.Duration
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
-	// MaxDepth, MaxAliases and MaxComplexity bound an operation's shape.
-	MaxDepth, MaxAliases, MaxComplexity int
+	// Limits bound what a document may cost, checked before it is
+	// validated.
+	Limits querylimit.Limits
+	// MaxComplexity bounds an operation's complexity (0: no limit),
+	// checked after validation.
+	MaxComplexity int
 	// AllowedOrigins lists the browser origins allowed cross-origin ("*" for any).
 	AllowedOrigins []string
 	// KeepAlive is the websocket ping interval.

@@ -30,6 +30,9 @@ func DialWS(ctx context.Context, s *Server, payload map[string]any) (*WS, error)
 	if err != nil {
 		return nil, fmt.Errorf("dial: %w", err)
 	}
+	// Results such as a full introspection exceed the library's default
+	// 32 KiB; browsers read messages of any size.
+	conn.SetReadLimit(16 << 20)
 	ws := &WS{Conn: conn}
 	init := WSMessage{Type: "connection_init"}
 	if payload != nil {
