@@ -14,6 +14,7 @@ import (
 	"socrates/internal/apperr"
 	"socrates/internal/ids"
 	"socrates/internal/page"
+	"socrates/internal/plan"
 	"socrates/models"
 )
 
@@ -92,8 +93,19 @@ func (r *Resolver) node(ctx context.Context, global string) (models.Node, error)
 	return nil, notFoundID(global)
 }
 
-// nodes resolves global ids concurrently, so their reads share batches.
+// planned plans the reads below a root field's result before it is
+// returned, when there is a result.
+func planned[T any](ctx context.Context, p *plan.Planner, v T, err error) (T, error) {
+	if err == nil {
+		p.Below(ctx, v)
+	}
+	return v, err
+}
+
+// nodes resolves global ids concurrently, after the planner has read what
+// they need, so the ids cost a few statements whatever their number.
 func (r *Resolver) nodes(ctx context.Context, globals []string) []models.Node {
+	r.Plan.Nodes(ctx, globals)
 	out := make([]models.Node, len(globals))
 	errs := make([]error, len(globals))
 	var wg sync.WaitGroup

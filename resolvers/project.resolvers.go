@@ -74,9 +74,10 @@ func (r *projectResolver) Sessions(ctx context.Context, obj *models.Project, fir
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, last *int, before *string, status *models.ProjectStatus, search *string, orderBy *models.ProjectOrder, affiliation *models.ProjectAffiliation) (*models.Connection[*models.Project], error) {
-	return r.ProjectService.List(ctx, project.ListInput{
+	conn, err := r.ProjectService.List(ctx, project.ListInput{
 		Page: pageArgs(first, after, last, before), Status: status, Search: search, OrderBy: orderBy, Affiliation: affiliation,
 	})
+	return planned(ctx, r.Plan, conn, err)
 }
 
 func (r *queryResolver) Project(ctx context.Context, id string) (*models.Project, error) {
@@ -84,7 +85,8 @@ func (r *queryResolver) Project(ctx context.Context, id string) (*models.Project
 	if err != nil {
 		return nil, notFoundID(id)
 	}
-	return r.ProjectService.Get(ctx, pid)
+	p, err := r.ProjectService.Get(ctx, pid)
+	return planned(ctx, r.Plan, p, err)
 }
 
 func (r *Resolver) Project() graph.ProjectResolver { return &projectResolver{r} }

@@ -9,6 +9,7 @@ import (
 	"socrates/internal/dialogue"
 	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
+	"socrates/internal/plan"
 	"socrates/internal/project"
 	"socrates/internal/session"
 	"socrates/internal/spec"
@@ -26,4 +27,7 @@ type Resolver struct {
 	TeamService     *team.Service
 	TokenService    *apitoken.Service
 	Read            *loaders.Reader
+	// Plan reads ahead what a query selects below its root fields; nil
+	// leaves every edge to the loaders.
+	Plan *plan.Planner
 }

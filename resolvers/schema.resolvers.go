@@ -12,14 +12,15 @@ import (
 )
 
 func (r *queryResolver) Node(ctx context.Context, id string) (models.Node, error) {
-	return r.node(ctx, id)
+	n, err := r.node(ctx, id)
+	return planned(ctx, r.Plan, n, err)
 }
 
 func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]models.Node, error) {
 	if len(ids) > 100 {
 		return nil, badInput("nodes takes at most 100 ids, got %d", len(ids))
 	}
-	return r.nodes(ctx, ids), nil
+	return planned(ctx, r.Plan, r.nodes(ctx, ids), nil)
 }
 
 func (r *Resolver) Mutation() graph.MutationResolver { return &mutationResolver{r} }

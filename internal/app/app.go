@@ -157,9 +157,8 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		Read: read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
-	var planner graphql.FieldMiddleware
 	if cfg.PlanReads {
-		planner = plan.New(schema.Schema()).Middleware
+		res.Plan = plan.New(schema.Schema())
 	}
 	srv := httpserver.New(httpserver.Options{
 		Schema:          schema,
@@ -174,7 +173,6 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		AllowedOrigins:  cfg.AllowedOrigins,
 		KeepAlive:       cfg.KeepAlive,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-		Plan:            planner,
 		FieldMiddleware: o.FieldMiddleware,
 		Limits: querylimit.Limits{
 			Bytes:              cfg.MaxQueryBytes,

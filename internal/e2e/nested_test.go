@@ -3,9 +3,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"socrates/internal/app"
 	"socrates/internal/config"
@@ -196,4 +201,50 @@ func TestPlannedReadsAnswerAsUnplanned(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkNestedReadHandler measures the server's own work for the nested
+// read, calling its HTTP handler in-process (no client, no network), one
+// request at a time: time, bytes and allocations per read.
+func BenchmarkNestedReadHandler(b *testing.B) {
+	for _, kind := range testenv.Kinds() {
+		b.Run(kind, func(b *testing.B) {
+			srv, me, _ := nestedServer(b, testenv.NewDatabase(b, kind), workload.N())
+			body, err := json.Marshal(map[string]any{"query": workload.NestedQuery})
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := srv.App.Server.Handler()
+			serve := func() *httptest.ResponseRecorder {
+				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+me.Token)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				return rec
+			}
+			if rec := serve(); rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+				b.Fatalf("nested read failed: %d %.500s", rec.Code, rec.Body.Bytes())
+			}
+			b.ReportAllocs()
+			cpu := processCPU()
+			b.ResetTimer()
+			for b.Loop() {
+				serve()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// processCPU returns the CPU time this process has used, all threads,
+// user and system: unlike wall time it hardly moves with other load on
+// the machine.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -50,9 +50,6 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		srv.Use(complexityLimit(o.Schema.Schema(), o.MaxComplexity))
 	}
 
-	if o.Plan != nil {
-		srv.AroundFields(o.Plan)
-	}
 	if o.FieldMiddleware != nil {
 		srv.AroundFields(o.FieldMiddleware)
 	}

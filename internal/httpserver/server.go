@@ -51,9 +51,6 @@ type Options struct {
 	KeepAlive time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
 	ShutdownTimeout time.Duration
-	// Plan, when set, reads ahead below root query fields (see
-	// internal/plan).
-	Plan graphql.FieldMiddleware
 	// FieldMiddleware, when set, wraps every field resolution (tracing,
 	// fault injection).
 	FieldMiddleware graphql.FieldMiddleware

@@ -1,6 +1,6 @@
 // Package plan reads ahead what a query selects. When a root field of a
-// query has resolved, the planner walks the selection below it level by
-// level: for every edge it knows (Project.sessions, Session.questions,
+// query has resolved (its resolver calls Below), the planner walks the
+// selection below it level by level: for every edge it knows (Project.sessions, Session.questions,
 // Conflict.specifications, …) it reads the field for all the parents of
 // that level in one statement and primes the operation's loaders, so the
 // field resolvers that run next find their rows at once. The statements a
@@ -48,30 +48,36 @@ func New(schema *ast.Schema) *Planner {
 	return p
 }
 
-// Middleware is a gqlgen field middleware: once a root field of a query has
-// resolved, it plans the fields selected below it. Every other field
-// passes straight through.
-func (p *Planner) Middleware(ctx context.Context, next graphql.Resolver) (any, error) {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || fc.Object != "Query" || !loaders.IsRoot(fc) {
-		return next(ctx)
+// Below plans the fields selected below the root field resolving in ctx,
+// whose resolver produced res. Root resolvers call it just before they
+// return; on a nil Planner (planning off) it does nothing.
+func (p *Planner) Below(ctx context.Context, res any) {
+	w := p.walk(ctx)
+	if w == nil || res == nil {
+		return
+	}
+	w.root(res, graphql.GetFieldContext(ctx).Field.Selections)
+}
+
+// Nodes reads ahead what nodes(ids) needs before its resolver resolves the
+// ids one by one (see walk.nodes).
+func (p *Planner) Nodes(ctx context.Context, globals []string) {
+	if w := p.walk(ctx); w != nil {
+		w.nodes(globals)
+	}
+}
+
+// walk starts a planning pass in ctx, or returns nil when there is nothing
+// to plan: no planner, no operation loaders, or no field being resolved.
+func (p *Planner) walk(ctx context.Context) *walk {
+	if p == nil || graphql.GetFieldContext(ctx) == nil {
+		return nil
 	}
 	l := loaders.Of(ctx)
 	if l == nil {
-		return next(ctx)
+		return nil
 	}
-	w := &walk{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l, p: p, known: map[any]map[any]bool{}}
-	if fc.Field.Name == "nodes" {
-		if globals, ok := fc.Args["ids"].([]string); ok {
-			w.nodes(globals)
-		}
-	}
-	res, err := next(ctx)
-	if err != nil || res == nil {
-		return res, err
-	}
-	w.root(res, fc.Field.Selections)
-	return res, err
+	return &walk{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l, p: p, known: map[any]map[any]bool{}}
 }
 
 // walk is one planning pass over a root field's selection. It reads every
