@@ -41,7 +41,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	b := &bench{opts: opts, log: stderr, started: time.Now(),
-		rep: &report{Command: "go run ./internal/tools/bench " + strings.Join(args, " ")}}
+		rep: &report{Command: strings.TrimSpace("go run ./internal/tools/bench " + strings.Join(args, " "))}}
 	err = b.run(ctx)
 	b.cleanup()
 	if err != nil {
@@ -53,6 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	b.rep.Took = time.Since(b.started)
+	b.rep.Machine.LoadEnd = loadAverage()
 	b.rep.Render(stdout)
 	if opts.Out != "" {
 		f, err := os.Create(opts.Out)

@@ -163,3 +163,17 @@ func totalMemoryGiB() float64 {
 	}
 	return float64(kib) / (1024 * 1024)
 }
+
+// loadAverage returns the first three fields of /proc/loadavg (1, 5 and
+// 15 minutes), to show how busy the machine was.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -16,6 +16,9 @@ type machineInfo struct {
 	Go       string
 	Postgres string
 	Node     string
+	// LoadStart and LoadEnd are the load averages when the run began and
+	// ended (other work on the machine skews the figures).
+	LoadStart, LoadEnd string
 }
 
 // sideBySide holds the rounds of one read at one concurrency.
@@ -164,6 +167,7 @@ func (r *report) Render(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "- Machine: %d CPUs (%s), %.1f GiB memory\n", m.CPUs, m.Model, m.MemGiB)
 	fmt.Fprintf(w, "- Go %s; PostgreSQL %s; peer Node %s\n", m.Go, orNA(m.Postgres), orNA(m.Node))
+	fmt.Fprintf(w, "- Load average (1, 5, 15 min): %s at the start, %s at the end\n", orNA(m.LoadStart), orNA(m.LoadEnd))
 	fmt.Fprintf(w, "- Settings: %s\n", r.Settings)
 	if r.Seed != nil {
 		fmt.Fprintf(w, "- Seed: %d rows in %s (1 user, %d projects x %d sessions x %d questions, %d specifications and %d conflicts each; %d ask users; 1 fan-out user)\n",

@@ -28,7 +28,7 @@ func (b *bench) run(ctx context.Context) error {
 		return fmt.Errorf("make a scratch folder: %w", err)
 	}
 	b.onCleanup(func() { _ = os.RemoveAll(tmp) })
-	b.rep.Machine = machineInfo{CPUs: runtime.NumCPU(), Model: cpuModel(), MemGiB: totalMemoryGiB(), Go: runtime.Version()}
+	b.rep.Machine = machineInfo{CPUs: runtime.NumCPU(), Model: cpuModel(), MemGiB: totalMemoryGiB(), Go: runtime.Version(), LoadStart: loadAverage()}
 	b.rep.Settings = o.settings()
 
 	needPG := slices.ContainsFunc([]string{"n", "s", "statements", "ask", "fanout", "hostile"}, o.wants)
