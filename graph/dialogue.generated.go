@@ -557,7 +557,7 @@ func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field 
 			return ec.fieldContext_MessageConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Message]) graphql.Marshaler {
@@ -571,7 +571,7 @@ func (ec *executionContext) fieldContext_MessageConnection_edges(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "MessageConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MessageEdge(ctx, field)
@@ -1034,7 +1034,7 @@ func (ec *executionContext) _QuestionConnection_edges(ctx context.Context, field
 			return ec.fieldContext_QuestionConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Question]) graphql.Marshaler {
@@ -1048,7 +1048,7 @@ func (ec *executionContext) fieldContext_QuestionConnection_edges(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "QuestionConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_QuestionEdge(ctx, field)

@@ -1057,7 +1057,7 @@ func (ec *executionContext) _ProjectConnection_edges(ctx context.Context, field 
 			return ec.fieldContext_ProjectConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Project]) graphql.Marshaler {
@@ -1071,7 +1071,7 @@ func (ec *executionContext) fieldContext_ProjectConnection_edges(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "ProjectConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProjectEdge(ctx, field)

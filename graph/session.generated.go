@@ -679,7 +679,7 @@ func (ec *executionContext) _SessionConnection_edges(ctx context.Context, field 
 			return ec.fieldContext_SessionConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Session]) graphql.Marshaler {
@@ -693,7 +693,7 @@ func (ec *executionContext) fieldContext_SessionConnection_edges(_ context.Conte
 	fc = &graphql.FieldContext{
 		Object:     "SessionConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SessionEdge(ctx, field)

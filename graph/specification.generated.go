@@ -710,7 +710,7 @@ func (ec *executionContext) _ConflictConnection_edges(ctx context.Context, field
 			return ec.fieldContext_ConflictConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Conflict]) graphql.Marshaler {
@@ -724,7 +724,7 @@ func (ec *executionContext) fieldContext_ConflictConnection_edges(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "ConflictConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConflictEdge(ctx, field)
@@ -1627,7 +1627,7 @@ func (ec *executionContext) _SpecificationConnection_edges(ctx context.Context, 
 			return ec.fieldContext_SpecificationConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Specification]) graphql.Marshaler {
@@ -1641,7 +1641,7 @@ func (ec *executionContext) fieldContext_SpecificationConnection_edges(_ context
 	fc = &graphql.FieldContext{
 		Object:     "SpecificationConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SpecificationEdge(ctx, field)

@@ -389,7 +389,7 @@ func (ec *executionContext) _ActivityConnection_edges(ctx context.Context, field
 			return ec.fieldContext_ActivityConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Activity]) graphql.Marshaler {
@@ -403,7 +403,7 @@ func (ec *executionContext) fieldContext_ActivityConnection_edges(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "ActivityConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ActivityEdge(ctx, field)
@@ -1511,7 +1511,7 @@ func (ec *executionContext) _TeamConnection_edges(ctx context.Context, field gra
 			return ec.fieldContext_TeamConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.Team]) graphql.Marshaler {
@@ -1525,7 +1525,7 @@ func (ec *executionContext) fieldContext_TeamConnection_edges(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "TeamConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TeamEdge(ctx, field)
@@ -1763,7 +1763,7 @@ func (ec *executionContext) _TeamMemberConnection_edges(ctx context.Context, fie
 			return ec.fieldContext_TeamMemberConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.TeamMember]) graphql.Marshaler {
@@ -1777,7 +1777,7 @@ func (ec *executionContext) fieldContext_TeamMemberConnection_edges(_ context.Co
 	fc = &graphql.FieldContext{
 		Object:     "TeamMemberConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TeamMemberEdge(ctx, field)

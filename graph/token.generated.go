@@ -217,7 +217,7 @@ func (ec *executionContext) _ApiTokenConnection_edges(ctx context.Context, field
 			return ec.fieldContext_ApiTokenConnection_edges(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Edges, nil
+			return obj.Edges(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*models.Edge[*models.APIToken]) graphql.Marshaler {
@@ -231,7 +231,7 @@ func (ec *executionContext) fieldContext_ApiTokenConnection_edges(_ context.Cont
 	fc = &graphql.FieldContext{
 		Object:     "ApiTokenConnection",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ApiTokenEdge(ctx, field)

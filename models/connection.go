@@ -12,18 +12,34 @@ type Edge[T any] struct {
 	Node   T
 }
 
-// Connection is one page of a Relay connection.
+// Connection is one page of a Relay connection. Its edges, with their
+// cursors, are built only when a client selects them: most select nodes.
 type Connection[T any] struct {
-	Edges    []*Edge[T]
 	PageInfo *PageInfo
 	Count    CountFunc
+
+	items    []T
+	cursorOf func(T) string
 }
 
-// Nodes returns the items of the page without their cursors.
+// NewConnection returns a page of items; cursorOf gives an item's cursor.
+func NewConnection[T any](items []T, cursorOf func(T) string, info *PageInfo, count CountFunc) *Connection[T] {
+	return &Connection[T]{PageInfo: info, Count: count, items: items, cursorOf: cursorOf}
+}
+
+// Nodes returns the items of the page.
 func (c *Connection[T]) Nodes() []T {
-	out := make([]T, len(c.Edges))
-	for i, e := range c.Edges {
-		out[i] = e.Node
+	if c.items == nil {
+		return []T{}
+	}
+	return c.items
+}
+
+// Edges returns the items of the page with their cursors.
+func (c *Connection[T]) Edges() []*Edge[T] {
+	out := make([]*Edge[T], len(c.items))
+	for i, n := range c.items {
+		out[i] = &Edge[T]{Cursor: c.cursorOf(n), Node: n}
 	}
 	return out
 }
@@ -31,7 +47,7 @@ func (c *Connection[T]) Nodes() []T {
 // TotalCount counts every item the connection's filters match.
 func (c *Connection[T]) TotalCount(ctx context.Context) (int, error) {
 	if c.Count == nil {
-		return len(c.Edges), nil
+		return len(c.items), nil
 	}
 	return c.Count(ctx)
 }

@@ -206,7 +206,7 @@ func (s *Service) List(ctx context.Context, u *models.User, args page.Args) (*mo
 		if _, err := page.Parse(args, store.TokenOrdering().Name); err != nil {
 			return nil, err
 		}
-		return &models.ApiTokenConnection{Edges: []*models.ApiTokenEdge{}, PageInfo: &models.PageInfo{}, Count: func(context.Context) (int, error) { return 0, nil }}, nil
+		return models.NewConnection(nil, func(*models.APIToken) string { return "" }, &models.PageInfo{}, nil), nil
 	}
 	return s.read.APITokens(ctx, u.ID, args)
 }

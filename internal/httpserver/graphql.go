@@ -36,7 +36,7 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(refusalStatus{transport.GET{}})
 	srv.AddTransport(transport.SSE{})
-	srv.AddTransport(refusalStatus{transport.POST{}})
+	srv.AddTransport(refusalStatus{post{}})
 
 	// The document limits come before APQ, so that APQ keeps only
 	// checked documents (see documentLimits).

@@ -130,24 +130,18 @@ func Build[T any](rows []T, r Request, cursorOf func(T) Cursor, count models.Cou
 		rows = slices.Clone(rows)
 		slices.Reverse(rows)
 	}
-	conn := &models.Connection[T]{
-		Edges:    make([]*models.Edge[T], len(rows)),
-		PageInfo: &models.PageInfo{},
-		Count:    count,
-	}
-	for i, row := range rows {
-		conn.Edges[i] = &models.Edge[T]{Cursor: cursorOf(row).Encode(), Node: row}
-	}
+	info := &models.PageInfo{}
+	cursor := func(row T) string { return cursorOf(row).Encode() }
 	if len(rows) > 0 {
-		first, last := conn.Edges[0].Cursor, conn.Edges[len(rows)-1].Cursor
-		conn.PageInfo.StartCursor, conn.PageInfo.EndCursor = &first, &last
+		first, last := cursor(rows[0]), cursor(rows[len(rows)-1])
+		info.StartCursor, info.EndCursor = &first, &last
 	}
 	if r.Backward {
-		conn.PageInfo.HasPreviousPage = more
-		conn.PageInfo.HasNextPage = r.HasBefore()
+		info.HasPreviousPage = more
+		info.HasNextPage = r.HasBefore()
 	} else {
-		conn.PageInfo.HasNextPage = more
-		conn.PageInfo.HasPreviousPage = r.HasAfter()
+		info.HasNextPage = more
+		info.HasPreviousPage = r.HasAfter()
 	}
-	return conn
+	return models.NewConnection(rows, cursor, info, count)
 }

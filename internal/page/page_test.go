@@ -45,11 +45,11 @@ func TestBuild(t *testing.T) {
 	rows := []int64{1, 2, 3, 4}
 	cursorOf := func(v int64) Cursor { return Cursor{Order: "X", ID: v} }
 	conn := Build(rows, Request{Limit: 3}, cursorOf, nil)
-	if len(conn.Edges) != 3 || !conn.PageInfo.HasNextPage || conn.PageInfo.HasPreviousPage {
+	if len(conn.Edges()) != 3 || !conn.PageInfo.HasNextPage || conn.PageInfo.HasPreviousPage {
 		t.Fatalf("forward page: %+v", conn.PageInfo)
 	}
 	back := Build([]int64{9, 8, 7}, Request{Limit: 2, Backward: true}, cursorOf, nil)
-	if back.Edges[0].Node != 8 || back.Edges[1].Node != 9 || !back.PageInfo.HasPreviousPage {
+	if back.Edges()[0].Node != 8 || back.Edges()[1].Node != 9 || !back.PageInfo.HasPreviousPage {
 		t.Fatalf("backward page reads reversed rows: %+v", back.Nodes())
 	}
 	if *back.PageInfo.StartCursor != cursorOf(8).Encode() {

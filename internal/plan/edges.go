@@ -141,6 +141,7 @@ func typed[P any](objs []any) []P {
 // byID is a field holding the id of one object (nil for none).
 func byID[P any, C any](child string, loader func(*loaders.Loaders) *loaders.Loader[int64, C], id func(P) *int64) edge {
 	return edge{child: child, fill: func(w *walk, objs []any, _ map[string]any) []any {
+		w.prime(child)
 		var keys []int64
 		for _, p := range typed[P](objs) {
 			if k := id(p); k != nil {
@@ -305,9 +306,18 @@ func grants(w *walk, objs []any, _ map[string]any) []any {
 	return nil
 }
 
-// prime hands objects already read to the loader that reads them by id,
-// so fields leading back to them cost nothing.
-func (w *walk) prime(typ string, objs []any) {
+// prime hands the objects of type typ this pass has read, and not yet
+// handed, to the loader that reads them by id, so fields leading back to
+// them cost nothing.
+func (w *walk) prime(typ string) {
+	sets := w.read[typ][w.primed[typ]:]
+	w.primed[typ] = len(w.read[typ])
+	for _, objs := range sets {
+		w.primeAll(typ, objs)
+	}
+}
+
+func (w *walk) primeAll(typ string, objs []any) {
 	switch typ {
 	case "User":
 		primeAll(w, w.l.User, objs, func(u *models.User) int64 { return u.ID })

@@ -77,7 +77,8 @@ func (p *Planner) walk(ctx context.Context) *walk {
 	if l == nil {
 		return nil
 	}
-	return &walk{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l, p: p, known: map[any]map[any]bool{}}
+	return &walk{ctx: ctx, op: graphql.GetOperationContext(ctx), l: l, p: p,
+		known: map[any]map[any]bool{}, read: map[string][][]any{}, primed: map[string]int{}}
 }
 
 // walk is one planning pass over a root field's selection. It reads every
@@ -91,6 +92,11 @@ type walk struct {
 	p   *Planner
 	// known holds, per loader, the keys this pass has read or primed.
 	known map[any]map[any]bool
+	// read holds the objects this pass has come across, per type; the
+	// first edge that reads that type by id primes its loader with them
+	// (until then, nothing leads back to them and priming would be waste).
+	read   map[string][][]any
+	primed map[string]int
 }
 
 // fill reads the keys of l this pass has not read yet, in one statement
@@ -157,7 +163,7 @@ func (w *walk) objects(typ string, objs []any, sel ast.SelectionSet) {
 	if len(objs) == 0 || len(sel) == 0 {
 		return
 	}
-	w.prime(typ, objs)
+	w.read[typ] = append(w.read[typ], objs)
 	fields := w.p.edges[typ]
 	for _, f := range graphql.CollectFields(w.op, sel, w.p.implementors[typ]) {
 		e, ok := fields[f.Name]
