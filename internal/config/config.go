@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,9 @@ type Config struct {
 	PlanReads bool
 	// PprofAddr, when set, serves net/http/pprof on this separate address.
 	PprofAddr string
+	// MaxConcurrentQueries bounds the queries that run at once; the rest
+	// wait their turn.
+	MaxConcurrentQueries int
 
 	// MaxQueryBytes, MaxTokens, MaxSpreads, MaxFields and
 	// MaxSelectionFields bound a document before it is validated;
@@ -124,6 +128,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed cross-origin, or *; default * in development (env ALLOWED_ORIGINS)")
 	loaderWait := fs.String("loader-wait", env("LOADER_WAIT", "2ms"), "how long a dataloader gathers keys before a batch (env LOADER_WAIT)")
 	keepAlive := fs.String("ws-keepalive", env("WS_KEEPALIVE", "15s"), "websocket ping interval (env WS_KEEPALIVE)")
+	maxQueries := fs.String("max-concurrent-queries", env("MAX_CONCURRENT_QUERIES", strconv.Itoa(4*runtime.GOMAXPROCS(0))), "queries running at once; more wait their turn; 0 for no bound (env MAX_CONCURRENT_QUERIES)")
 	planReads := fs.String("plan-reads", env("PLAN_READS", "true"), "read ahead what a query selects, one statement per edge and level (env PLAN_READS)")
 	pprofAddr := fs.String("pprof-addr", env("PPROF_ADDR", ""), "serve Go's profiler on this address, e.g. 127.0.0.1:6060; off when empty (env PPROF_ADDR)")
 	llmProvider := fs.String("llm-provider", env("LLM_PROVIDER", "BUILTIN"), "BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE (env LLM_PROVIDER)")
@@ -188,6 +193,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	dur("LOADER_WAIT", *loaderWait, &c.LoaderWait)
 	dur("WS_KEEPALIVE", *keepAlive, &c.KeepAlive)
 	boolean("PLAN_READS", *planReads, &c.PlanReads)
+	num("MAX_CONCURRENT_QUERIES", *maxQueries, &c.MaxConcurrentQueries)
 	c.LLMProvider = strings.ToUpper(strings.TrimSpace(*llmProvider))
 	switch c.LLMProvider {
 	case "BUILTIN", "ANTHROPIC", "OPENAI_COMPATIBLE":

@@ -77,6 +77,11 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		}
 		return next(ctx)
 	})
+	// Queries run at most MaxConcurrentQueries at a time; the others wait
+	// their turn (within their timeout). On a few cores, running more at
+	// once only interleaves them: each takes longer, and all of them hold
+	// their results in memory together.
+	queryGate := newGate(o.MaxConcurrentQueries)
 	// Each response gets fresh loaders: once for a query or mutation, and
 	// once per event of a subscription, whose connection may live for hours.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
@@ -91,7 +96,12 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(ctx, o.QueryTimeout)
 		defer cancel()
-		resp := next(ctx)
+		var resp *graphql.Response
+		if kind == string(ast.Query) {
+			resp = queryGate.run(ctx, next)
+		} else {
+			resp = next(ctx)
+		}
 		outcome := "ok"
 		if resp != nil && len(resp.Errors) > 0 {
 			outcome = "error"
@@ -101,6 +111,37 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		return resp
 	})
 	return srv
+}
+
+// gate bounds how many operations run at once.
+type gate struct {
+	slots chan struct{}
+}
+
+// newGate returns a gate for n operations at once; n < 1 means no bound.
+func newGate(n int) *gate {
+	if n < 1 {
+		return &gate{}
+	}
+	return &gate{slots: make(chan struct{}, n)}
+}
+
+// run runs next once a slot is free, or answers TIMEOUT when ctx ends
+// first.
+func (g *gate) run(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if g.slots == nil {
+		return next(ctx)
+	}
+	select {
+	case g.slots <- struct{}{}:
+	case <-ctx.Done():
+		return &graphql.Response{Errors: gqlerror.List{{
+			Message:    "the server was too busy to start the operation in time",
+			Extensions: map[string]any{"code": "TIMEOUT"},
+		}}}
+	}
+	defer func() { <-g.slots }()
+	return next(ctx)
 }
 
 // originPatterns converts allowed origins (full URLs or "*") into the host

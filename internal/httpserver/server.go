@@ -37,6 +37,9 @@ type Options struct {
 
 	// QueryTimeout bounds a query or mutation (not a subscription).
 	QueryTimeout time.Duration
+	// MaxConcurrentQueries bounds the queries running at once (0: no
+	// bound); mutations and subscriptions are not counted.
+	MaxConcurrentQueries int
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
 	// Limits bound what a document may cost, checked before it is
