@@ -203,38 +203,41 @@ func TestPlannedReadsAnswerAsUnplanned(t *testing.T) {
 	})
 }
 
-// BenchmarkNestedReadHandler measures the server's own work for the nested
-// read, calling its HTTP handler in-process (no client, no network), one
-// request at a time: time, bytes and allocations per read.
-func BenchmarkNestedReadHandler(b *testing.B) {
+// BenchmarkReadHandler measures the server's own work for the nested read
+// (N) and the simple read (S), calling its HTTP handler in-process (no
+// client, no network), one request at a time: time, CPU, bytes and
+// allocations per read.
+func BenchmarkReadHandler(b *testing.B) {
 	for _, kind := range testenv.Kinds() {
-		b.Run(kind, func(b *testing.B) {
-			srv, me, _ := nestedServer(b, testenv.NewDatabase(b, kind), workload.N())
-			body, err := json.Marshal(map[string]any{"query": workload.NestedQuery})
-			if err != nil {
-				b.Fatal(err)
-			}
-			h := srv.App.Server.Handler()
-			serve := func() *httptest.ResponseRecorder {
-				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+me.Token)
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				return rec
-			}
-			if rec := serve(); rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
-				b.Fatalf("nested read failed: %d %.500s", rec.Code, rec.Body.Bytes())
-			}
-			b.ReportAllocs()
-			cpu := processCPU()
-			b.ResetTimer()
-			for b.Loop() {
-				serve()
-			}
-			b.StopTimer()
-			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-		})
+		for _, q := range []struct{ name, query string }{{"N", workload.NestedQuery}, {"S", workload.SimpleQuery}} {
+			b.Run(kind+"/"+q.name, func(b *testing.B) {
+				srv, me, _ := nestedServer(b, testenv.NewDatabase(b, kind), workload.N())
+				body, err := json.Marshal(map[string]any{"query": q.query})
+				if err != nil {
+					b.Fatal(err)
+				}
+				h := srv.App.Server.Handler()
+				serve := func() *httptest.ResponseRecorder {
+					req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer "+me.Token)
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					return rec
+				}
+				if rec := serve(); rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {
+					b.Fatalf("read failed: %d %.500s", rec.Code, rec.Body.Bytes())
+				}
+				b.ReportAllocs()
+				cpu := processCPU()
+				b.ResetTimer()
+				for b.Loop() {
+					serve()
+				}
+				b.StopTimer()
+				b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			})
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -27,35 +28,311 @@ import (
 // maxBatch bounds the keys of one batched statement.
 const maxBatch = 500
 
-// Loaders are the dataloaders of one operation.
+// Loaders are the dataloaders of one operation. Each is made the first
+// time the operation asks for it: most operations use a few of them.
 type Loaders struct {
-	User          *Loader[int64, *models.User]
-	Project       *Loader[int64, *models.Project]
-	Session       *Loader[int64, *models.Session]
-	Question      *Loader[int64, *models.Question]
-	Message       *Loader[int64, *models.Message]
-	Specification *Loader[int64, *models.Specification]
-	Conflict      *Loader[int64, *models.Conflict]
+	f                      *Factory
+	user                   atomic.Pointer[Loader[int64, *models.User]]
+	project                atomic.Pointer[Loader[int64, *models.Project]]
+	session                atomic.Pointer[Loader[int64, *models.Session]]
+	question               atomic.Pointer[Loader[int64, *models.Question]]
+	message                atomic.Pointer[Loader[int64, *models.Message]]
+	specification          atomic.Pointer[Loader[int64, *models.Specification]]
+	conflict               atomic.Pointer[Loader[int64, *models.Conflict]]
+	sessionPage            atomic.Pointer[Loader[PageKey[store.SessionFilter], []*models.Session]]
+	sessionCount           atomic.Pointer[Loader[CountKey[store.SessionFilter], int]]
+	questionPage           atomic.Pointer[Loader[PageKey[NoFilter], []*models.Question]]
+	questionCount          atomic.Pointer[Loader[CountKey[NoFilter], int]]
+	messagePage            atomic.Pointer[Loader[PageKey[NoFilter], []*models.Message]]
+	messageCount           atomic.Pointer[Loader[CountKey[NoFilter], int]]
+	specificationPage      atomic.Pointer[Loader[PageKey[store.SpecFilter], []*models.Specification]]
+	specificationCount     atomic.Pointer[Loader[CountKey[store.SpecFilter], int]]
+	conflictPage           atomic.Pointer[Loader[PageKey[store.ConflictFilter], []*models.Conflict]]
+	conflictCount          atomic.Pointer[Loader[CountKey[store.ConflictFilter], int]]
+	questionSpecifications atomic.Pointer[Loader[int64, []*models.Specification]]
+	supersedes             atomic.Pointer[Loader[int64, []*models.Specification]]
+	specificationConflicts atomic.Pointer[Loader[int64, []*models.Conflict]]
+	conflictSpecifications atomic.Pointer[Loader[int64, []*models.Specification]]
+	categoryScores         atomic.Pointer[Loader[int64, map[models.SpecCategory]socratic.CategoryScore]]
+	usage                  atomic.Pointer[Loader[int64, []store.UsageRow]]
+	grants                 atomic.Pointer[Loader[UserKey, []store.Grant]]
+	roles                  atomic.Pointer[Loader[UserKey, models.TeamRole]]
+	team                   atomic.Pointer[Loader[int64, *models.Team]]
+	aPIToken               atomic.Pointer[Loader[int64, *models.APIToken]]
+	activity               atomic.Pointer[Loader[int64, *models.Activity]]
+	shares                 atomic.Pointer[Loader[int64, []*models.ProjectShare]]
+	memberPage             atomic.Pointer[Loader[PageKey[NoFilter], []*models.TeamMember]]
+	memberCount            atomic.Pointer[Loader[CountKey[NoFilter], int]]
+	teamProjects           atomic.Pointer[Loader[PageKey[NoFilter], []*models.Project]]
+	teamProjCount          atomic.Pointer[Loader[CountKey[NoFilter], int]]
+	tokenPage              atomic.Pointer[Loader[PageKey[NoFilter], []*models.APIToken]]
+	tokenCount             atomic.Pointer[Loader[CountKey[NoFilter], int]]
+	activityPage           atomic.Pointer[Loader[PageKey[store.ActivityScope], []*models.Activity]]
+	activityCount          atomic.Pointer[Loader[CountKey[store.ActivityScope], int]]
+}
 
-	SessionPage        *Loader[PageKey[store.SessionFilter], []*models.Session]
-	SessionCount       *Loader[CountKey[store.SessionFilter], int]
-	QuestionPage       *Loader[PageKey[NoFilter], []*models.Question]
-	QuestionCount      *Loader[CountKey[NoFilter], int]
-	MessagePage        *Loader[PageKey[NoFilter], []*models.Message]
-	MessageCount       *Loader[CountKey[NoFilter], int]
-	SpecificationPage  *Loader[PageKey[store.SpecFilter], []*models.Specification]
-	SpecificationCount *Loader[CountKey[store.SpecFilter], int]
-	ConflictPage       *Loader[PageKey[store.ConflictFilter], []*models.Conflict]
-	ConflictCount      *Loader[CountKey[store.ConflictFilter], int]
+// User batches the reads of users by id.
+func (l *Loaders) User() *Loader[int64, *models.User] {
+	return lazy(l, &l.user, func(f *Factory) dataloader.BatchFunc[int64, *models.User] {
+		return byID(f.store.UsersByIDs, func(u *models.User) int64 { return u.ID })
+	})
+}
 
-	QuestionSpecifications *Loader[int64, []*models.Specification]
-	Supersedes             *Loader[int64, []*models.Specification]
-	SpecificationConflicts *Loader[int64, []*models.Conflict]
-	ConflictSpecifications *Loader[int64, []*models.Specification]
-	CategoryScores         *Loader[int64, map[models.SpecCategory]socratic.CategoryScore]
-	Usage                  *Loader[int64, []store.UsageRow]
+// Project batches the reads of projects by id.
+func (l *Loaders) Project() *Loader[int64, *models.Project] {
+	return lazy(l, &l.project, func(f *Factory) dataloader.BatchFunc[int64, *models.Project] {
+		return byID(f.store.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })
+	})
+}
 
-	Teams TeamLoaders
+// Session batches the reads of sessions by id.
+func (l *Loaders) Session() *Loader[int64, *models.Session] {
+	return lazy(l, &l.session, func(f *Factory) dataloader.BatchFunc[int64, *models.Session] {
+		return byID(f.store.SessionsByIDs, func(s *models.Session) int64 { return s.ID })
+	})
+}
+
+// Question batches the reads of questions by id.
+func (l *Loaders) Question() *Loader[int64, *models.Question] {
+	return lazy(l, &l.question, func(f *Factory) dataloader.BatchFunc[int64, *models.Question] {
+		return byID(f.store.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })
+	})
+}
+
+// Message batches the reads of messages by id.
+func (l *Loaders) Message() *Loader[int64, *models.Message] {
+	return lazy(l, &l.message, func(f *Factory) dataloader.BatchFunc[int64, *models.Message] {
+		return byID(f.store.MessagesByIDs, func(m *models.Message) int64 { return m.ID })
+	})
+}
+
+// Specification batches the reads of specifications by id.
+func (l *Loaders) Specification() *Loader[int64, *models.Specification] {
+	return lazy(l, &l.specification, func(f *Factory) dataloader.BatchFunc[int64, *models.Specification] {
+		return byID(f.store.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })
+	})
+}
+
+// Conflict batches the reads of conflicts by id.
+func (l *Loaders) Conflict() *Loader[int64, *models.Conflict] {
+	return lazy(l, &l.conflict, func(f *Factory) dataloader.BatchFunc[int64, *models.Conflict] {
+		return byID(f.store.ConflictsByIDs, func(c *models.Conflict) int64 { return c.ID })
+	})
+}
+
+// SessionPage batches the reads of pages of a project's sessions.
+func (l *Loaders) SessionPage() *Loader[PageKey[store.SessionFilter], []*models.Session] {
+	return lazy(l, &l.sessionPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.SessionFilter], []*models.Session] {
+		return pages(sessionList(f.store).readPage)
+	})
+}
+
+// SessionCount batches the reads of counts of a project's sessions.
+func (l *Loaders) SessionCount() *Loader[CountKey[store.SessionFilter], int] {
+	return lazy(l, &l.sessionCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.SessionFilter], int] {
+		return counts(sessionList(f.store).readCount)
+	})
+}
+
+// QuestionPage batches the reads of pages of a session's questions.
+func (l *Loaders) QuestionPage() *Loader[PageKey[NoFilter], []*models.Question] {
+	return lazy(l, &l.questionPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Question] {
+		return pages(questionList(f.store).readPage)
+	})
+}
+
+// QuestionCount batches the reads of counts of a session's questions.
+func (l *Loaders) QuestionCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, &l.questionCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(questionList(f.store).readCount)
+	})
+}
+
+// MessagePage batches the reads of pages of a session's messages.
+func (l *Loaders) MessagePage() *Loader[PageKey[NoFilter], []*models.Message] {
+	return lazy(l, &l.messagePage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Message] {
+		return pages(messageList(f.store).readPage)
+	})
+}
+
+// MessageCount batches the reads of counts of a session's messages.
+func (l *Loaders) MessageCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, &l.messageCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(messageList(f.store).readCount)
+	})
+}
+
+// SpecificationPage batches the reads of pages of a project's specifications.
+func (l *Loaders) SpecificationPage() *Loader[PageKey[store.SpecFilter], []*models.Specification] {
+	return lazy(l, &l.specificationPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.SpecFilter], []*models.Specification] {
+		return pages(specificationList(f.store).readPage)
+	})
+}
+
+// SpecificationCount batches the reads of counts of a project's specifications.
+func (l *Loaders) SpecificationCount() *Loader[CountKey[store.SpecFilter], int] {
+	return lazy(l, &l.specificationCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.SpecFilter], int] {
+		return counts(specificationList(f.store).readCount)
+	})
+}
+
+// ConflictPage batches the reads of pages of a project's conflicts.
+func (l *Loaders) ConflictPage() *Loader[PageKey[store.ConflictFilter], []*models.Conflict] {
+	return lazy(l, &l.conflictPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.ConflictFilter], []*models.Conflict] {
+		return pages(conflictList(f.store).readPage)
+	})
+}
+
+// ConflictCount batches the reads of counts of a project's conflicts.
+func (l *Loaders) ConflictCount() *Loader[CountKey[store.ConflictFilter], int] {
+	return lazy(l, &l.conflictCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.ConflictFilter], int] {
+		return counts(conflictList(f.store).readCount)
+	})
+}
+
+// QuestionSpecifications batches the reads of the specifications of questions.
+func (l *Loaders) QuestionSpecifications() *Loader[int64, []*models.Specification] {
+	return lazy(l, &l.questionSpecifications, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
+		return grouped(f.store.SpecificationsByQuestion)
+	})
+}
+
+// Supersedes batches the reads of the specifications specifications replaced.
+func (l *Loaders) Supersedes() *Loader[int64, []*models.Specification] {
+	return lazy(l, &l.supersedes, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
+		return grouped(f.store.SpecificationsSupersededBy)
+	})
+}
+
+// SpecificationConflicts batches the reads of the conflicts of specifications.
+func (l *Loaders) SpecificationConflicts() *Loader[int64, []*models.Conflict] {
+	return lazy(l, &l.specificationConflicts, func(f *Factory) dataloader.BatchFunc[int64, []*models.Conflict] {
+		return grouped(f.store.ConflictsOfSpecifications)
+	})
+}
+
+// ConflictSpecifications batches the reads of the specifications of conflicts.
+func (l *Loaders) ConflictSpecifications() *Loader[int64, []*models.Specification] {
+	return lazy(l, &l.conflictSpecifications, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
+		return grouped(f.store.SpecificationsOfConflicts)
+	})
+}
+
+// CategoryScores batches the reads of projects' evidence per category.
+func (l *Loaders) CategoryScores() *Loader[int64, map[models.SpecCategory]socratic.CategoryScore] {
+	return lazy(l, &l.categoryScores, func(f *Factory) dataloader.BatchFunc[int64, map[models.SpecCategory]socratic.CategoryScore] {
+		return grouped(f.store.CategoryScores)
+	})
+}
+
+// Usage batches the reads of projects' language-model usage.
+func (l *Loaders) Usage() *Loader[int64, []store.UsageRow] {
+	return lazy(l, &l.usage, func(f *Factory) dataloader.BatchFunc[int64, []store.UsageRow] { return grouped(f.store.UsageByProject) })
+}
+
+// Grants batches the reads of what users hold on projects through shares.
+func (l *Loaders) Grants() *Loader[UserKey, []store.Grant] {
+	return lazy(l, &l.grants, func(f *Factory) dataloader.BatchFunc[UserKey, []store.Grant] { return perUser(f.store.Grants) })
+}
+
+// Roles batches the reads of users' roles in teams.
+func (l *Loaders) Roles() *Loader[UserKey, models.TeamRole] {
+	return lazy(l, &l.roles, func(f *Factory) dataloader.BatchFunc[UserKey, models.TeamRole] { return perUser(f.store.Roles) })
+}
+
+// Team batches the reads of teams by id.
+func (l *Loaders) Team() *Loader[int64, *models.Team] {
+	return lazy(l, &l.team, func(f *Factory) dataloader.BatchFunc[int64, *models.Team] {
+		return byID(f.store.TeamsByIDs, func(t *models.Team) int64 { return t.ID })
+	})
+}
+
+// APIToken batches the reads of API tokens by id.
+func (l *Loaders) APIToken() *Loader[int64, *models.APIToken] {
+	return lazy(l, &l.aPIToken, func(f *Factory) dataloader.BatchFunc[int64, *models.APIToken] {
+		return byID(f.store.APITokensByIDs, func(t *models.APIToken) int64 { return t.ID })
+	})
+}
+
+// Activity batches the reads of activity records by id.
+func (l *Loaders) Activity() *Loader[int64, *models.Activity] {
+	return lazy(l, &l.activity, func(f *Factory) dataloader.BatchFunc[int64, *models.Activity] {
+		return byID(f.store.ActivitiesByIDs, func(a *models.Activity) int64 { return a.ID })
+	})
+}
+
+// Shares batches the reads of projects' shares.
+func (l *Loaders) Shares() *Loader[int64, []*models.ProjectShare] {
+	return lazy(l, &l.shares, func(f *Factory) dataloader.BatchFunc[int64, []*models.ProjectShare] {
+		return grouped(f.store.SharesOfProjects)
+	})
+}
+
+// MemberPage batches the reads of pages of a team's members.
+func (l *Loaders) MemberPage() *Loader[PageKey[NoFilter], []*models.TeamMember] {
+	return lazy(l, &l.memberPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.TeamMember] {
+		return pages(memberList(f.store).readPage)
+	})
+}
+
+// MemberCount batches the reads of counts of a team's members.
+func (l *Loaders) MemberCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, &l.memberCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(memberList(f.store).readCount)
+	})
+}
+
+// TeamProjects batches the reads of pages of a team's shared projects.
+func (l *Loaders) TeamProjects() *Loader[PageKey[NoFilter], []*models.Project] {
+	return lazy(l, &l.teamProjects, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Project] {
+		return pages(teamProjectList(f.store).readPage)
+	})
+}
+
+// TeamProjCount batches the reads of counts of a team's shared projects.
+func (l *Loaders) TeamProjCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, &l.teamProjCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(teamProjectList(f.store).readCount)
+	})
+}
+
+// TokenPage batches the reads of pages of a user's API tokens.
+func (l *Loaders) TokenPage() *Loader[PageKey[NoFilter], []*models.APIToken] {
+	return lazy(l, &l.tokenPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.APIToken] {
+		return pages(tokenList(f.store).readPage)
+	})
+}
+
+// TokenCount batches the reads of counts of a user's API tokens.
+func (l *Loaders) TokenCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, &l.tokenCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(tokenList(f.store).readCount)
+	})
+}
+
+// ActivityPage batches the reads of pages of activity.
+func (l *Loaders) ActivityPage() *Loader[PageKey[store.ActivityScope], []*models.Activity] {
+	return lazy(l, &l.activityPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.ActivityScope], []*models.Activity] {
+		return pages(activityList(f.store).readPage)
+	})
+}
+
+// ActivityCount batches the reads of counts of activity.
+func (l *Loaders) ActivityCount() *Loader[CountKey[store.ActivityScope], int] {
+	return lazy(l, &l.activityCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.ActivityScope], int] {
+		return counts(activityList(f.store).readCount)
+	})
+}
+
+// lazy returns the loader in slot, making it with batch the first time.
+func lazy[K comparable, V any](l *Loaders, slot *atomic.Pointer[Loader[K, V]], batch func(*Factory) dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	if ld := slot.Load(); ld != nil {
+		return ld
+	}
+	if ld := newLoader(l.f, batch(l.f)); slot.CompareAndSwap(nil, ld) {
+		return ld
+	}
+	return slot.Load()
 }
 
 // NoFilter is the filter of lists that take none.
@@ -127,37 +404,7 @@ func NewFactory(s *store.Store, wait time.Duration) *Factory {
 }
 
 // New returns fresh loaders with empty caches.
-func (f *Factory) New() *Loaders {
-	s := f.store
-	sessions, questions, messages := sessionList(s), questionList(s), messageList(s)
-	specs, conflicts := specificationList(s), conflictList(s)
-	return &Loaders{
-		User:                   newLoader(f, byID(s.UsersByIDs, func(u *models.User) int64 { return u.ID })),
-		Project:                newLoader(f, byID(s.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })),
-		Session:                newLoader(f, byID(s.SessionsByIDs, func(s *models.Session) int64 { return s.ID })),
-		Question:               newLoader(f, byID(s.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })),
-		Message:                newLoader(f, byID(s.MessagesByIDs, func(m *models.Message) int64 { return m.ID })),
-		Specification:          newLoader(f, byID(s.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })),
-		Conflict:               newLoader(f, byID(s.ConflictsByIDs, func(c *models.Conflict) int64 { return c.ID })),
-		SessionPage:            newLoader(f, pages(sessions.readPage)),
-		SessionCount:           newLoader(f, counts(sessions.readCount)),
-		QuestionPage:           newLoader(f, pages(questions.readPage)),
-		QuestionCount:          newLoader(f, counts(questions.readCount)),
-		MessagePage:            newLoader(f, pages(messages.readPage)),
-		MessageCount:           newLoader(f, counts(messages.readCount)),
-		SpecificationPage:      newLoader(f, pages(specs.readPage)),
-		SpecificationCount:     newLoader(f, counts(specs.readCount)),
-		ConflictPage:           newLoader(f, pages(conflicts.readPage)),
-		ConflictCount:          newLoader(f, counts(conflicts.readCount)),
-		QuestionSpecifications: newLoader(f, grouped(s.SpecificationsByQuestion)),
-		Supersedes:             newLoader(f, grouped(s.SpecificationsSupersededBy)),
-		SpecificationConflicts: newLoader(f, grouped(s.ConflictsOfSpecifications)),
-		ConflictSpecifications: newLoader(f, grouped(s.SpecificationsOfConflicts)),
-		CategoryScores:         newLoader(f, grouped(s.CategoryScores)),
-		Usage:                  newLoader(f, grouped(s.UsageByProject)),
-		Teams:                  f.teamLoaders(),
-	}
-}
+func (f *Factory) New() *Loaders { return &Loaders{f: f} }
 
 func newLoader[K comparable, V any](f *Factory, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
 	cache := dataloader.NewCache[K, V]()

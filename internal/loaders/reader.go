@@ -38,37 +38,37 @@ func NewReader(s *store.Store) *Reader {
 
 // User reads one user.
 func (r *Reader) User(ctx context.Context, id int64) (*models.User, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.User] { return l.User }, r.store.UsersByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.User] { return l.User() }, r.store.UsersByIDs)
 }
 
 // Project reads one project.
 func (r *Reader) Project(ctx context.Context, id int64) (*models.Project, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Project] { return l.Project }, r.store.ProjectsByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Project] { return l.Project() }, r.store.ProjectsByIDs)
 }
 
 // Session reads one session.
 func (r *Reader) Session(ctx context.Context, id int64) (*models.Session, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Session] { return l.Session }, r.store.SessionsByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Session] { return l.Session() }, r.store.SessionsByIDs)
 }
 
 // Question reads one question.
 func (r *Reader) Question(ctx context.Context, id int64) (*models.Question, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Question] { return l.Question }, r.store.QuestionsByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Question] { return l.Question() }, r.store.QuestionsByIDs)
 }
 
 // Message reads one message.
 func (r *Reader) Message(ctx context.Context, id int64) (*models.Message, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Message] { return l.Message }, r.store.MessagesByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Message] { return l.Message() }, r.store.MessagesByIDs)
 }
 
 // Specification reads one specification.
 func (r *Reader) Specification(ctx context.Context, id int64) (*models.Specification, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Specification] { return l.Specification }, r.store.SpecificationsByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Specification] { return l.Specification() }, r.store.SpecificationsByIDs)
 }
 
 // Conflict reads one conflict.
 func (r *Reader) Conflict(ctx context.Context, id int64) (*models.Conflict, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Conflict] { return l.Conflict }, r.store.ConflictsByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Conflict] { return l.Conflict() }, r.store.ConflictsByIDs)
 }
 
 func load[V any](ctx context.Context, id int64, pick func(*Loaders) *Loader[int64, V],
@@ -101,38 +101,38 @@ func children[V any](ctx context.Context, parent int64, pick func(*Loaders) *Loa
 
 // QuestionSpecifications reads the specifications extracted from a question's answer.
 func (r *Reader) QuestionSpecifications(ctx context.Context, questionID int64) ([]*models.Specification, error) {
-	return children(ctx, questionID, func(l *Loaders) *Loader[int64, []*models.Specification] { return l.QuestionSpecifications },
+	return children(ctx, questionID, func(l *Loaders) *Loader[int64, []*models.Specification] { return l.QuestionSpecifications() },
 		r.store.SpecificationsByQuestion)
 }
 
 // Supersedes reads the specifications a specification replaced.
 func (r *Reader) Supersedes(ctx context.Context, specID int64) ([]*models.Specification, error) {
-	return children(ctx, specID, func(l *Loaders) *Loader[int64, []*models.Specification] { return l.Supersedes },
+	return children(ctx, specID, func(l *Loaders) *Loader[int64, []*models.Specification] { return l.Supersedes() },
 		r.store.SpecificationsSupersededBy)
 }
 
 // SpecificationConflicts reads the conflicts a specification is part of.
 func (r *Reader) SpecificationConflicts(ctx context.Context, specID int64) ([]*models.Conflict, error) {
-	return children(ctx, specID, func(l *Loaders) *Loader[int64, []*models.Conflict] { return l.SpecificationConflicts },
+	return children(ctx, specID, func(l *Loaders) *Loader[int64, []*models.Conflict] { return l.SpecificationConflicts() },
 		r.store.ConflictsOfSpecifications)
 }
 
 // ConflictSpecifications reads a conflict's specifications, existing first.
 func (r *Reader) ConflictSpecifications(ctx context.Context, conflictID int64) ([]*models.Specification, error) {
-	return children(ctx, conflictID, func(l *Loaders) *Loader[int64, []*models.Specification] { return l.ConflictSpecifications },
+	return children(ctx, conflictID, func(l *Loaders) *Loader[int64, []*models.Specification] { return l.ConflictSpecifications() },
 		r.store.SpecificationsOfConflicts)
 }
 
 // CategoryScores reads the evidence per category of a project.
 func (r *Reader) CategoryScores(ctx context.Context, projectID int64) (map[models.SpecCategory]socratic.CategoryScore, error) {
 	return children(ctx, projectID, func(l *Loaders) *Loader[int64, map[models.SpecCategory]socratic.CategoryScore] {
-		return l.CategoryScores
+		return l.CategoryScores()
 	}, r.store.CategoryScores)
 }
 
 // Usage reads a project's language-model usage per provider and model.
 func (r *Reader) Usage(ctx context.Context, projectID int64) ([]store.UsageRow, error) {
-	return children(ctx, projectID, func(l *Loaders) *Loader[int64, []store.UsageRow] { return l.Usage }, r.store.UsageByProject)
+	return children(ctx, projectID, func(l *Loaders) *Loader[int64, []store.UsageRow] { return l.Usage() }, r.store.UsageByProject)
 }
 
 // list describes a paged child list: its ordering, its loaders and its
@@ -165,8 +165,8 @@ func withoutFilter[T any](o store.Ordering[T],
 func sessionList(s *store.Store) list[store.SessionFilter, *models.Session] {
 	return list[store.SessionFilter, *models.Session]{
 		ordering:  store.SessionOrdering(),
-		pageOf:    func(l *Loaders) *Loader[PageKey[store.SessionFilter], []*models.Session] { return l.SessionPage },
-		countOf:   func(l *Loaders) *Loader[CountKey[store.SessionFilter], int] { return l.SessionCount },
+		pageOf:    func(l *Loaders) *Loader[PageKey[store.SessionFilter], []*models.Session] { return l.SessionPage() },
+		countOf:   func(l *Loaders) *Loader[CountKey[store.SessionFilter], int] { return l.SessionCount() },
 		readPage:  s.SessionPages,
 		readCount: s.SessionCounts,
 	}
@@ -174,15 +174,15 @@ func sessionList(s *store.Store) list[store.SessionFilter, *models.Session] {
 
 func questionList(s *store.Store) list[NoFilter, *models.Question] {
 	return withoutFilter(store.QuestionOrdering(),
-		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Question] { return l.QuestionPage },
-		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.QuestionCount },
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Question] { return l.QuestionPage() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.QuestionCount() },
 		s.QuestionPages, s.QuestionCounts)
 }
 
 func messageList(s *store.Store) list[NoFilter, *models.Message] {
 	return withoutFilter(store.MessageOrdering(),
-		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Message] { return l.MessagePage },
-		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.MessageCount },
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Message] { return l.MessagePage() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.MessageCount() },
 		s.MessagePages, s.MessageCounts)
 }
 
@@ -190,9 +190,9 @@ func specificationList(s *store.Store) list[store.SpecFilter, *models.Specificat
 	return list[store.SpecFilter, *models.Specification]{
 		ordering: store.SpecOrdering(),
 		pageOf: func(l *Loaders) *Loader[PageKey[store.SpecFilter], []*models.Specification] {
-			return l.SpecificationPage
+			return l.SpecificationPage()
 		},
-		countOf:   func(l *Loaders) *Loader[CountKey[store.SpecFilter], int] { return l.SpecificationCount },
+		countOf:   func(l *Loaders) *Loader[CountKey[store.SpecFilter], int] { return l.SpecificationCount() },
 		readPage:  s.SpecificationPages,
 		readCount: s.SpecificationCounts,
 	}
@@ -201,8 +201,8 @@ func specificationList(s *store.Store) list[store.SpecFilter, *models.Specificat
 func conflictList(s *store.Store) list[store.ConflictFilter, *models.Conflict] {
 	return list[store.ConflictFilter, *models.Conflict]{
 		ordering:  store.ConflictOrdering(),
-		pageOf:    func(l *Loaders) *Loader[PageKey[store.ConflictFilter], []*models.Conflict] { return l.ConflictPage },
-		countOf:   func(l *Loaders) *Loader[CountKey[store.ConflictFilter], int] { return l.ConflictCount },
+		pageOf:    func(l *Loaders) *Loader[PageKey[store.ConflictFilter], []*models.Conflict] { return l.ConflictPage() },
+		countOf:   func(l *Loaders) *Loader[CountKey[store.ConflictFilter], int] { return l.ConflictCount() },
 		readPage:  s.ConflictPages,
 		readCount: s.ConflictCounts,
 	}

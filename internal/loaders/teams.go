@@ -16,65 +16,24 @@ type UserKey struct {
 	ObjectID int64
 }
 
-// TeamLoaders batch the reads of teams, shares, tokens and activity.
-type TeamLoaders struct {
-	Grants        *Loader[UserKey, []store.Grant]
-	Roles         *Loader[UserKey, models.TeamRole]
-	Team          *Loader[int64, *models.Team]
-	APIToken      *Loader[int64, *models.APIToken]
-	Activity      *Loader[int64, *models.Activity]
-	Shares        *Loader[int64, []*models.ProjectShare]
-	MemberPage    *Loader[PageKey[NoFilter], []*models.TeamMember]
-	MemberCount   *Loader[CountKey[NoFilter], int]
-	TeamProjects  *Loader[PageKey[NoFilter], []*models.Project]
-	TeamProjCount *Loader[CountKey[NoFilter], int]
-	TokenPage     *Loader[PageKey[NoFilter], []*models.APIToken]
-	TokenCount    *Loader[CountKey[NoFilter], int]
-	ActivityPage  *Loader[PageKey[store.ActivityScope], []*models.Activity]
-	ActivityCount *Loader[CountKey[store.ActivityScope], int]
-}
-
-func (f *Factory) teamLoaders() TeamLoaders {
-	s := f.store
-	members, projects, tokens, activities := memberList(s), teamProjectList(s), tokenList(s), activityList(s)
-	return TeamLoaders{
-		Grants: newLoader(f, perUser(func(ctx context.Context, user int64, ids []int64) (map[int64][]store.Grant, error) {
-			return s.Grants(ctx, user, ids)
-		})),
-		Roles:         newLoader(f, perUser(s.Roles)),
-		Team:          newLoader(f, byID(s.TeamsByIDs, func(t *models.Team) int64 { return t.ID })),
-		APIToken:      newLoader(f, byID(s.APITokensByIDs, func(t *models.APIToken) int64 { return t.ID })),
-		Activity:      newLoader(f, byID(s.ActivitiesByIDs, func(a *models.Activity) int64 { return a.ID })),
-		Shares:        newLoader(f, grouped(s.SharesOfProjects)),
-		MemberPage:    newLoader(f, pages(members.readPage)),
-		MemberCount:   newLoader(f, counts(members.readCount)),
-		TeamProjects:  newLoader(f, pages(projects.readPage)),
-		TeamProjCount: newLoader(f, counts(projects.readCount)),
-		TokenPage:     newLoader(f, pages(tokens.readPage)),
-		TokenCount:    newLoader(f, counts(tokens.readCount)),
-		ActivityPage:  newLoader(f, pages(activities.readPage)),
-		ActivityCount: newLoader(f, counts(activities.readCount)),
-	}
-}
-
 func memberList(s *store.Store) list[NoFilter, *models.TeamMember] {
 	return withoutFilter(store.MemberOrdering(),
-		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.TeamMember] { return l.Teams.MemberPage },
-		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.Teams.MemberCount },
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.TeamMember] { return l.MemberPage() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.MemberCount() },
 		s.MemberPages, s.MemberCounts)
 }
 
 func teamProjectList(s *store.Store) list[NoFilter, *models.Project] {
 	return withoutFilter(store.TeamProjectOrdering(),
-		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Project] { return l.Teams.TeamProjects },
-		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.Teams.TeamProjCount },
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Project] { return l.TeamProjects() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.TeamProjCount() },
 		s.TeamProjectPages, s.TeamProjectCounts)
 }
 
 func tokenList(s *store.Store) list[NoFilter, *models.APIToken] {
 	return withoutFilter(store.TokenOrdering(),
-		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.APIToken] { return l.Teams.TokenPage },
-		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.Teams.TokenCount },
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.APIToken] { return l.TokenPage() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.TokenCount() },
 		s.APITokenPages, s.APITokenCounts)
 }
 
@@ -82,9 +41,9 @@ func activityList(s *store.Store) list[store.ActivityScope, *models.Activity] {
 	return list[store.ActivityScope, *models.Activity]{
 		ordering: store.ActivityOrdering(),
 		pageOf: func(l *Loaders) *Loader[PageKey[store.ActivityScope], []*models.Activity] {
-			return l.Teams.ActivityPage
+			return l.ActivityPage()
 		},
-		countOf: func(l *Loaders) *Loader[CountKey[store.ActivityScope], int] { return l.Teams.ActivityCount },
+		countOf: func(l *Loaders) *Loader[CountKey[store.ActivityScope], int] { return l.ActivityCount() },
 		readPage: func(ctx context.Context, ids []int64, scope store.ActivityScope, r page.Request) (map[int64][]*models.Activity, error) {
 			return s.ActivityPages(ctx, scope, ids, r)
 		},
@@ -120,7 +79,7 @@ func (r *Reader) Grants(ctx context.Context, userID, projectID int64) ([]store.G
 		return m[projectID], err
 	}
 	if l := For(ctx); l != nil {
-		return l.Teams.Grants.Load(ctx, UserKey{UserID: userID, ObjectID: projectID})()
+		return l.Grants().Load(ctx, UserKey{UserID: userID, ObjectID: projectID})()
 	}
 	m, err := r.store.Grants(pool(ctx), userID, []int64{projectID})
 	return m[projectID], err
@@ -134,7 +93,7 @@ func (r *Reader) Role(ctx context.Context, userID, teamID int64) (models.TeamRol
 		return m[teamID], err
 	}
 	if l := For(ctx); l != nil {
-		return l.Teams.Roles.Load(ctx, UserKey{UserID: userID, ObjectID: teamID})()
+		return l.Roles().Load(ctx, UserKey{UserID: userID, ObjectID: teamID})()
 	}
 	m, err := r.store.Roles(pool(ctx), userID, []int64{teamID})
 	return m[teamID], err
@@ -142,22 +101,22 @@ func (r *Reader) Role(ctx context.Context, userID, teamID int64) (models.TeamRol
 
 // Team reads one team.
 func (r *Reader) Team(ctx context.Context, id int64) (*models.Team, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Team] { return l.Teams.Team }, r.store.TeamsByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Team] { return l.Team() }, r.store.TeamsByIDs)
 }
 
 // APIToken reads one API token.
 func (r *Reader) APIToken(ctx context.Context, id int64) (*models.APIToken, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.APIToken] { return l.Teams.APIToken }, r.store.APITokensByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.APIToken] { return l.APIToken() }, r.store.APITokensByIDs)
 }
 
 // Activity reads one activity record.
 func (r *Reader) Activity(ctx context.Context, id int64) (*models.Activity, error) {
-	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Activity] { return l.Teams.Activity }, r.store.ActivitiesByIDs)
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Activity] { return l.Activity() }, r.store.ActivitiesByIDs)
 }
 
 // Shares reads a project's shares.
 func (r *Reader) Shares(ctx context.Context, projectID int64) ([]*models.ProjectShare, error) {
-	return children(ctx, projectID, func(l *Loaders) *Loader[int64, []*models.ProjectShare] { return l.Teams.Shares },
+	return children(ctx, projectID, func(l *Loaders) *Loader[int64, []*models.ProjectShare] { return l.Shares() },
 		r.store.SharesOfProjects)
 }
 

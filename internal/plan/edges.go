@@ -31,18 +31,18 @@ func edges() map[string]map[string]edge {
 	sessionID := func(s *models.Session) int64 { return s.ID }
 	specID := func(s *models.Specification) int64 { return s.ID }
 	conflictID := func(c *models.Conflict) int64 { return c.ID }
-	users := func(l *loaders.Loaders) *loaders.Loader[int64, *models.User] { return l.User }
-	projects := func(l *loaders.Loaders) *loaders.Loader[int64, *models.Project] { return l.Project }
-	questions := func(l *loaders.Loaders) *loaders.Loader[int64, *models.Question] { return l.Question }
+	users := func(l *loaders.Loaders) *loaders.Loader[int64, *models.User] { return l.User() }
+	projects := func(l *loaders.Loaders) *loaders.Loader[int64, *models.Project] { return l.Project() }
+	questions := func(l *loaders.Loaders) *loaders.Loader[int64, *models.Question] { return l.Question() }
 	return map[string]map[string]edge{
 		"Project": {
 			"owner": byID("User", users, func(p *models.Project) *int64 { return &p.OwnerID }),
 			"sessions": connection("Session", store.SessionOrdering().Name,
 				func(l *loaders.Loaders) *loaders.Loader[loaders.PageKey[store.SessionFilter], []*models.Session] {
-					return l.SessionPage
+					return l.SessionPage()
 				},
 				func(l *loaders.Loaders) *loaders.Loader[loaders.CountKey[store.SessionFilter], int] {
-					return l.SessionCount
+					return l.SessionCount()
 				},
 				func(args map[string]any) (store.SessionFilter, error) {
 					status, err := enumArg[models.SessionStatus](args, "status")
@@ -50,24 +50,24 @@ func edges() map[string]map[string]edge {
 				}, projectID),
 			"specifications": connection("Specification", store.SpecOrdering().Name,
 				func(l *loaders.Loaders) *loaders.Loader[loaders.PageKey[store.SpecFilter], []*models.Specification] {
-					return l.SpecificationPage
+					return l.SpecificationPage()
 				},
 				func(l *loaders.Loaders) *loaders.Loader[loaders.CountKey[store.SpecFilter], int] {
-					return l.SpecificationCount
+					return l.SpecificationCount()
 				},
 				specFilter, projectID),
 			"conflicts": connection("Conflict", store.ConflictOrdering().Name,
 				func(l *loaders.Loaders) *loaders.Loader[loaders.PageKey[store.ConflictFilter], []*models.Conflict] {
-					return l.ConflictPage
+					return l.ConflictPage()
 				},
 				func(l *loaders.Loaders) *loaders.Loader[loaders.CountKey[store.ConflictFilter], int] {
-					return l.ConflictCount
+					return l.ConflictCount()
 				},
 				conflictFilter, projectID),
 			"categoryCoverage":  categoryScores(),
 			"openConflictCount": openConflicts(),
 			"qualityReport":     both(categoryScores(), openConflicts()),
-			"llmUsage":          leaf(func(l *loaders.Loaders) *loaders.Loader[int64, []store.UsageRow] { return l.Usage }, projectID),
+			"llmUsage":          leaf(func(l *loaders.Loaders) *loaders.Loader[int64, []store.UsageRow] { return l.Usage() }, projectID),
 			"viewerPermission":  {fill: grants},
 		},
 		"Session": {
@@ -76,28 +76,28 @@ func edges() map[string]map[string]edge {
 			"currentQuestion": byID("Question", questions, func(s *models.Session) *int64 { return s.CurrentQuestionID }),
 			"questions": connection("Question", store.QuestionOrdering().Name,
 				func(l *loaders.Loaders) *loaders.Loader[loaders.PageKey[loaders.NoFilter], []*models.Question] {
-					return l.QuestionPage
+					return l.QuestionPage()
 				},
 				func(l *loaders.Loaders) *loaders.Loader[loaders.CountKey[loaders.NoFilter], int] {
-					return l.QuestionCount
+					return l.QuestionCount()
 				},
 				noFilter, sessionID),
 			"messages": connection("Message", store.MessageOrdering().Name,
 				func(l *loaders.Loaders) *loaders.Loader[loaders.PageKey[loaders.NoFilter], []*models.Message] {
-					return l.MessagePage
+					return l.MessagePage()
 				},
 				func(l *loaders.Loaders) *loaders.Loader[loaders.CountKey[loaders.NoFilter], int] {
-					return l.MessageCount
+					return l.MessageCount()
 				},
 				noFilter, sessionID),
 		},
 		"Question": {
-			"session": byID("Session", func(l *loaders.Loaders) *loaders.Loader[int64, *models.Session] { return l.Session },
+			"session": byID("Session", func(l *loaders.Loaders) *loaders.Loader[int64, *models.Session] { return l.Session() },
 				func(q *models.Question) *int64 { return &q.SessionID }),
 			"answeredBy": byID("User", users, func(q *models.Question) *int64 { return q.AnsweredByID }),
 			"specifications": grouped("Specification",
 				func(l *loaders.Loaders) *loaders.Loader[int64, []*models.Specification] {
-					return l.QuestionSpecifications
+					return l.QuestionSpecifications()
 				},
 				func(q *models.Question) int64 { return q.ID }),
 		},
@@ -109,18 +109,18 @@ func edges() map[string]map[string]edge {
 			"project":  byID("Project", projects, func(s *models.Specification) *int64 { return &s.ProjectID }),
 			"question": byID("Question", questions, func(s *models.Specification) *int64 { return s.QuestionID }),
 			"supersededBy": byID("Specification",
-				func(l *loaders.Loaders) *loaders.Loader[int64, *models.Specification] { return l.Specification },
+				func(l *loaders.Loaders) *loaders.Loader[int64, *models.Specification] { return l.Specification() },
 				func(s *models.Specification) *int64 { return s.SupersededByID }),
 			"supersedes": grouped("Specification",
-				func(l *loaders.Loaders) *loaders.Loader[int64, []*models.Specification] { return l.Supersedes }, specID),
+				func(l *loaders.Loaders) *loaders.Loader[int64, []*models.Specification] { return l.Supersedes() }, specID),
 			"conflicts": grouped("Conflict",
-				func(l *loaders.Loaders) *loaders.Loader[int64, []*models.Conflict] { return l.SpecificationConflicts }, specID),
+				func(l *loaders.Loaders) *loaders.Loader[int64, []*models.Conflict] { return l.SpecificationConflicts() }, specID),
 		},
 		"Conflict": {
 			"project": byID("Project", projects, func(c *models.Conflict) *int64 { return &c.ProjectID }),
 			"specifications": grouped("Specification",
 				func(l *loaders.Loaders) *loaders.Loader[int64, []*models.Specification] {
-					return l.ConflictSpecifications
+					return l.ConflictSpecifications()
 				}, conflictID),
 			"resolvedBy": byID("User", users, func(c *models.Conflict) *int64 { return c.ResolvedByID }),
 		},
@@ -264,7 +264,7 @@ func leaf[P any, V any](loader func(*loaders.Loaders) *loaders.Loader[int64, V],
 // categoryScores reads the evidence per category behind coverage.
 func categoryScores() edge {
 	return leaf(func(l *loaders.Loaders) *loaders.Loader[int64, map[models.SpecCategory]socratic.CategoryScore] {
-		return l.CategoryScores
+		return l.CategoryScores()
 	}, func(p *models.Project) int64 { return p.ID })
 }
 
@@ -276,7 +276,7 @@ func openConflicts() edge {
 		for i, p := range ps {
 			keys[i] = loaders.CountKey[store.ConflictFilter]{Parent: p.ID, Filter: spec.OpenConflicts()}
 		}
-		fill(w, w.l.ConflictCount, keys)
+		fill(w, w.l.ConflictCount(), keys)
 		return nil
 	}}
 }
@@ -302,7 +302,7 @@ func grants(w *walk, objs []any, _ map[string]any) []any {
 			keys = append(keys, loaders.UserKey{UserID: pr.UserID, ObjectID: p.ID})
 		}
 	}
-	fill(w, w.l.Teams.Grants, keys)
+	fill(w, w.l.Grants(), keys)
 	return nil
 }
 
@@ -320,19 +320,19 @@ func (w *walk) prime(typ string) {
 func (w *walk) primeAll(typ string, objs []any) {
 	switch typ {
 	case "User":
-		primeAll(w, w.l.User, objs, func(u *models.User) int64 { return u.ID })
+		primeAll(w, w.l.User(), objs, func(u *models.User) int64 { return u.ID })
 	case "Project":
-		primeAll(w, w.l.Project, objs, func(p *models.Project) int64 { return p.ID })
+		primeAll(w, w.l.Project(), objs, func(p *models.Project) int64 { return p.ID })
 	case "Session":
-		primeAll(w, w.l.Session, objs, func(s *models.Session) int64 { return s.ID })
+		primeAll(w, w.l.Session(), objs, func(s *models.Session) int64 { return s.ID })
 	case "Question":
-		primeAll(w, w.l.Question, objs, func(q *models.Question) int64 { return q.ID })
+		primeAll(w, w.l.Question(), objs, func(q *models.Question) int64 { return q.ID })
 	case "Message":
-		primeAll(w, w.l.Message, objs, func(m *models.Message) int64 { return m.ID })
+		primeAll(w, w.l.Message(), objs, func(m *models.Message) int64 { return m.ID })
 	case "Specification":
-		primeAll(w, w.l.Specification, objs, func(s *models.Specification) int64 { return s.ID })
+		primeAll(w, w.l.Specification(), objs, func(s *models.Specification) int64 { return s.ID })
 	case "Conflict":
-		primeAll(w, w.l.Conflict, objs, func(c *models.Conflict) int64 { return c.ID })
+		primeAll(w, w.l.Conflict(), objs, func(c *models.Conflict) int64 { return c.ID })
 	}
 }
 

@@ -21,22 +21,22 @@ func (w *walk) nodes(globals []string) {
 	var projectIDs, sessionIDs []int64
 	projectIDs = append(projectIDs, byType[ids.Project]...)
 	sessionIDs = append(sessionIDs, byType[ids.Session]...)
-	for _, q := range fill(w, w.l.Question, byType[ids.Question]) {
+	for _, q := range fill(w, w.l.Question(), byType[ids.Question]) {
 		projectIDs = append(projectIDs, q.ProjectID)
 	}
-	for _, s := range fill(w, w.l.Specification, byType[ids.Specification]) {
+	for _, s := range fill(w, w.l.Specification(), byType[ids.Specification]) {
 		projectIDs = append(projectIDs, s.ProjectID)
 	}
-	for _, c := range fill(w, w.l.Conflict, byType[ids.Conflict]) {
+	for _, c := range fill(w, w.l.Conflict(), byType[ids.Conflict]) {
 		projectIDs = append(projectIDs, c.ProjectID)
 	}
-	for _, m := range fill(w, w.l.Message, byType[ids.Message]) {
+	for _, m := range fill(w, w.l.Message(), byType[ids.Message]) {
 		sessionIDs = append(sessionIDs, m.SessionID)
 	}
-	for _, s := range fill(w, w.l.Session, sessionIDs) {
+	for _, s := range fill(w, w.l.Session(), sessionIDs) {
 		projectIDs = append(projectIDs, s.ProjectID)
 	}
-	projects := fill(w, w.l.Project, projectIDs)
+	projects := fill(w, w.l.Project(), projectIDs)
 	pr := auth.FromContext(w.ctx)
 	if pr == nil {
 		return
@@ -47,5 +47,5 @@ func (w *walk) nodes(globals []string) {
 			keys = append(keys, loaders.UserKey{UserID: pr.UserID, ObjectID: p.ID})
 		}
 	}
-	fill(w, w.l.Teams.Grants, keys)
+	fill(w, w.l.Grants(), keys)
 }
