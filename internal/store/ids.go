@@ -21,14 +21,8 @@ func (s *Store) anyOf(col string) string {
 	return col + " IN (SELECT value FROM json_each($1))"
 }
 
-// queryer runs a statement with bound parameters, below bun's formatting.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // scanIDs runs q, whose conditions hold anyOf's placeholder, with ids bound
-// to it, and scans the rows into dest. An empty id list reads nothing. The
-// statement is reported to the store's query hooks like bun's own.
+// to it, and scans the rows into dest. An empty id list reads nothing.
 func (s *Store) scanIDs(ctx context.Context, q *bun.SelectQuery, ids []int64, dest ...any) error {
 	if len(ids) == 0 {
 		return nil
@@ -41,6 +35,45 @@ func (s *Store) scanIDs(ctx context.Context, q *bun.SelectQuery, ids []int64, de
 		}
 		arg = string(b)
 	}
+	return s.run(ctx, q, []any{arg}, dest)
+}
+
+// scan runs q, whose arguments bun has written into it, and scans the
+// rows into dest.
+func (s *Store) scan(ctx context.Context, q *bun.SelectQuery, dest ...any) error {
+	return s.run(ctx, q, nil, dest)
+}
+
+// run runs q with args bound to its placeholders and scans the rows into
+// dest: through the row scanner when it can, through bun otherwise. The
+// statement is reported to the store's query hooks like bun's own.
+func (s *Store) run(ctx context.Context, q *bun.SelectQuery, args []any, dest []any) error {
+	query := q.String()
+	event := &bun.QueryEvent{DB: s.db, IQuery: q, Query: query, QueryTemplate: query, QueryArgs: args, StartTime: time.Now()}
+	for _, h := range s.hooks {
+		ctx = h.BeforeQuery(ctx, event)
+	}
+	var err error
+	if s.fastScan(ctx, dest) {
+		err = s.rows.query(ctx, s.db.DB, s.db.Dialect().Tables(), query, args, dest[0])
+	} else {
+		err = s.scanBun(ctx, query, args, dest)
+	}
+	event.Err = err
+	for i := len(s.hooks) - 1; i >= 0; i-- {
+		s.hooks[i].AfterQuery(ctx, event)
+	}
+	return err
+}
+
+// queryer runs a statement with bound parameters, below bun's formatting.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// scanBun runs query with args on the transaction of ctx or the pool, and
+// scans the rows with bun.
+func (s *Store) scanBun(ctx context.Context, query string, args []any, dest []any) error {
 	var run queryer
 	switch db := s.DB(ctx).(type) {
 	case bun.Tx:
@@ -50,18 +83,9 @@ func (s *Store) scanIDs(ctx context.Context, q *bun.SelectQuery, ids []int64, de
 	default:
 		return fmt.Errorf("store: unexpected database handle %T", db)
 	}
-	query := q.String()
-	event := &bun.QueryEvent{DB: s.db, IQuery: q, Query: query, QueryTemplate: query, QueryArgs: []any{arg}, StartTime: time.Now()}
-	for _, h := range s.hooks {
-		ctx = h.BeforeQuery(ctx, event)
+	rows, err := run.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
 	}
-	rows, err := run.QueryContext(ctx, query, arg)
-	if err == nil {
-		err = s.db.ScanRows(ctx, rows, dest...)
-	}
-	event.Err = err
-	for i := len(s.hooks) - 1; i >= 0; i-- {
-		s.hooks[i].AfterQuery(ctx, event)
-	}
-	return err
+	return s.db.ScanRows(ctx, rows, dest...)
 }

@@ -58,7 +58,7 @@ func (s *Store) ListProjects(ctx context.Context, f ProjectFilter, o Ordering[*m
 	if err != nil {
 		return nil, err
 	}
-	if err := q.Scan(ctx); err != nil {
+	if err := s.scan(ctx, q, &rows); err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
 	return rows, nil

@@ -20,6 +20,7 @@ type Store struct {
 	db    *bun.DB
 	pg    bool
 	hooks []bun.QueryHook
+	rows  rowScanner
 }
 
 // New returns a Store over db. hooks observe the statements the store runs
