@@ -25,7 +25,15 @@ const (
 
 // Encode returns the global id of the object of the given type and key.
 func Encode(typeName string, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(typeName + ":" + strconv.FormatInt(id, 10)))
+	var raw [64]byte
+	b := strconv.AppendInt(append(append(raw[:0], typeName...), ':'), id, 10)
+	var out [88]byte
+	n := base64.RawURLEncoding.EncodedLen(len(b))
+	if n > len(out) {
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	base64.RawURLEncoding.Encode(out[:n], b)
+	return string(out[:n])
 }
 
 // Decode splits a global id into its type name and key.
