@@ -31,7 +31,6 @@ import (
 	"socrates/internal/plan"
 	"socrates/internal/project"
 	"socrates/internal/pubsub"
-	"socrates/internal/querylimit"
 	"socrates/internal/ratelimit"
 	"socrates/internal/secretbox"
 	"socrates/internal/session"
@@ -175,16 +174,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		KeepAlive:            cfg.KeepAlive,
 		ShutdownTimeout:      cfg.ShutdownTimeout,
 		FieldMiddleware:      o.FieldMiddleware,
-		Limits: querylimit.Limits{
-			Bytes:              cfg.MaxQueryBytes,
-			Tokens:             cfg.MaxTokens,
-			Spreads:            cfg.MaxSpreads,
-			Fields:             cfg.MaxFields,
-			SelectionFields:    cfg.MaxSelectionFields,
-			Depth:              cfg.MaxDepth,
-			Aliases:            cfg.MaxAliases,
-			IntrospectionDepth: cfg.MaxIntrospectionDepth,
-		},
+		Limits:               cfg.QueryLimits(),
 	})
 	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker}, nil
 }

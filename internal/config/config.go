@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"socrates/internal/querylimit"
 )
 
 // Modes the server runs in.
@@ -90,6 +92,21 @@ type Config struct {
 	AuthRequestsPerMinute int
 	// LoginFailuresPer15Min bounds failed logins per email address.
 	LoginFailuresPer15Min int
+}
+
+// QueryLimits returns the limits a document must keep before it is
+// validated or run.
+func (c *Config) QueryLimits() querylimit.Limits {
+	return querylimit.Limits{
+		Bytes:              c.MaxQueryBytes,
+		Tokens:             c.MaxTokens,
+		Spreads:            c.MaxSpreads,
+		Fields:             c.MaxFields,
+		SelectionFields:    c.MaxSelectionFields,
+		Depth:              c.MaxDepth,
+		Aliases:            c.MaxAliases,
+		IntrospectionDepth: c.MaxIntrospectionDepth,
+	}
 }
 
 // Production reports whether the server runs in production mode.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"socrates/internal/config"
 	"socrates/internal/database"
 )
 
@@ -211,12 +213,27 @@ func seedURL(ctx context.Context, dbURL string) (*Seeded, error) {
 	return migrateAndSeed(ctx, db)
 }
 
-// hostileSource picks the documents of the hostile phase.
+// hostileSource picks the documents of the hostile phase: those of
+// -hostile-dir, or the samples and, for each hostile shape, the most
+// expensive document the server's default limits accept.
 func (b *bench) hostileSource() DocumentSource {
 	if b.opts.HostileDir != "" {
 		return documentsFromDir(b.opts.HostileDir)
 	}
-	return sampleHostileDocuments
+	return func() ([]Document, error) {
+		docs, err := sampleHostileDocuments()
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := config.Load(nil, func(string) string { return "" }, io.Discard)
+		if err != nil {
+			return nil, fmt.Errorf("default configuration: %w", err)
+		}
+		for _, h := range cfg.QueryLimits().MostExpensive(int(cfg.MaxBodyBytes)) {
+			docs = append(docs, Document{Name: fmt.Sprintf("most expensive accepted: %s (%d)", h.Shape, h.Size), Query: h.Query})
+		}
+		return docs, nil
+	}
 }
 
 // sideBySide runs the rounds of one read at one concurrency, alternating
