@@ -150,7 +150,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		SpecService:    specs,
 		LLMService:     llmSettings,
 		DialogueService: dialogue.NewService(dialogue.Deps{
-			Store: st, Policy: policy, Read: read, Projects: projects, Specs: specs, Engines: llmSettings,
+			Store: st, Policy: policy, Read: read, Specs: specs, Engines: llmSettings,
 			Counselor: counsel.New(socratic.NewExtractor(), logger), Broker: broker, Clock: o.Clock, Logger: logger,
 		}),
 		Read: read,

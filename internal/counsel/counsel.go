@@ -29,6 +29,10 @@ type Engine struct {
 	Unavailable string
 }
 
+// Remote reports whether a language model answers; the built-in engine
+// needs less context than one.
+func (e Engine) Remote() bool { return e.Provider != nil }
+
 // Outcome describes how a call was answered, for usage records and events.
 type Outcome struct {
 	Provider     models.LLMProviderID
@@ -226,7 +230,7 @@ var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
 // Extract finds the specifications in an answer or chat message.
 func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractInput, current []socratic.SpecView) ([]socratic.Extracted, Outcome) {
 	start := time.Now()
-	if e.Provider == nil {
+	if !e.Remote() {
 		return c.extractor.Extract(in), builtin(start, e, e.Unavailable)
 	}
 	var prompt strings.Builder

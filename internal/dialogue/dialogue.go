@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 
 	"socrates/internal/access"
 	"socrates/internal/apperr"
@@ -35,15 +34,10 @@ type Reader interface {
 	Message(ctx context.Context, id int64) (*models.Message, error)
 }
 
-// Projects locks a project inside a transaction after checking access.
-type Projects interface {
-	Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error)
-}
-
 // Specs records specifications and recomputes maturity.
 type Specs interface {
 	Record(ctx context.Context, p *models.Project, found []socratic.Extracted, o spec.Origin) (spec.Recorded, error)
-	Rescore(ctx context.Context, p *models.Project) (int, error)
+	SetMaturity(ctx context.Context, p *models.Project, scores map[models.SpecCategory]socratic.CategoryScore) (int, error)
 	Announce(ctx context.Context, p *models.Project, sessionID *int64, q *models.Question, rec spec.Recorded, prev int)
 }
 
@@ -64,7 +58,6 @@ type Service struct {
 	store     *store.Store
 	policy    *access.Policy
 	read      Reader
-	projects  Projects
 	specs     Specs
 	engines   Engines
 	counselor *counsel.Counselor
@@ -78,7 +71,6 @@ type Deps struct {
 	Store     *store.Store
 	Policy    *access.Policy
 	Read      Reader
-	Projects  Projects
 	Specs     Specs
 	Engines   Engines
 	Counselor *counsel.Counselor
@@ -89,7 +81,7 @@ type Deps struct {
 
 // NewService returns the dialogue service.
 func NewService(d Deps) *Service {
-	return &Service{store: d.Store, policy: d.Policy, read: d.Read, projects: d.Projects, specs: d.Specs,
+	return &Service{store: d.Store, policy: d.Policy, read: d.Read, specs: d.Specs,
 		engines: d.Engines, counselor: d.Counselor, broker: d.Broker, now: d.Clock, logger: d.Logger}
 }
 
@@ -98,14 +90,16 @@ func sessionNotFound() error { return apperr.NotFoundf("session not found") }
 // writableSession reads a session and its project through the pool and
 // checks the viewer may write and the session is running.
 func (s *Service) writableSession(ctx context.Context, sessionID int64) (*models.Session, *models.Project, error) {
-	sess, err := s.read.Session(ctx, sessionID)
+	sess, p, err := s.store.SessionWithProject(store.WithoutTx(ctx), sessionID, false)
 	if err != nil {
 		return nil, nil, notFound(err, sessionNotFound())
 	}
-	p, err := s.read.Project(ctx, sess.ProjectID)
-	if err != nil {
-		return nil, nil, notFound(err, sessionNotFound())
-	}
+	return s.writable(ctx, sess, p)
+}
+
+// writable checks the viewer may write the project and the session is
+// running.
+func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.Project) (*models.Session, *models.Project, error) {
 	if err := s.policy.Require(ctx, p, access.Write); err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
 			return nil, nil, sessionNotFound()
@@ -118,17 +112,16 @@ func (s *Service) writableSession(ctx context.Context, sessionID int64) (*models
 	return sess, p, nil
 }
 
-// lockRunning locks a project, then one of its sessions (the order every
-// writer locks in), inside the caller's transaction, and checks again that
-// the viewer may write and the session still runs: either may have changed
-// while the counselor worked.
-func (s *Service) lockRunning(ctx context.Context, projectID, sessionID int64) (*models.Project, error) {
-	p, err := s.projects.Locked(ctx, projectID, access.Write)
+// lockRunning locks a session's project, then the session (the order every
+// writer locks in), in one statement inside the caller's transaction, and
+// checks again that the viewer may write and the session still runs:
+// either may have changed while the counselor worked.
+func (s *Service) lockRunning(ctx context.Context, sessionID int64) (*models.Project, error) {
+	sess, p, err := s.store.SessionWithProject(ctx, sessionID, true)
 	if err != nil {
-		return nil, err
+		return nil, notFound(err, sessionNotFound())
 	}
-	sess, err := s.store.SessionByID(ctx, sessionID)
-	if err != nil {
+	if err := s.policy.Require(ctx, p, access.Write); err != nil {
 		return nil, err
 	}
 	return p, running(sess, p)
@@ -201,18 +194,9 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 	}
 	var saved *models.Question
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.lockRunning(ctx, p.ID, sessionID)
+		p, err := s.lockRunning(ctx, sessionID)
 		if err != nil {
 			return err
-		}
-		if q.TemplateKey != "" && !strings.HasPrefix(q.TemplateKey, "llm.") {
-			hist, err := s.store.QuestionHistory(ctx, sessionID)
-			if err != nil {
-				return err
-			}
-			if hist.Templates[q.TemplateKey] {
-				return apperr.Invalid("sessionId", "QUESTION_IN_PROGRESS", "another question was asked in this session at the same moment; ask again")
-			}
 		}
 		now := s.now()
 		saved = &models.Question{
@@ -220,6 +204,11 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 			TemplateKey: nonEmpty(q.TemplateKey), BiasScore: q.Bias, QualityScore: socratic.Quality(q.Bias), AskedAt: now,
 		}
 		if err := s.store.CreateQuestion(ctx, saved); err != nil {
+			if store.IsUniqueViolation(err) {
+				// The bank question was asked in this session by a
+				// concurrent ask (questions_session_template_key).
+				return apperr.Invalid("sessionId", "QUESTION_IN_PROGRESS", "another question was asked in this session at the same moment; ask again")
+			}
 			return err
 		}
 		msg := &models.Message{SessionID: sessionID, QuestionID: &saved.ID, Role: models.MessageRoleAssistant, Content: q.Text, CreatedAt: now}
@@ -279,10 +268,6 @@ func nonEmpty(s string) *string {
 
 // questionContext reads what choosing a question needs.
 func (s *Service) questionContext(ctx context.Context, userID int64, p *models.Project, sessionID int64, focus *models.SpecCategory) (socratic.QuestionContext, error) {
-	scores, err := s.store.CategoryScores(ctx, []int64{p.ID})
-	if err != nil {
-		return socratic.QuestionContext{}, err
-	}
 	current, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent)
 	if err != nil {
 		return socratic.QuestionContext{}, err
@@ -307,7 +292,7 @@ func (s *Service) questionContext(ctx context.Context, userID int64, p *models.P
 	}
 	return socratic.QuestionContext{
 		ProjectName: p.Name, ProjectDescription: desc, Phase: p.Phase, Maturity: p.Maturity,
-		Scores: scores[p.ID], Current: views(current), AskedTemplates: hist.Templates, Earlier: hist.Texts,
+		Scores: socratic.Scores(current), Current: views(current), AskedTemplates: hist.Templates, Earlier: hist.Texts,
 		Focus: focus, Effectiveness: eff,
 	}, nil
 }
@@ -345,11 +330,11 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	q, err := s.read.Question(ctx, questionID)
+	q, sess, p, err := s.store.QuestionWithSession(store.WithoutTx(ctx), questionID)
 	if err != nil {
 		return nil, notFound(err, apperr.NotFoundf("question not found"))
 	}
-	sess, p, err := s.writableSession(ctx, q.SessionID)
+	sess, p, err = s.writable(ctx, sess, p)
 	if err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
 			return nil, apperr.NotFoundf("question not found")
@@ -359,25 +344,27 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 	if q.Answer != nil {
 		return nil, alreadyAnswered()
 	}
-	pool := store.WithoutTx(ctx)
-	current, err := s.store.ProjectSpecifications(pool, p.ID, models.SpecStatusCurrent)
-	if err != nil {
-		return nil, err
-	}
 	engine := s.engines.Engine(ctx, pr.UserID, p)
+	var current []*models.Specification
+	if engine.Remote() {
+		// A language model extracts in the light of the current
+		// specifications; the built-in engine reads the answer alone.
+		if current, err = s.store.ProjectSpecifications(store.WithoutTx(ctx), p.ID, models.SpecStatusCurrent); err != nil {
+			return nil, err
+		}
+	}
 	found, outcome := s.counselor.Extract(ctx, engine,
 		socratic.ExtractInput{Text: answer, QuestionCategory: q.Category, QuestionKey: specKeyOf(q)}, views(current))
 
 	var out *AnswerResult
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.lockRunning(ctx, p.ID, sess.ID)
+		p, err := s.lockRunning(ctx, sess.ID)
 		if err != nil {
 			return err
 		}
-		qq, err := s.store.QuestionByID(ctx, questionID)
-		if err != nil {
-			return err
-		}
+		// The conditional update below is what decides a race between
+		// two answers; nothing else of a question changes once asked.
+		qq := ptr(*q)
 		now := s.now()
 		qq.Answer, qq.AnsweredAt, qq.AnsweredByID = &answer, &now, &pr.UserID
 		ok, err := s.store.AnswerQuestion(ctx, qq)
@@ -395,7 +382,7 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 		if err != nil {
 			return err
 		}
-		prev, err := s.specs.Rescore(ctx, p)
+		prev, err := s.specs.SetMaturity(ctx, p, rec.Scores)
 		if err != nil {
 			return err
 		}
@@ -486,7 +473,7 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 
 	var out *ChatResult
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.lockRunning(ctx, p.ID, sessionID)
+		p, err := s.lockRunning(ctx, sessionID)
 		if err != nil {
 			return err
 		}
@@ -503,7 +490,7 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 		if err := s.store.CreateMessage(ctx, reply); err != nil {
 			return err
 		}
-		prev, err := s.specs.Rescore(ctx, p)
+		prev, err := s.specs.SetMaturity(ctx, p, rec.Scores)
 		if err != nil {
 			return err
 		}
@@ -531,13 +518,7 @@ func (s *Service) countAsked(ctx context.Context, userID int64, template string)
 	if template == "" {
 		return nil
 	}
-	st, err := s.store.QuestionStat(ctx, userID, template)
-	if err != nil {
-		return err
-	}
-	st.TimesAsked++
-	st.UpdatedAt = s.now()
-	return s.store.SaveQuestionStat(ctx, st)
+	return s.store.CountAsked(ctx, userID, template, s.now())
 }
 
 // alpha is the weight of the newest answer in the moving averages.
@@ -546,22 +527,7 @@ const alpha = 0.3
 // countAnswered records an answer to a template: answered well when it
 // produced a specification, and moving averages of length and yield.
 func (s *Service) countAnswered(ctx context.Context, userID int64, template string, length, specs int) error {
-	st, err := s.store.QuestionStat(ctx, userID, template)
-	if err != nil {
-		return err
-	}
-	if st.TimesAnswered == 0 {
-		st.AvgAnswerLength, st.AvgSpecsPerAnswer = float64(length), float64(specs)
-	} else {
-		st.AvgAnswerLength = alpha*float64(length) + (1-alpha)*st.AvgAnswerLength
-		st.AvgSpecsPerAnswer = alpha*float64(specs) + (1-alpha)*st.AvgSpecsPerAnswer
-	}
-	st.TimesAnswered++
-	if specs > 0 {
-		st.TimesAnsweredWell++
-	}
-	st.UpdatedAt = s.now()
-	return s.store.SaveQuestionStat(ctx, st)
+	return s.store.CountAnswered(ctx, userID, template, length, specs, alpha, s.now())
 }
 
 // recordCall stores the usage of one counselor call.

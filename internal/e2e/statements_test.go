@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +20,8 @@ import (
 type statementCounter struct {
 	n       atomic.Int64
 	enabled atomic.Bool
+	mu      sync.Mutex
+	texts   []string
 }
 
 func (c *statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
@@ -27,12 +31,25 @@ func (c *statementCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) c
 func (c *statementCounter) AfterQuery(_ context.Context, e *bun.QueryEvent) {
 	if c.enabled.Load() {
 		c.n.Add(1)
+		c.mu.Lock()
+		c.texts = append(c.texts, e.Query)
+		c.mu.Unlock()
 	}
+}
+
+// last returns the texts of the statements the last measure counted.
+func (c *statementCounter) last() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.texts...)
 }
 
 // measure returns how many statements run does.
 func (c *statementCounter) measure(run func()) int64 {
 	c.n.Store(0)
+	c.mu.Lock()
+	c.texts = nil
+	c.mu.Unlock()
 	c.enabled.Store(true)
 	run()
 	c.enabled.Store(false)
@@ -175,6 +192,69 @@ func TestPermissionChecksAreBatched(t *testing.T) {
 		}
 		if len(out.Projects.Nodes) != 6 || out.Projects.Nodes[0].ViewerPermission != "WRITE" {
 			t.Fatalf("projects %+v", out.Projects.Nodes)
+		}
+	})
+}
+
+// TestAskAnswerRoundCost counts the statements of the benchmark's
+// ask-then-answer round, transactions included: the writes of a round do
+// not re-read what the round already holds.
+func TestAskAnswerRoundCost(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		counter := &statementCounter{}
+		srv := testenv.StartServer(t, dbURL, testenv.WithApp(func(o *app.Options) { o.QueryHooks = append(o.QueryHooks, counter) }))
+		me, _ := srv.Client(t).NewUser()
+		sid := me.StartSession(me.CreateProject("rounds"))
+		const (
+			askQ    = `mutation($s: ID!) { askNextQuestion(input: {sessionId: $s}) { question { id } userErrors { code message } } }`
+			answerQ = `mutation($q: ID!, $a: String!) { answerQuestion(input: {questionId: $q, answer: $a}) {
+				specifications { id } conflicts { id } project { maturity } userErrors { code message } } }`
+		)
+		// What a round costs: ask 12 (4 reads of what choosing a question
+		// needs; BEGIN, the lock, 5 writes, COMMIT) and answer 11 (the
+		// question with its session; BEGIN, the lock, 7 statements whatever
+		// the number of specifications found, COMMIT), 2 more when the
+		// answer brings conflicts (their rows and links, whatever their
+		// number).
+		const askLimit, answerLimit = 12, 13
+		answers := []string{
+			"We expect 20,000 users and 99.9% uptime on PostgreSQL",
+			"Actually we will use MongoDB as the database",
+			"Requests should answer within 200 ms at p95",
+		}
+		for i, text := range answers {
+			var asked struct {
+				AskNextQuestion struct {
+					Question   *struct{ ID string }
+					UserErrors []testenv.UserErrorT
+				}
+			}
+			var answered struct {
+				AnswerQuestion struct {
+					Specifications []struct{ ID string }
+					Conflicts      []struct{ ID string }
+					UserErrors     []testenv.UserErrorT
+				}
+			}
+			askCost := counter.measure(func() { me.Must(askQ, map[string]any{"s": sid}, &asked) })
+			askTexts := counter.last()
+			if asked.AskNextQuestion.Question == nil {
+				t.Fatalf("round %d: ask: %+v", i, asked.AskNextQuestion.UserErrors)
+			}
+			answerCost := counter.measure(func() {
+				me.Must(answerQ, map[string]any{"q": asked.AskNextQuestion.Question.ID, "a": text}, &answered)
+			})
+			if len(answered.AnswerQuestion.UserErrors) > 0 || len(answered.AnswerQuestion.Specifications) == 0 {
+				t.Fatalf("round %d: answer: %+v", i, answered.AnswerQuestion)
+			}
+			if i == 1 && len(answered.AnswerQuestion.Conflicts) == 0 {
+				t.Fatalf("round %d: MongoDB after PostgreSQL found no conflict", i)
+			}
+			t.Logf("round %d: ask %d + answer %d statements", i, askCost, answerCost)
+			if askCost > askLimit || answerCost > answerLimit {
+				t.Errorf("round %d cost %d + %d statements, want at most %d + %d:\n%s", i, askCost, answerCost, askLimit, answerLimit,
+					strings.Join(append(askTexts, counter.last()...), "\n"))
+			}
 		}
 	})
 }

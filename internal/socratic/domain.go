@@ -60,6 +60,22 @@ type CategoryScore struct {
 	ConfidenceSum float64
 }
 
+// Scores sums the evidence of the CURRENT specifications among specs, per
+// category.
+func Scores(specs []*models.Specification) map[models.SpecCategory]CategoryScore {
+	out := map[models.SpecCategory]CategoryScore{}
+	for _, sp := range specs {
+		if sp.Status != models.SpecStatusCurrent {
+			continue
+		}
+		s := out[sp.Category]
+		s.Count++
+		s.ConfidenceSum += sp.Confidence
+		out[sp.Category] = s
+	}
+	return out
+}
+
 // Maturity returns round(sum over categories of min(score, target) / 90 * 100).
 func Maturity(scores map[models.SpecCategory]CategoryScore) int {
 	var sum float64

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"socrates/internal/access"
 	"socrates/internal/apperr"
@@ -72,24 +73,58 @@ type Origin struct {
 type Recorded struct {
 	Specifications []*models.Specification
 	Conflicts      []*models.Conflict
+	// Scores is the project's evidence per category once recorded, from
+	// which its maturity follows.
+	Scores map[models.SpecCategory]socratic.CategoryScore
 }
 
 // Record stores found specifications for a project locked by the caller's
 // transaction. Each is checked against the project's current
 // specifications (and those recorded before it from the same text); one
 // that conflicts is stored PENDING and linked to its conflicts. Exact
-// repeats of a current or pending specification are skipped.
+// repeats of a current or pending specification are skipped. The new
+// specifications are written in one statement, their conflicts in one
+// and the links in one, whatever their number.
 func (s *Service) Record(ctx context.Context, p *models.Project, found []socratic.Extracted, o Origin) (Recorded, error) {
-	var out Recorded
 	known, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent, models.SpecStatusPending)
 	if err != nil {
-		return out, err
+		return Recorded{}, err
 	}
+	plan := planRecord(p.ID, known, found, o, s.now())
+	if err := s.store.CreateSpecifications(ctx, plan.specs); err != nil {
+		return Recorded{}, err
+	}
+	// A finding names a specification recorded here by its place among
+	// the new ones (a negative ref), known only now that it has an id.
+	for _, links := range plan.links {
+		for i, l := range links {
+			if l.SpecificationID < 0 {
+				links[i].SpecificationID = plan.specs[-l.SpecificationID-1].ID
+			}
+		}
+	}
+	if err := s.store.CreateConflicts(ctx, plan.conflicts, plan.links); err != nil {
+		return Recorded{}, err
+	}
+	return Recorded{Specifications: plan.specs, Conflicts: plan.conflicts, Scores: socratic.Scores(append(known, plan.specs...))}, nil
+}
+
+// recordPlan is what recording found specifications writes: the new
+// specifications, their conflicts and each conflict's links, in which a
+// new specification is named -(its index + 1).
+type recordPlan struct {
+	specs     []*models.Specification
+	conflicts []*models.Conflict
+	links     [][]models.ConflictSpecification
+}
+
+// planRecord decides, without I/O, what recording found specifications
+// against the known (current and pending) ones writes.
+func planRecord(projectID int64, known []*models.Specification, found []socratic.Extracted, o Origin, now time.Time) recordPlan {
+	var out recordPlan
 	var existing, siblings []socratic.SpecView
-	byRef := map[int64]*models.Specification{}
 	requirements := 0
 	for _, k := range known {
-		byRef[k.ID] = k
 		if k.Status == models.SpecStatusCurrent {
 			existing = append(existing, view(k))
 			if k.Category == models.SpecCategoryRequirements {
@@ -97,9 +132,9 @@ func (s *Service) Record(ctx context.Context, p *models.Project, found []socrati
 			}
 		}
 	}
-	now := s.now()
+	seen := append([]*models.Specification(nil), known...)
 	for _, f := range found {
-		if repeated(f, known) != nil {
+		if repeated(f, seen) != nil {
 			continue
 		}
 		n := socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}
@@ -108,7 +143,7 @@ func (s *Service) Record(ctx context.Context, p *models.Project, found []socrati
 			findings = append(findings, *fs)
 		}
 		sp := &models.Specification{
-			ProjectID: p.ID, QuestionID: o.QuestionID, MessageID: o.MessageID, Category: f.Category,
+			ProjectID: projectID, QuestionID: o.QuestionID, MessageID: o.MessageID, Category: f.Category,
 			Key: f.Key, Value: f.Value, Content: f.Content, Source: o.Source, Confidence: clamp(f.Confidence),
 			Reasoning: nonEmpty(f.Reasoning), Status: models.SpecStatusCurrent, CreatedByID: &o.UserID,
 			CreatedAt: now, UpdatedAt: now,
@@ -119,35 +154,28 @@ func (s *Service) Record(ctx context.Context, p *models.Project, found []socrati
 		if len(findings) > 0 {
 			sp.Status = models.SpecStatusPending
 		}
-		if err := s.store.CreateSpecification(ctx, sp); err != nil {
-			return out, err
-		}
-		known = append(known, sp)
-		byRef[sp.ID] = sp
-		out.Specifications = append(out.Specifications, sp)
+		ref := -int64(len(out.specs) + 1)
+		seen = append(seen, sp)
+		out.specs = append(out.specs, sp)
 		if sp.Status == models.SpecStatusCurrent {
-			v := view(sp)
-			siblings = append(siblings, v)
+			siblings = append(siblings, socratic.SpecView{Ref: ref, Category: sp.Category, Key: sp.Key, Value: sp.Value})
 			if sp.Category == models.SpecCategoryRequirements {
 				requirements++
 			}
 		}
 		for _, fd := range findings {
-			c := &models.Conflict{
-				ProjectID: p.ID, Type: fd.Type, Severity: fd.Severity, Status: models.ConflictStatusOpen,
+			out.conflicts = append(out.conflicts, &models.Conflict{
+				ProjectID: projectID, Type: fd.Type, Severity: fd.Severity, Status: models.ConflictStatusOpen,
 				Rule: fd.Rule, Description: fd.Description, DetectedAt: now,
+			})
+			links := []models.ConflictSpecification{{SpecificationID: ref, Role: models.ConflictRoleNew}}
+			for _, e := range fd.Existing {
+				links = append(links, models.ConflictSpecification{SpecificationID: e, Role: models.ConflictRoleExisting})
 			}
-			links := []models.ConflictSpecification{{SpecificationID: sp.ID, Role: models.ConflictRoleNew}}
-			for _, ref := range fd.Existing {
-				links = append(links, models.ConflictSpecification{SpecificationID: ref, Role: models.ConflictRoleExisting})
-			}
-			if err := s.store.CreateConflict(ctx, c, links); err != nil {
-				return out, err
-			}
-			out.Conflicts = append(out.Conflicts, c)
+			out.links = append(out.links, links)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func view(sp *models.Specification) socratic.SpecView {
@@ -191,8 +219,15 @@ func (s *Service) Rescore(ctx context.Context, p *models.Project) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return s.SetMaturity(ctx, p, scores[p.ID])
+}
+
+// SetMaturity sets a locked project's maturity from its evidence per
+// category, inside the caller's transaction, and returns the previous
+// value.
+func (s *Service) SetMaturity(ctx context.Context, p *models.Project, scores map[models.SpecCategory]socratic.CategoryScore) (int, error) {
 	prev := p.Maturity
-	p.Maturity = socratic.Maturity(scores[p.ID])
+	p.Maturity = socratic.Maturity(scores)
 	p.UpdatedAt = s.now()
 	if err := s.store.UpdateProject(ctx, p, "maturity", "updated_at"); err != nil {
 		return prev, err

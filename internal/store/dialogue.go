@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 
@@ -136,16 +137,6 @@ func (s *Store) MessageCounts(ctx context.Context, sessionIDs []int64) (map[int6
 	return countByParent(ctx, s, s.messageList(ctx), "m.session_id", sessionIDs)
 }
 
-// QuestionStat returns a user's statistics for a template (zero if none).
-func (s *Store) QuestionStat(ctx context.Context, userID int64, template string) (*models.QuestionStat, error) {
-	st := &models.QuestionStat{UserID: userID, TemplateKey: template}
-	err := s.DB(ctx).NewSelect().Model(st).WherePK().Scan(ctx)
-	if err := notFound(err, "question stat"); err != nil && !isNotFound(err) {
-		return nil, err
-	}
-	return st, nil
-}
-
 // QuestionStats returns a user's statistics per template.
 func (s *Store) QuestionStats(ctx context.Context, userID int64) ([]*models.QuestionStat, error) {
 	var rows []*models.QuestionStat
@@ -153,23 +144,6 @@ func (s *Store) QuestionStats(ctx context.Context, userID int64) ([]*models.Ques
 		return nil, fmt.Errorf("question stats: %w", err)
 	}
 	return rows, nil
-}
-
-// SaveQuestionStat inserts or replaces a statistics row.
-func (s *Store) SaveQuestionStat(ctx context.Context, st *models.QuestionStat) error {
-	_, err := s.DB(ctx).NewInsert().Model(st).
-		On("CONFLICT (user_id, template_key) DO UPDATE").
-		Set("times_asked = EXCLUDED.times_asked").
-		Set("times_answered = EXCLUDED.times_answered").
-		Set("times_answered_well = EXCLUDED.times_answered_well").
-		Set("avg_answer_length = EXCLUDED.avg_answer_length").
-		Set("avg_specs_per_answer = EXCLUDED.avg_specs_per_answer").
-		Set("updated_at = EXCLUDED.updated_at").
-		Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("save question stat: %w", err)
-	}
-	return nil
 }
 
 // CreateLLMCall records a use of a counselor engine.
@@ -248,4 +222,26 @@ func (s *Store) DeleteLLMCredential(ctx context.Context, userID int64, provider 
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
+}
+
+// insertMany inserts rows in one statement and sets their ids in the order
+// of rows. A statement takes ids row by row, in the order given, from one
+// sequence (PostgreSQL) or the table's rowid (SQLite), so the sorted ids
+// belong to the rows in turn whatever order RETURNING reports them in.
+func insertMany[T any](ctx context.Context, s *Store, what string, rows []*T, id func(*T) *int64) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := s.DB(ctx).NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("insert %s: %w", what, err)
+	}
+	got := make([]int64, len(rows))
+	for i, r := range rows {
+		got[i] = *id(r)
+	}
+	slices.Sort(got)
+	for i, r := range rows {
+		*id(r) = got[i]
+	}
+	return nil
 }

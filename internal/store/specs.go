@@ -151,20 +151,34 @@ func (s *Store) CategoryScores(ctx context.Context, projectIDs []int64) (map[int
 	return out, nil
 }
 
-// CreateConflict inserts a conflict and its links.
-func (s *Store) CreateConflict(ctx context.Context, c *models.Conflict, links []models.ConflictSpecification) error {
-	if err := s.insert(ctx, "conflict", c); err != nil {
+// CreateConflicts inserts conflicts and their links (links[i] are the
+// specifications of conflicts[i]) in two statements.
+func (s *Store) CreateConflicts(ctx context.Context, cs []*models.Conflict, links [][]models.ConflictSpecification) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	if err := insertMany(ctx, s, "conflicts", cs, func(c *models.Conflict) *int64 { return &c.ID }); err != nil {
 		return err
 	}
-	for i := range links {
-		links[i].ConflictID = c.ID
+	var all []models.ConflictSpecification
+	for i, ls := range links {
+		for _, l := range ls {
+			l.ConflictID = cs[i].ID
+			all = append(all, l)
+		}
 	}
-	if len(links) > 0 {
-		if _, err := s.DB(ctx).NewInsert().Model(&links).Exec(ctx); err != nil {
-			return fmt.Errorf("link conflict: %w", err)
+	if len(all) > 0 {
+		if _, err := s.DB(ctx).NewInsert().Model(&all).Exec(ctx); err != nil {
+			return fmt.Errorf("link conflicts: %w", err)
 		}
 	}
 	return nil
+}
+
+// CreateSpecifications inserts specifications in one statement and sets
+// their ids.
+func (s *Store) CreateSpecifications(ctx context.Context, specs []*models.Specification) error {
+	return insertMany(ctx, s, "specifications", specs, func(sp *models.Specification) *int64 { return &sp.ID })
 }
 
 // ConflictByID returns one conflict, locked inside a transaction on PostgreSQL.
