@@ -230,7 +230,7 @@ func (b *bench) hostileSource() DocumentSource {
 			return nil, fmt.Errorf("default configuration: %w", err)
 		}
 		for _, h := range cfg.QueryLimits().MostExpensive(int(cfg.MaxBodyBytes)) {
-			docs = append(docs, Document{Name: fmt.Sprintf("most expensive accepted: %s (%d)", h.Shape, h.Size), Query: h.Query})
+			docs = append(docs, Document{Name: fmt.Sprintf("largest within the document limits: %s (%d)", h.Shape, h.Size), Query: h.Query})
 		}
 		return docs, nil
 	}
