@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"socrates/internal/workload"
 )
 
 // Document is a named GraphQL document for the hostile-documents phase.
@@ -57,7 +59,7 @@ func sampleHostileDocuments() ([]Document, error) {
 	}
 	aliases.WriteString("}")
 	return []Document{
-		{Name: "nested-read-N", Query: socratesNested},
+		{Name: "nested-read-N", Query: workload.NestedQuery},
 		{Name: "widest-pages", Query: `{ projects(first: 100) { nodes { id specifications(first: 100) { nodes { id key value
 			conflicts { id specifications { id key } } } } conflicts(first: 100) { nodes { id specifications { id } } } } } }`},
 		{Name: "thirty-aliases", Query: aliases.String()},

@@ -4,16 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-)
 
-// socratesNested is query N exactly as an integrator sends it to Socrates.
-const socratesNested = `query N { projects(first: 20) { nodes { id name description phase status maturity createdAt
-  owner { id email name }
-  sessions(first: 5) { nodes { id mode status startedAt
-    questions(first: 10) { nodes { id text category askedAt answer answeredAt } } } }
-  specifications(first: 50) { nodes { id category key value confidence status createdAt } }
-  conflicts(first: 5) { nodes { id type severity status description detectedAt
-    specifications { id key value status } } } } } }`
+	"socrates/internal/workload"
+)
 
 // peerNested is query N for PostGraphile: the same rows in the same order
 // (projects of the owner newest first by created_at then id; sessions
@@ -29,14 +22,11 @@ const peerNested = `query N($owner: BigInt!) { allProjects(first: 20, condition:
   conflictsByProjectId(first: 5, orderBy: ROW_ID_DESC) { nodes { id type severity status description detectedAt
     conflictSpecificationsByConflictId(orderBy: [ROLE_ASC, SPECIFICATION_ID_ASC]) { nodes { specificationBySpecificationId { id key value status } } } } } } } }`
 
-// socratesSimple is query S for Socrates.
-const socratesSimple = `{ projects(first: 20) { nodes { id name maturity } } }`
-
 // peerSimple is query S for PostGraphile.
 const peerSimple = `query S($owner: BigInt!) { allProjects(first: 20, condition: {ownerId: $owner}, orderBy: [CREATED_AT_DESC, ROW_ID_DESC]) { nodes { id name maturity } } }`
 
-// workload is one read the servers are compared on.
-type workload struct {
+// readLoad is one read the servers are compared on.
+type readLoad struct {
 	// Key is the -only name and the table label.
 	Key   string
 	Label string
@@ -55,12 +45,12 @@ func requestBody(query string, vars map[string]any) ([]byte, error) {
 }
 
 // readWorkloads returns queries N and S for the bench user.
-func readWorkloads(benchUser int64) ([]workload, error) {
+func readWorkloads(benchUser int64) ([]readLoad, error) {
 	owner := map[string]any{"owner": strconv.FormatInt(benchUser, 10)}
-	var out []workload
+	var out []readLoad
 	for _, w := range []struct{ key, label, socrates, peer string }{
-		{"n", "N (nested read)", socratesNested, peerNested},
-		{"s", "S (simple read)", socratesSimple, peerSimple},
+		{"n", "N (nested read)", workload.NestedQuery, peerNested},
+		{"s", "S (simple read)", workload.SimpleQuery, peerSimple},
 	} {
 		sb, err := requestBody(w.socrates, nil)
 		if err != nil {
@@ -70,7 +60,7 @@ func readWorkloads(benchUser int64) ([]workload, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, workload{Key: w.key, Label: w.label, Socrates: sb, Peer: pb})
+		out = append(out, readLoad{Key: w.key, Label: w.label, Socrates: sb, Peer: pb})
 	}
 	return out, nil
 }

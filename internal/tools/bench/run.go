@@ -238,7 +238,7 @@ func (b *bench) hostileSource() DocumentSource {
 
 // sideBySide runs the rounds of one read at one concurrency, alternating
 // which server goes first.
-func (b *bench) sideBySide(ctx context.Context, w workload, clients int, userID int64, soc, pgl *server, meter *pgMeter) (sideBySide, error) {
+func (b *bench) sideBySide(ctx context.Context, w readLoad, clients int, userID int64, soc, pgl *server, meter *pgMeter) (sideBySide, error) {
 	row := sideBySide{Workload: w.Label, Clients: clients}
 	for r := range b.opts.Rounds {
 		type turn struct {
@@ -285,14 +285,14 @@ func (b *bench) checkFailures(server, what string, requests, failures int, first
 
 // countReads counts the statements of each read on both servers through
 // their own proxies.
-func (b *bench) countReads(ctx context.Context, admin *pgAdmin, peer *peerInstall, tmp, dbName string, workloads []workload, userID int64, socCount *server, socProxy *Proxy) error {
+func (b *bench) countReads(ctx context.Context, admin *pgAdmin, peer *peerInstall, tmp, dbName string, workloads []readLoad, userID int64, socCount *server, socProxy *Proxy) error {
 	o := b.opts
 	type counted struct {
 		srv   *server
 		proxy *Proxy
-		body  func(workload) []byte
+		body  func(readLoad) []byte
 	}
-	targets := []counted{{socCount, socProxy, func(w workload) []byte { return w.Socrates }}}
+	targets := []counted{{socCount, socProxy, func(w readLoad) []byte { return w.Socrates }}}
 	if peer != nil {
 		proxy, err := StartProxy(admin.ServerAddr())
 		if err != nil {
@@ -304,7 +304,7 @@ func (b *bench) countReads(ctx context.Context, admin *pgAdmin, peer *peerInstal
 			return err
 		}
 		defer pglCount.Stop()
-		targets = append(targets, counted{pglCount, proxy, func(w workload) []byte { return w.Peer }})
+		targets = append(targets, counted{pglCount, proxy, func(w readLoad) []byte { return w.Peer }})
 	}
 	for _, w := range workloads {
 		for _, t := range targets {

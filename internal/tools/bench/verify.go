@@ -150,7 +150,7 @@ func fetchIDs(ctx context.Context, srv *server, body []byte, userID int64, decod
 
 // verifyOrder checks that Socrates returns the seeded projects, newest
 // first, and returns its ids.
-func verifyOrder(ctx context.Context, soc *server, w workload, seeded *Seeded) ([]string, error) {
+func verifyOrder(ctx context.Context, soc *server, w readLoad, seeded *Seeded) ([]string, error) {
 	got, err := fetchIDs(ctx, soc, w.Socrates, seeded.BenchUserID, socratesID)
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func verifyOrder(ctx context.Context, soc *server, w workload, seeded *Seeded) (
 // verifySameRows checks that both servers return the same rows in the
 // same order for a workload, comparing primary keys, and returns how many
 // rows that is.
-func verifySameRows(ctx context.Context, soc, peer *server, w workload, seeded *Seeded) (int, error) {
+func verifySameRows(ctx context.Context, soc, peer *server, w readLoad, seeded *Seeded) (int, error) {
 	a, err := verifyOrder(ctx, soc, w, seeded)
 	if err != nil {
 		return 0, err
