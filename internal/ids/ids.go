@@ -38,8 +38,11 @@ func Encode(typeName string, id int64) string {
 
 // Decode splits a global id into its type name and key.
 func Decode(global string) (string, int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(global)
-	if err != nil || len(global) > 64 {
+	if len(global) > 64 || !urlSafe(global) {
+		return "", 0, fmt.Errorf("malformed id %q", truncate(global))
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(global)
+	if err != nil {
 		return "", 0, fmt.Errorf("malformed id %q", truncate(global))
 	}
 	typeName, key, ok := strings.Cut(string(raw), ":")
@@ -47,7 +50,9 @@ func Decode(global string) (string, int64, error) {
 		return "", 0, fmt.Errorf("malformed id %q", truncate(global))
 	}
 	id, err := strconv.ParseInt(key, 10, 64)
-	if err != nil || id <= 0 {
+	// Only the form Encode writes is an id: no sign, no leading zero, so
+	// that one object has one id.
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != key {
 		return "", 0, fmt.Errorf("malformed id %q", truncate(global))
 	}
 	return typeName, id, nil
@@ -63,6 +68,18 @@ func DecodeAs(typeName, global string) (int64, error) {
 		return 0, fmt.Errorf("id %q is not a %s id", truncate(global), typeName)
 	}
 	return id, nil
+}
+
+// urlSafe reports whether s holds only the letters of unpadded base64url
+// (the decoder would skip line breaks).
+func urlSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func truncate(s string) string {

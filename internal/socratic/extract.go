@@ -104,9 +104,31 @@ var negated = regexp.MustCompile(`(?i)(?:\bnot\b|\bno\b|\bnever\b|n't\b|\bavoid(
 
 var negatedAfter = regexp.MustCompile(`(?i)^\W*(?:is|are|was|were)?\s*(?:not|out|ruled out|rejected|too\b|no longer)`)
 
+// negationReach is how far before a mention a negator can stand: the
+// longest negator, the 24 characters the pattern allows after it and the
+// boundary before it, with room to spare.
+const negationReach = 64
+
+// negationWindow returns where the text that can negate a mention at start
+// begins: negationReach bytes back, moved further back to the start of the
+// word it falls in, so that the pattern sees the same word boundaries as
+// in the whole text. Matching only this window keeps extraction linear in
+// the length of an answer however many mentions it has.
+func negationWindow(s string, start int) int {
+	i := max(0, start-negationReach)
+	for i > 0 && isWordByte(s[i-1]) {
+		i--
+	}
+	return i
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
+}
+
 // isNegated reports whether a mention at [start, end) of s is rejected.
 func isNegated(s string, start, end int) bool {
-	before := s[:start]
+	before := s[negationWindow(s, start):start]
 	if negated.MatchString(before) {
 		// "from X to Y" rejects X only when a "to" follows.
 		m := negated.FindStringSubmatch(before)

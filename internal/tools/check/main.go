@@ -4,7 +4,8 @@
 //	go run ./internal/tools/check
 //
 // It runs go vet, a gofmt check, `go generate ./...` (which must leave no
-// diff), and the whole test suite with -race against SQLite and PostgreSQL.
+// diff), the whole test suite with -race against SQLite and PostgreSQL, and
+// then every fuzz target for a few seconds beyond its committed corpus.
 // Without a PostgreSQL server it says plainly that the PostgreSQL suite was
 // skipped, unless CI=true, where that is a failure.
 package main
@@ -14,8 +15,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -24,15 +28,16 @@ import (
 
 func main() {
 	skipGenerate := flag.Bool("skip-generate", false, "skip the go generate diff check (faster local runs)")
-	run := flag.String("run", "", "pass -run to go test")
+	run := flag.String("run", "", "pass -run to go test (and skip fuzzing)")
+	fuzzTime := flag.Duration("fuzztime", 3*time.Second, "how long to fuzz each target after the tests; 0 skips fuzzing")
 	flag.Parse()
-	if err := check(*skipGenerate, *run); err != nil {
+	if err := check(*skipGenerate, *run, *fuzzTime); err != nil {
 		fmt.Fprintln(os.Stderr, "\ncheck FAILED:", err)
 		os.Exit(1)
 	}
 }
 
-func check(skipGenerate bool, run string) error {
+func check(skipGenerate bool, run string, fuzzTime time.Duration) error {
 	start := time.Now()
 	var notes []string
 
@@ -105,6 +110,23 @@ func check(skipGenerate bool, run string) error {
 		return fmt.Errorf("tests: %w", err)
 	}
 
+	switch {
+	case run != "" || fuzzTime <= 0:
+		notes = append(notes, "fuzzing: skipped")
+	default:
+		targets, err := fuzzTargets(".")
+		if err != nil {
+			return err
+		}
+		step(fmt.Sprintf("fuzz %d targets, %s each", len(targets), fuzzTime))
+		for _, t := range targets {
+			if err := sh("go", "test", "-run", "^$", "-fuzz", "^"+t.name+"$", "-fuzztime", fuzzTime.String(), t.pkg); err != nil {
+				return fmt.Errorf("fuzzing %s in %s found a failing input (kept under testdata/fuzz; commit it once fixed): %w", t.name, t.pkg, err)
+			}
+		}
+		notes = append(notes, fmt.Sprintf("fuzzing: %d targets, %s each", len(targets), fuzzTime))
+	}
+
 	fmt.Printf("\ncheck passed in %s\n", time.Since(start).Round(time.Second))
 	for _, n := range notes {
 		fmt.Println("  -", n)
@@ -125,4 +147,39 @@ func sh(name string, args ...string) error {
 		return err
 	}
 	return nil
+}
+
+// fuzzTarget is a fuzz test and the package that holds it.
+type fuzzTarget struct{ pkg, name string }
+
+// fuzzFunc matches the declaration of a fuzz test.
+var fuzzFunc = regexp.MustCompile(`(?m)^func (Fuzz\w*)\(\w+ \*testing\.F\)`)
+
+// fuzzTargets finds the fuzz tests in the test files below root, in a
+// stable order.
+func fuzzTargets(root string) ([]fuzzTarget, error) {
+	var out []fuzzTarget
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", path, err)
+		}
+		for _, m := range fuzzFunc.FindAllSubmatch(src, -1) {
+			out = append(out, fuzzTarget{pkg: "./" + filepath.Dir(path), name: string(m[1])})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find fuzz targets: %w", err)
+	}
+	return out, nil
 }
