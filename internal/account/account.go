@@ -74,7 +74,7 @@ func (s *Service) throttle(ctx context.Context) error {
 }
 
 func rateLimited(wait time.Duration) error {
-	return apperr.New(apperr.RateLimited, "too many attempts; try again in %s", wait.Round(time.Second))
+	return apperr.RateLimitedFor(wait)
 }
 
 // RegisterInput is what a new account needs.

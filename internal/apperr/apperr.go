@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Code is a stable machine-readable error class, sent as extensions.code.
@@ -28,10 +29,31 @@ const (
 type Error struct {
 	Code    Code
 	Message string
+	// RetryAfter, when positive, is how long the client should wait
+	// before trying again; it is sent as extensions.retryAfter and the
+	// Retry-After header.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
 func (e *Error) Error() string { return e.Message }
+
+// RetryAfterSeconds returns RetryAfter in whole seconds, rounded up (at
+// least 1 when RetryAfter is positive, 0 otherwise).
+func (e *Error) RetryAfterSeconds() int {
+	if e.RetryAfter <= 0 {
+		return 0
+	}
+	return int((e.RetryAfter + time.Second - 1) / time.Second)
+}
+
+// RateLimitedFor reports that the client made too many attempts and may
+// try again after wait.
+func RateLimitedFor(wait time.Duration) *Error {
+	e := &Error{Code: RateLimited, RetryAfter: wait}
+	e.Message = fmt.Sprintf("too many attempts; try again in %s", time.Duration(e.RetryAfterSeconds())*time.Second)
+	return e
+}
 
 // New returns an *Error with a formatted message.
 func New(code Code, format string, args ...any) *Error {

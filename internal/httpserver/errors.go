@@ -2,11 +2,9 @@ package httpserver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -16,7 +14,9 @@ import (
 )
 
 // errorPresenter turns resolver errors into what clients see: an
-// apperr.Error keeps its message and code; errors gqlgen itself raised
+// apperr.Error keeps its message and code (and its wait in whole seconds
+// as extensions.retryAfter, which the HTTP transports copy into the
+// Retry-After header); errors gqlgen itself raised
 // (parsing, validation, argument coercion) keep theirs with BAD_USER_INPUT
 // when they have none; anything else is logged with the request id and
 // answered with a bare INTERNAL.
@@ -26,6 +26,9 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if e, ok := apperr.As(err); ok {
 			gqlErr.Message = e.Message
 			setCode(gqlErr, string(e.Code))
+			if s := e.RetryAfterSeconds(); s > 0 {
+				gqlErr.Extensions["retryAfter"] = s
+			}
 			return gqlErr
 		}
 		var raw *gqlerror.Error
@@ -68,14 +71,4 @@ func recoverFunc(logger *slog.Logger) graphql.RecoverFunc {
 			"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return fmt.Errorf("resolver panic: %v", p)
 	}
-}
-
-// writeJSONError answers a request that never reached the GraphQL executor
-// with a GraphQL-shaped error body.
-func writeJSONError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
-	})
 }

@@ -34,9 +34,9 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		PingPongInterval:      o.KeepAlive,
 	})
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(refusalStatus{transport.GET{}})
-	srv.AddTransport(transport.SSE{})
-	srv.AddTransport(refusalStatus{post{}})
+	srv.AddTransport(get{logger: o.Logger})
+	srv.AddTransport(sse{logger: o.Logger})
+	srv.AddTransport(post{logger: o.Logger})
 
 	// The document limits come before APQ, so that APQ keeps only
 	// checked documents (see documentLimits).
@@ -86,9 +86,13 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	// once per event of a subscription, whose connection may live for hours.
 	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		ctx = loaders.Attach(ctx, o.Loaders.New())
+		// An error dispatched before any operation exists (a request
+		// refused before it was parsed) has no operation context.
 		kind := "unknown"
-		if op := graphql.GetOperationContext(ctx); op != nil && op.Operation != nil {
-			kind = string(op.Operation.Operation)
+		if graphql.HasOperationContext(ctx) {
+			if op := graphql.GetOperationContext(ctx); op.Operation != nil {
+				kind = string(op.Operation.Operation)
+			}
 		}
 		if kind == string(ast.Subscription) {
 			return next(ctx)

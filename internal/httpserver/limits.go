@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
@@ -10,7 +9,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"socrates/internal/apperr"
 	"socrates/internal/querylimit"
 )
 
@@ -88,69 +86,4 @@ func complexityLimit(schema *ast.Schema, limit int) *extension.ComplexityLimit {
 		free[schema.Query.Name+".__type"] = struct{}{}
 	}
 	return extension.FixedComplexityLimit(limit, complexity.WithIgnoreFields(free))
-}
-
-// refusalStatus wraps an HTTP transport so that a request refused by a
-// limit before it runs answers 400 when the response is
-// application/graphql-response+json, as the GraphQL-over-HTTP spec asks of
-// a request error there. With application/json the spec asks for 200,
-// which gqlgen already answers for these errors; its answers to parse and
-// validation errors (422, or 400) are left as they are.
-type refusalStatus struct {
-	graphql.Transport
-}
-
-// Do implements graphql.Transport.
-func (t refusalStatus) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	sw := &refusalWriter{ResponseWriter: w}
-	t.Transport.Do(sw, r, refusalRecorder{GraphExecutor: exec, refused: &sw.refused})
-}
-
-// refusalRecorder notes when the executor refuses an operation by a limit.
-type refusalRecorder struct {
-	graphql.GraphExecutor
-	refused *bool
-}
-
-// CreateOperationContext implements graphql.GraphExecutor.
-func (e refusalRecorder) CreateOperationContext(ctx context.Context, p *graphql.RawParams) (*graphql.OperationContext, gqlerror.List) {
-	rc, errs := e.GraphExecutor.CreateOperationContext(ctx, p)
-	for _, err := range errs {
-		switch err.Extensions["code"] {
-		case querylimit.CodeLimit, string(apperr.ComplexityExceeded):
-			*e.refused = true
-		}
-	}
-	return rc, errs
-}
-
-// refusalWriter turns the 200 of a refused request into 400 when the
-// response is application/graphql-response+json.
-type refusalWriter struct {
-	http.ResponseWriter
-	refused     bool
-	wroteHeader bool
-}
-
-// WriteHeader implements http.ResponseWriter.
-func (w *refusalWriter) WriteHeader(code int) {
-	if w.wroteHeader {
-		return
-	}
-	w.wroteHeader = true
-	if w.refused && code == http.StatusOK && w.Header().Get("Content-Type") == "application/graphql-response+json" {
-		code = http.StatusBadRequest
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *refusalWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// Write implements http.ResponseWriter.
-func (w *refusalWriter) Write(b []byte) (int, error) {
-	if !w.wroteHeader {
-		w.WriteHeader(http.StatusOK)
-	}
-	return w.ResponseWriter.Write(b)
 }

@@ -105,7 +105,7 @@ func accessLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler 
 				logger.ErrorContext(r.Context(), "panic in HTTP handler",
 					"request_id", RequestID(r.Context()), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if sw.status == 0 {
-					writeJSONError(sw, http.StatusInternalServerError, "INTERNAL",
+					writeError(sw, mediaJSON, http.StatusInternalServerError, "INTERNAL",
 						"internal error (request id "+RequestID(r.Context())+")")
 				}
 			}

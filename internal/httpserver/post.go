@@ -3,14 +3,22 @@ package httpserver
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"socrates/internal/apperr"
+	"socrates/internal/querylimit"
 )
 
 // Response media types of GraphQL over HTTP.
@@ -19,13 +27,14 @@ const (
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
 
-// post serves GraphQL over HTTP POST with a JSON body, as gqlgen's POST
-// transport does (same media types, statuses and error messages), but
-// writes the response without encoding its data a second time: the
-// executor has already rendered the data as JSON, and encoding/json would
-// validate and copy all of it again (for a large read, a tenth of the
-// server's time).
-type post struct{}
+// post serves GraphQL over HTTP POST with a JSON body, with the media
+// types and statuses of the GraphQL-over-HTTP spec, and writes the
+// response without encoding its data a second time: the executor has
+// already rendered the data as JSON, and encoding/json would validate and
+// copy all of it again (for a large read, a tenth of the server's time).
+type post struct {
+	logger *slog.Logger
+}
 
 var _ graphql.Transport = post{}
 
@@ -39,34 +48,139 @@ func (post) Supports(r *http.Request) bool {
 }
 
 // Do implements graphql.Transport.
-func (post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	start := graphql.Now()
+	body, err := readBody(r)
+	if err != nil {
+		refuse(w, r, p.logger, http.StatusBadRequest, codeBadRequest, "the request body could not be read")
+		return
+	}
+	params, problem := decodeParams(body)
+	if problem != "" {
+		refuse(w, r, p.logger, http.StatusBadRequest, codeBadRequest, problem)
+		return
+	}
+	params.Headers = r.Header
+	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	execute(w, r, exec, p.logger, params, false)
+}
+
+// execute runs a request whose parameters are well-formed and writes the
+// answer: a request that cannot run (a document that does not parse or
+// validate, or is over a limit) answers 200 with application/json and 400
+// with application/graphql-response+json, as the GraphQL-over-HTTP spec
+// asks; one that ran answers 200. With queriesOnly (GET), any other
+// operation answers 405 with Allow: POST.
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, logger *slog.Logger, params *graphql.RawParams, queriesOnly bool) {
 	ctx := r.Context()
 	contentType := responseMediaType(r)
-	w.Header().Set("Content-Type", contentType)
-	start := graphql.Now()
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
+	rc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		w.Header().Set("Content-Type", contentType)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		setRetryAfter(w, resp)
+		w.WriteHeader(requestErrorStatus(contentType, errs))
+		writeRequestError(w, resp)
 		return
+	}
+	if queriesOnly && rc.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", allowMutation)
+		refuse(w, r, logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			fmt.Sprintf("GET runs queries only; send a %s with POST", rc.Operation.Operation))
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	responses, ctx := exec.DispatchOperation(ctx, rc)
+	resp := responses(ctx)
+	setRetryAfter(w, resp)
+	writeResponse(w, resp)
+}
+
+// decodeParams decodes a POST body: one JSON object whose query and
+// operationName are strings and whose variables and extensions are
+// objects. It returns what is wrong, for the client, when the body is not
+// that, or has no query (and no persisted query hash).
+func decodeParams(body []byte) (*graphql.RawParams, string) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, "the request body is empty; send a JSON object with a query"
+	}
+	if trimmed[0] != '{' {
+		return nil, "the request body must be a JSON object with a query, not " + jsonKind(trimmed[0])
 	}
 	params := &graphql.RawParams{}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(params); err != nil {
-		w.WriteHeader(http.StatusBadRequest)
-		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("json request body could not be decoded: %+v body:%s", err, body)}))
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			return nil, fmt.Sprintf("the request body is not valid JSON: %s (at byte %d)", syntax.Error(), syntax.Offset)
+		case errors.As(err, &typ):
+			want := "a JSON object"
+			if typ.Field == "query" || typ.Field == "operationName" {
+				want = "a string"
+			}
+			return nil, fmt.Sprintf("%s must be %s, not %s", typ.Field, want, typ.Value)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, "the request body is not valid JSON: it ends before the object does"
+		}
+		return nil, "the request body is not valid JSON: " + err.Error()
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, "the request body holds more than one JSON value; send one object"
+	}
+	if problem := missingQuery(params); problem != "" {
+		return nil, problem
+	}
+	return params, ""
+}
+
+// missingQuery says that a request has no query, unless it names a
+// persisted query instead.
+func missingQuery(p *graphql.RawParams) string {
+	if strings.TrimSpace(p.Query) != "" {
+		return ""
+	}
+	if _, ok := p.Extensions["persistedQuery"]; ok {
+		return ""
+	}
+	return "the request has no query"
+}
+
+// jsonKind names the JSON value that starts with c.
+func jsonKind(c byte) string {
+	switch {
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' || c == 'f':
+		return "a boolean"
+	case c == 'n':
+		return "null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a number"
+	}
+	return "something that is not JSON"
+}
+
+// setRetryAfter sets the Retry-After header to the longest
+// extensions.retryAfter of resp's errors (see errorPresenter).
+func setRetryAfter(w http.ResponseWriter, resp *graphql.Response) {
+	if resp == nil {
 		return
 	}
-	params.Headers = r.Header
-	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	rc, errs := exec.CreateOperationContext(ctx, params)
-	if errs != nil {
-		w.WriteHeader(requestErrorStatus(contentType, errs))
-		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs))
-		return
+	longest := 0
+	for _, e := range resp.Errors {
+		if s, ok := e.Extensions["retryAfter"].(int); ok && s > longest {
+			longest = s
+		}
 	}
-	responses, ctx := exec.DispatchOperation(ctx, rc)
-	writeResponse(w, responses(ctx))
+	if longest > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(longest))
+	}
 }
 
 // responseMediaType is the media type of the answer to r, chosen as
@@ -94,17 +208,25 @@ func responseMediaType(r *http.Request) string {
 }
 
 // requestErrorStatus is the HTTP status of a request that failed before it
-// ran, as gqlgen's transports answer it: a protocol error (parse,
-// validation) is 422 with application/json and 400 with
-// application/graphql-response+json; anything else is 200.
+// ran. With application/json it is 200: the GraphQL-over-HTTP spec keeps
+// 4xx there for requests that are not well-formed, and these were. With
+// application/graphql-response+json a document that does not parse or
+// validate, or is refused by a limit, is 400; anything else (an unknown
+// persisted query) is 200.
 func requestErrorStatus(contentType string, errs gqlerror.List) int {
-	if errcode.GetErrorKind(errs) != errcode.KindProtocol {
+	if contentType != mediaGraphQLResponse {
 		return http.StatusOK
 	}
-	if contentType == mediaGraphQLResponse {
+	if errcode.GetErrorKind(errs) == errcode.KindProtocol {
 		return http.StatusBadRequest
 	}
-	return http.StatusUnprocessableEntity
+	for _, err := range errs {
+		switch err.Extensions["code"] {
+		case querylimit.CodeLimit, string(apperr.ComplexityExceeded):
+			return http.StatusBadRequest
+		}
+	}
+	return http.StatusOK
 }
 
 // writeResponse writes resp as encoding/json would, member for member,
@@ -144,6 +266,16 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 			return
 		}
 	}
+}
+
+// writeRequestError writes the response to a request that did not run:
+// its errors and extensions, without a data entry, as the GraphQL spec
+// answers an error raised before execution begins.
+func writeRequestError(w io.Writer, resp *graphql.Response) {
+	_ = json.NewEncoder(w).Encode(struct {
+		Errors     gqlerror.List  `json:"errors"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{resp.Errors, resp.Extensions})
 }
 
 // member writes "name":value.

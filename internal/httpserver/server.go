@@ -80,15 +80,25 @@ func New(o Options) *Server {
 
 	gql := newGraphQLHandler(o, s.metrics)
 	reject := func(w http.ResponseWriter, r *http.Request, err error) {
-		if errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrMalformedHeader) {
-			writeJSONError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
-			return
+		switch {
+		case errors.Is(err, auth.ErrMalformedHeader):
+			// No bearer token was sent: RFC 6750 asks for the scheme
+			// alone, without an error code.
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			refuse(w, r, o.Logger, http.StatusUnauthorized, codeUnauthenticated, err.Error())
+		case errors.Is(err, auth.ErrInvalidToken):
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			refuse(w, r, o.Logger, http.StatusUnauthorized, codeUnauthenticated, err.Error())
+		default:
+			id := RequestID(r.Context())
+			o.Logger.ErrorContext(r.Context(), "authentication failed", "request_id", id, "error", err.Error())
+			writeError(w, responseMediaType(r), http.StatusServiceUnavailable, "INTERNAL", "internal error (request id "+id+")")
 		}
-		id := RequestID(r.Context())
-		o.Logger.ErrorContext(r.Context(), "authentication failed", "request_id", id, "error", err.Error())
-		writeJSONError(w, http.StatusServiceUnavailable, "INTERNAL", "internal error (request id "+id+")")
 	}
-	query := auth.Middleware(o.Auth, reject)(s.trackStreams(http.MaxBytesHandler(gql, o.MaxBodyBytes)))
+	// The request's edges (method, media type, body size) are checked
+	// before its credential, so that a request refused for either has
+	// had its body read.
+	query := edge{maxBody: o.MaxBodyBytes, logger: o.Logger, next: auth.Middleware(o.Auth, reject)(s.trackStreams(gql))}
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", query)
@@ -161,7 +171,7 @@ func (s *Server) trackStreams(next http.Handler) http.Handler {
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
-			writeJSONError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the server is shutting down")
+			writeError(w, mediaJSON, http.StatusServiceUnavailable, "UNAVAILABLE", "the server is shutting down")
 			return
 		}
 		s.streams.Add(1)

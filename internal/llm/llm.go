@@ -131,21 +131,39 @@ func KnownModels(id models.LLMProviderID) []string {
 
 // Cost returns the list-price cost of a call in USD; 0 for unknown models
 // (local models served through an OpenAI-compatible endpoint cost nothing).
+// A model is priced by its own name, else by the longest priced family its
+// name starts with, followed by "-" or "@" (dated snapshots such as
+// gpt-4o-mini-2024-07-18 or claude-sonnet-4-5@20250929 share their
+// family's price). A "-latest" alias names its family.
 func Cost(id models.LLMProviderID, model string, in, out int) float64 {
-	p, ok := prices(id)[model]
-	if !ok {
-		// Dated snapshots share the price of their family.
-		for name, pp := range prices(id) {
-			if strings.HasPrefix(model, name) {
-				p, ok = pp, true
-				break
-			}
-		}
-	}
+	p, ok := priceOf(prices(id), model)
 	if !ok {
 		return 0
 	}
 	return (float64(in)*p.in + float64(out)*p.out) / 1e6
+}
+
+// priceOf finds the price of model in table; see Cost.
+func priceOf(table map[string]price, model string) (price, bool) {
+	if p, ok := table[model]; ok {
+		return p, true
+	}
+	var best price
+	bestName, bestFamily := "", ""
+	for name, p := range table {
+		family := strings.TrimSuffix(name, "-latest")
+		rest, ok := strings.CutPrefix(model, family)
+		if !ok || (rest != "" && rest[0] != '-' && rest[0] != '@') {
+			continue
+		}
+		// The longest family wins; between an alias and its family, both
+		// priced, the smaller name: the answer never depends on the
+		// map's order.
+		if bestName == "" || len(family) > len(bestFamily) || (len(family) == len(bestFamily) && name < bestName) {
+			best, bestName, bestFamily = p, name, family
+		}
+	}
+	return best, bestName != ""
 }
 
 func sortStrings(s []string) {

@@ -3,6 +3,7 @@ package llm_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,59 @@ func TestCost(t *testing.T) {
 	}
 	if c := llm.Cost(models.LLMProviderIDOpenaiCompatible, "llama3:8b", 1000, 1000); c != 0 {
 		t.Fatalf("local model cost %v", c)
+	}
+}
+
+// TestCostPricesDatedSnapshotsByTheirFamily prices the dated snapshot of
+// every priced model as the model itself, by the longest family its name
+// starts with, whatever order the price table is walked in.
+func TestCostPricesDatedSnapshotsByTheirFamily(t *testing.T) {
+	const million = 1_000_000
+	for _, id := range []models.LLMProviderID{models.LLMProviderIDAnthropic, models.LLMProviderIDOpenaiCompatible} {
+		names := llm.KnownModels(id)
+		if len(names) < 5 {
+			t.Fatalf("%s: %d priced models", id, len(names))
+		}
+		for _, name := range names {
+			want := llm.Cost(id, name, million, million)
+			if want <= 0 {
+				t.Fatalf("%s %s: listed without a price", id, name)
+			}
+			family := strings.TrimSuffix(name, "-latest")
+			for _, dated := range []string{family + "-2024-07-18", family + "-20250929", family + "@20250929"} {
+				// The map is walked in a new order each time: a first
+				// match found by walking it is right only sometimes.
+				for range 50 {
+					if got := llm.Cost(id, dated, million, million); got != want {
+						t.Fatalf("%s %s costs %v, want %v (the price of %s)", id, dated, got, want, name)
+					}
+				}
+			}
+		}
+	}
+	// List prices per million input and output tokens.
+	for model, want := range map[string]float64{
+		"gpt-4o-mini-2024-07-18":    0.15 + 0.6,
+		"gpt-4o-2024-08-06":         2.5 + 10,
+		"gpt-4.1-mini-2025-04-14":   0.4 + 1.6,
+		"gpt-4.1-nano-2025-04-14":   0.1 + 0.4,
+		"gpt-4.1-2025-04-14":        2 + 8,
+		"gpt-4o":                    2.5 + 10,
+		"gpt-4":                     0,
+		"gpt-4o1":                   0,
+		"gpt-4.10":                  0,
+		"llama3.1:8b":               0,
+		"claude-3-5-haiku-20241022": 0.8 + 4,
+		"claude-haiku-4-5-20251001": 1 + 5,
+	} {
+		id := models.LLMProviderIDOpenaiCompatible
+		if strings.HasPrefix(model, "claude") {
+			id = models.LLMProviderIDAnthropic
+		}
+		for range 50 {
+			if got := llm.Cost(id, model, million, million); math.Abs(got-want) > 1e-9 {
+				t.Fatalf("%s costs %v for a million tokens each way, want %v", model, got, want)
+			}
+		}
 	}
 }

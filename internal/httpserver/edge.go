@@ -1,0 +1,184 @@
+package httpserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Codes of requests refused before they reach GraphQL.
+const (
+	codeBadRequest       = "BAD_REQUEST"
+	codePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
+	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
+	codeUnauthenticated  = "UNAUTHENTICATED"
+)
+
+// Methods the GraphQL endpoint serves, as the Allow header lists them.
+const (
+	allowQuery    = "GET, POST, OPTIONS"
+	allowMutation = "POST"
+)
+
+// An over-limit body is read and thrown away, up to drainBytes and for at
+// most drainTime, after the answer is sent: a client that writes its whole
+// body before it reads the answer then sees the 413 instead of a reset
+// connection.
+const (
+	drainBytes = 64 << 20
+	drainTime  = 10 * time.Second
+)
+
+// edge refuses, before authentication and GraphQL, the requests to the
+// GraphQL endpoint that are malformed at the HTTP level: a method other
+// than GET, POST and OPTIONS (405 with Allow), a POST whose Content-Type
+// is not application/json (400) or whose body is over maxBody bytes
+// (413). A POST body within the limit is read into memory here, so the
+// transports behind never read from the network.
+type edge struct {
+	maxBody int64
+	logger  *slog.Logger
+	next    http.Handler
+}
+
+// ServeHTTP implements http.Handler.
+func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodOptions:
+		e.next.ServeHTTP(w, r)
+		return
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", allowQuery)
+		refuse(w, r, e.logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			fmt.Sprintf("the method %s is not allowed on this endpoint; use GET or POST", r.Method))
+		return
+	}
+	if msg := contentTypeProblem(r.Header.Get("Content-Type")); msg != "" {
+		refuse(w, r, e.logger, http.StatusBadRequest, codeBadRequest, msg)
+		return
+	}
+	body, err := e.read(r)
+	if errors.Is(err, errTooLarge) {
+		e.tooLarge(w, r)
+		return
+	}
+	if err != nil {
+		refuse(w, r, e.logger, http.StatusBadRequest, codeBadRequest, "the request body could not be read: "+err.Error())
+		return
+	}
+	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
+	r.ContentLength = int64(len(body))
+	e.next.ServeHTTP(w, r)
+}
+
+// contentTypeProblem says what is wrong with the Content-Type of a POST,
+// or returns "" when it is application/json.
+func contentTypeProblem(value string) string {
+	if strings.TrimSpace(value) == "" {
+		return "the request has no Content-Type; send the body as application/json"
+	}
+	mediaType, _, err := mime.ParseMediaType(value)
+	if err != nil {
+		return fmt.Sprintf("the Content-Type %q is malformed; send the body as application/json", value)
+	}
+	if mediaType != mediaJSON {
+		return fmt.Sprintf("the Content-Type %s is not supported; send the body as application/json", mediaType)
+	}
+	return ""
+}
+
+// errTooLarge reports a body over the limit.
+var errTooLarge = errors.New("request body too large")
+
+// read reads the whole body of r, or returns errTooLarge as soon as it is
+// known to be over the limit.
+func (e edge) read(r *http.Request) ([]byte, error) {
+	if r.ContentLength > e.maxBody {
+		return nil, errTooLarge
+	}
+	// A body of known length (within the limit) is read without growing
+	// the buffer; one sent chunked starts small.
+	capacity := int64(64 << 10)
+	if r.ContentLength >= 0 {
+		capacity = r.ContentLength + bytes.MinRead
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, capacity))
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, e.maxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	if n > e.maxBody {
+		return nil, errTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// tooLarge answers 413 and closes the connection, after reading what
+// remains of the body (within drainBytes and drainTime), unless the client
+// is waiting for a 100 Continue before it sends the body at all.
+func (e edge) tooLarge(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	drain := !strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+	if drain {
+		// Lets the body be read after the answer is written (HTTP/1.1
+		// otherwise stops reading the body at the first write).
+		drain = rc.EnableFullDuplex() == nil
+	}
+	w.Header().Set("Connection", "close")
+	refuse(w, r, e.logger, http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+		fmt.Sprintf("the request body is larger than the limit of %d bytes", e.maxBody))
+	if !drain {
+		return
+	}
+	_ = rc.Flush()
+	_ = rc.SetReadDeadline(time.Now().Add(drainTime))
+	_, _ = io.CopyN(io.Discard, r.Body, drainBytes)
+}
+
+// bufferedBody is a request body already read into memory.
+type bufferedBody struct {
+	*bytes.Reader
+	data []byte
+}
+
+// Close implements io.Closer.
+func (*bufferedBody) Close() error { return nil }
+
+// readBody returns the body of r, without a copy when edge has read it.
+func readBody(r *http.Request) ([]byte, error) {
+	if b, ok := r.Body.(*bufferedBody); ok {
+		return b.data, nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read body: %w", err)
+	}
+	return body, nil
+}
+
+// refuse answers a request that is the client's mistake with a GraphQL
+// error body in the media type the client accepts, and logs it at INFO
+// with the request id: a client's mistake is not the server's error.
+func refuse(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, code, message string) {
+	logger.InfoContext(r.Context(), "request refused", "request_id", RequestID(r.Context()),
+		"method", r.Method, "status", status, "code", code, "reason", message)
+	writeError(w, responseMediaType(r), status, code, message)
+}
+
+// writeError writes a GraphQL response holding one error and no data, as
+// the GraphQL-over-HTTP spec answers a request that could not run.
+func writeError(w http.ResponseWriter, mediaType string, status int, code, message string) {
+	w.Header().Set("Content-Type", mediaType)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
+	})
+}
