@@ -62,7 +62,12 @@ func NewRunner(db *bun.DB) (*Runner, error) {
 }
 
 // Up applies every pending migration and returns the names it applied.
+// When none is pending it writes nothing (no lock either), so a server can
+// start on a database it may only read.
 func (r *Runner) Up(ctx context.Context) ([]string, error) {
+	if st, err := r.Status(ctx); err == nil && !anyPending(st) {
+		return nil, nil
+	}
 	var names []string
 	err := r.locked(ctx, func(ctx context.Context) error {
 		group, err := r.migrator.Migrate(ctx)
@@ -91,6 +96,15 @@ func (r *Runner) Down(ctx context.Context) ([]string, error) {
 		return nil
 	})
 	return names, err
+}
+
+func anyPending(st []Status) bool {
+	for _, s := range st {
+		if !s.Applied {
+			return true
+		}
+	}
+	return false
 }
 
 // Status lists every known migration and whether it is applied.

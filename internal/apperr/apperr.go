@@ -22,6 +22,7 @@ const (
 	BadUserInput       Code = "BAD_USER_INPUT"
 	RateLimited        Code = "RATE_LIMITED"
 	ComplexityExceeded Code = "COMPLEXITY_LIMIT_EXCEEDED"
+	Unavailable        Code = "UNAVAILABLE"
 	Internal           Code = "INTERNAL"
 )
 
@@ -53,6 +54,13 @@ func RateLimitedFor(wait time.Duration) *Error {
 	e := &Error{Code: RateLimited, RetryAfter: wait}
 	e.Message = fmt.Sprintf("too many attempts; try again in %s", time.Duration(e.RetryAfterSeconds())*time.Second)
 	return e
+}
+
+// UnavailableNow reports that the service cannot reach or write its
+// database at the moment; the client may try again shortly.
+func UnavailableNow() *Error {
+	return &Error{Code: Unavailable, RetryAfter: time.Second,
+		Message: "the database cannot serve this operation right now (unreachable, read-only or full); try again shortly"}
 }
 
 // New returns an *Error with a formatted message.

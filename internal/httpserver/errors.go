@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"socrates/internal/apperr"
+	"socrates/internal/database"
 )
 
 // errorPresenter turns resolver errors into what clients see: an
@@ -18,10 +19,15 @@ import (
 // as extensions.retryAfter, which the HTTP transports copy into the
 // Retry-After header); errors gqlgen itself raised
 // (parsing, validation, argument coercion) keep theirs with BAD_USER_INPUT
-// when they have none; anything else is logged with the request id and
-// answered with a bare INTERNAL.
+// when they have none; a database that cannot be reached or written is
+// UNAVAILABLE (logged at WARN); anything else is logged with the request id
+// and answered with a bare INTERNAL.
 func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		if _, ok := apperr.As(err); !ok && database.Unavailable(err) {
+			logger.WarnContext(ctx, "database unavailable", "request_id", RequestID(ctx), "error", err.Error())
+			err = apperr.UnavailableNow()
+		}
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if e, ok := apperr.As(err); ok {
 			gqlErr.Message = e.Message

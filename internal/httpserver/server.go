@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +20,9 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/vektah/gqlparser/v2/formatter"
 
+	"socrates/internal/apperr"
 	"socrates/internal/auth"
+	"socrates/internal/database"
 	"socrates/internal/ide"
 	"socrates/internal/loaders"
 	"socrates/internal/querylimit"
@@ -89,6 +92,12 @@ func New(o Options) *Server {
 		case errors.Is(err, auth.ErrInvalidToken):
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 			refuse(w, r, o.Logger, http.StatusUnauthorized, codeUnauthenticated, err.Error())
+		case database.Unavailable(err):
+			// An API token is checked against the database.
+			e := apperr.UnavailableNow()
+			o.Logger.WarnContext(r.Context(), "authentication: database unavailable", "request_id", RequestID(r.Context()), "error", err.Error())
+			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfterSeconds()))
+			writeError(w, responseMediaType(r), http.StatusServiceUnavailable, string(e.Code), e.Message)
 		default:
 			id := RequestID(r.Context())
 			o.Logger.ErrorContext(r.Context(), "authentication failed", "request_id", id, "error", err.Error())
