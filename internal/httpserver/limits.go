@@ -117,7 +117,7 @@ func (e refusalRecorder) CreateOperationContext(ctx context.Context, p *graphql.
 	rc, errs := e.GraphExecutor.CreateOperationContext(ctx, p)
 	for _, err := range errs {
 		switch err.Extensions["code"] {
-		case querylimit.CodeLimit, string(apperr.ComplexityExceeded):
+		case querylimit.CodeLimit, string(apperr.ComplexityExceeded), CodeIntrospectionDisabled:
 			*e.refused = true
 		}
 	}
