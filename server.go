@@ -2,10 +2,17 @@
 //
 //	socrates [serve] [flags]          start the server (the default)
 //	socrates migrate up|down|status   manage the database schema
-//	socrates version                  print the build version
+//	socrates version                  print the build version (also --version)
+//	socrates help                     print the help (also -h)
 //
 // Settings come from environment variables, overridden by flags; run
 // `socrates -h` for the list.
+//
+// The version is the one set at link time
+// (go build -ldflags "-X main.buildVersion=v1.2.3"), else the module's
+// version when built with `go install socrates@version`, else the VCS
+// revision Go stamped into the binary (with "-dirty" for uncommitted
+// changes), else "dev".
 package main
 
 import (
@@ -18,6 +25,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -37,21 +45,26 @@ func main() {
 // run executes one command line and returns the process exit code.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch a := args[0]; {
+		case a == "--version" || a == "-version":
+			cmd, args = "version", args[1:]
+		case !strings.HasPrefix(a, "-"):
+			cmd, args = a, args[1:]
+		}
 	}
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(args, getenv, stderr)
+		err = serve(args, getenv, stdout, stderr)
 	case "migrate":
-		err = migrate(args, getenv, stdout, stderr)
+		err = migrate(args, getenv, stdout)
 	case "version":
-		_, err = fmt.Fprintln(stdout, "socrates", version())
+		_, err = fmt.Fprintln(stdout, "socrates", version(), runtime.Version())
 	case "help":
-		_, err = fmt.Fprintln(stdout, "usage: socrates [serve] [flags] | migrate up|down|status [flags] | version")
+		_, err = config.Load([]string{"-h"}, getenv, stdout)
 	default:
-		err = fmt.Errorf("unknown command %q (want serve, migrate or version)", cmd)
+		err = fmt.Errorf("unknown command %q (want serve, migrate, version or help; socrates -h says more)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -75,8 +88,8 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func serve(args []string, getenv func(string) string, stderr io.Writer) error {
-	cfg, err := config.Load(args, getenv, stderr)
+func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -149,12 +162,16 @@ func tuneGC(getenv func(string) string, logger *slog.Logger) {
 	}
 }
 
-func migrate(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func migrate(args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		_, err := config.Load(args, getenv, stdout)
+		return err
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return errors.New("migrate needs up, down or status")
 	}
 	action := args[0]
-	cfg, err := config.Load(args[1:], getenv, stderr)
+	cfg, err := config.Load(args[1:], getenv, stdout)
 	if err != nil {
 		return err
 	}
@@ -209,18 +226,42 @@ func migrate(args []string, getenv func(string) string, stdout, stderr io.Writer
 	return fmt.Errorf("unknown migrate action %q (want up, down or status)", action)
 }
 
+// buildVersion is set at link time:
+// go build -ldflags "-X main.buildVersion=v1.2.3". It is never changed
+// at run time.
+var buildVersion string
+
+// version returns the version of this build: the one set at link time,
+// else the module's version, else the VCS revision (with "-dirty" when the
+// tree had uncommitted changes), else "dev".
 func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			return s.Value[:12]
-		}
+		return "dev"
 	}
 	if info.Main.Version != "" && info.Main.Version != "(devel)" {
 		return info.Main.Version
 	}
-	return "dev"
+	revision, dirty := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(revision) >= 12 {
+		revision = revision[:12]
+	}
+	if revision == "" {
+		return "dev"
+	}
+	if dirty {
+		revision += "-dirty"
+	}
+	return revision
 }

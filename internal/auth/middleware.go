@@ -3,11 +3,10 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
-
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 )
 
 // Authenticator turns a bearer credential into a principal.
@@ -63,25 +62,36 @@ func Middleware(a Authenticator, reject func(w http.ResponseWriter, r *http.Requ
 	}
 }
 
-// CloseCodeUnauthorized is the websocket close code for a rejected
-// connection_init, as graphql-transport-ws specifies.
-const CloseCodeUnauthorized = 4403
+// Errors that end a websocket connection's credential.
+var (
+	// ErrCredentialExpired ends a connection whose access token or API
+	// token expired.
+	ErrCredentialExpired = errors.New("the credential expired")
+	// ErrCredentialRevoked ends a connection whose API token was revoked.
+	ErrCredentialRevoked = errors.New("the API token was revoked")
+)
+
+// Refused reports whether err refuses a credential (malformed, invalid,
+// expired or revoked) rather than reports a failure to check it.
+func Refused(err error) bool {
+	return errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrMalformedHeader)
+}
 
 // Live tracks the websocket connections opened with each API token, so that
 // revoking the token closes them.
 type Live struct {
 	mu    sync.Mutex
-	conns map[int64]map[*context.CancelFunc]struct{}
+	conns map[int64]map[*context.CancelCauseFunc]struct{}
 }
 
 // NewLive returns an empty registry.
-func NewLive() *Live { return &Live{conns: map[int64]map[*context.CancelFunc]struct{}{}} }
+func NewLive() *Live { return &Live{conns: map[int64]map[*context.CancelCauseFunc]struct{}{}} }
 
 // track registers a connection's cancel under its token until ctx ends.
-func (l *Live) track(ctx context.Context, tokenID int64, cancel context.CancelFunc) {
+func (l *Live) track(ctx context.Context, tokenID int64, cancel context.CancelCauseFunc) {
 	l.mu.Lock()
 	if l.conns[tokenID] == nil {
-		l.conns[tokenID] = map[*context.CancelFunc]struct{}{}
+		l.conns[tokenID] = map[*context.CancelCauseFunc]struct{}{}
 	}
 	l.conns[tokenID][&cancel] = struct{}{}
 	l.mu.Unlock()
@@ -99,13 +109,13 @@ func (l *Live) track(ctx context.Context, tokenID int64, cancel context.CancelFu
 // how many it closed.
 func (l *Live) Revoke(tokenID int64) int {
 	l.mu.Lock()
-	var cancels []*context.CancelFunc
+	var cancels []*context.CancelCauseFunc
 	for c := range l.conns[tokenID] {
 		cancels = append(cancels, c)
 	}
 	l.mu.Unlock()
 	for _, c := range cancels {
-		(*c)()
+		(*c)(ErrCredentialRevoked)
 	}
 	return len(cancels)
 }
@@ -113,11 +123,14 @@ func (l *Live) Revoke(tokenID int64) int {
 // WebsocketInit authenticates the connection_init payload of a websocket:
 // an "Authorization" entry (any letter case) holding "Bearer <token>", or an
 // "authToken" entry holding the token. Without either, the principal of the
-// upgrade request (if any) stays. A bad credential closes the socket with
-// 4403. The connection ends when its credential expires, and, for an API
-// token, when the token is revoked; clients reconnect with a fresh one.
-func WebsocketInit(a Authenticator, live *Live) transport.WebsocketInitFunc {
-	return func(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+// upgrade request (if any) stays. A bad credential answers an error for
+// which Refused is true (the transport closes with 4403); a failure to
+// check it, another error. The returned context ends when the credential
+// expires (cause ErrCredentialExpired) and, for an API token, when the
+// token is revoked (cause ErrCredentialRevoked); clients reconnect with a
+// fresh one.
+func WebsocketInit(a Authenticator, live *Live) func(ctx context.Context, payload map[string]any) (context.Context, error) {
+	return func(ctx context.Context, payload map[string]any) (context.Context, error) {
 		var token string
 		var err error
 		for k, v := range payload {
@@ -140,33 +153,33 @@ func WebsocketInit(a Authenticator, live *Live) transport.WebsocketInitFunc {
 				token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Bearer "))
 			}
 		}
-		if err == nil && token != "" {
-			var p *Principal
-			if p, err = a.Authenticate(ctx, token); err == nil {
-				ctx = WithPrincipal(ctx, p)
-				var cancel context.CancelFunc
-				if p.ExpiresAt != nil {
-					ctx, cancel = context.WithDeadline(ctx, *p.ExpiresAt)
-				} else {
-					ctx, cancel = context.WithCancel(ctx)
-				}
-				if p.TokenID != nil {
-					live.track(ctx, *p.TokenID, cancel)
-				} else {
-					context.AfterFunc(ctx, cancel)
-				}
-				return ctx, nil, nil
-			}
-		}
 		if err != nil {
-			msg := "unauthorized"
-			if errors.Is(err, ErrInvalidToken) || errors.Is(err, ErrMalformedHeader) {
-				msg += ": " + err.Error()
-			}
-			ctx = transport.WithWebsocketCloseCode(ctx, CloseCodeUnauthorized)
-			return transport.AppendCloseReason(ctx, "unauthorized"), nil, errors.New(msg)
+			return ctx, err
 		}
-		return ctx, nil, nil
+		if token == "" {
+			return ctx, nil
+		}
+		p, err := a.Authenticate(ctx, token)
+		if err != nil {
+			if Refused(err) {
+				return ctx, err
+			}
+			return ctx, fmt.Errorf("authenticate websocket: %w", err)
+		}
+		ctx = WithPrincipal(ctx, p)
+		var cancel context.CancelCauseFunc
+		if p.ExpiresAt != nil {
+			var stop context.CancelFunc
+			ctx, stop = context.WithDeadlineCause(ctx, *p.ExpiresAt, ErrCredentialExpired)
+			context.AfterFunc(ctx, stop)
+		}
+		ctx, cancel = context.WithCancelCause(ctx)
+		if p.TokenID != nil {
+			live.track(ctx, *p.TokenID, cancel)
+		} else {
+			context.AfterFunc(ctx, func() { cancel(nil) })
+		}
+		return ctx, nil
 	}
 }
 

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +49,9 @@ type Config struct {
 	AllowedOrigins  []string
 	LoaderWait      time.Duration
 	KeepAlive       time.Duration
+	// WSInitTimeout is how long a websocket client has to send
+	// connection_init.
+	WSInitTimeout time.Duration
 	// PlanReads reads ahead what a query selects below its root fields
 	// (one statement per edge for a whole level) instead of leaving every
 	// edge to the loaders' window.
@@ -92,6 +94,12 @@ type Config struct {
 	AuthRequestsPerMinute int
 	// LoginFailuresPer15Min bounds failed logins per email address.
 	LoginFailuresPer15Min int
+	// Introspection answers __schema and __type queries and serves the
+	// SDL; on by default in development, off in production.
+	Introspection bool
+	// IDE serves GraphiQL at /; on by default in development, off in
+	// production.
+	IDE bool
 }
 
 // QueryLimits returns the limits a document must keep before it is
@@ -113,141 +121,103 @@ func (c *Config) QueryLimits() querylimit.Limits {
 func (c *Config) Production() bool { return c.Env == Production }
 
 // Load reads the configuration from getenv and then args (flags win).
+// With -h or -help it writes the help (every flag, the environment variable
+// that sets it and its default; a secret's value never) to output and
+// returns flag.ErrHelp.
 func Load(args []string, getenv func(string) string, output io.Writer) (*Config, error) {
-	env := func(key, def string) string {
-		if v := strings.TrimSpace(getenv(key)); v != "" {
-			return v
-		}
-		return def
-	}
 	fs := flag.NewFlagSet("socrates", flag.ContinueOnError)
-	fs.SetOutput(output)
-	port := fs.String("port", env("PORT", "8080"), "HTTP port (env PORT)")
-	dbURL := fs.String("database-url", env("DATABASE_URL", ""), "postgres://… or sqlite://path; default sqlite://<data-dir>/socrates.db in development (env DATABASE_URL)")
-	secret := fs.String("jwt-secret", env("JWT_SECRET", ""), "HS256 secret, at least 32 bytes in production (env JWT_SECRET)")
-	mode := fs.String("env", env("APP_ENV", Development), "development or production (env APP_ENV)")
-	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	format := fs.String("log-format", env("LOG_FORMAT", ""), "text or json; default text in development, json in production (env LOG_FORMAT)")
-	dataDir := fs.String("data-dir", env("DATA_DIR", "data"), "directory of the embedded database and development secret (env DATA_DIR)")
-	maxConns := fs.String("db-max-open-conns", env("DB_MAX_OPEN_CONNS", "0"), "connection pool size; 0 picks 20 on PostgreSQL, 8 on SQLite (env DB_MAX_OPEN_CONNS)")
-	queryTimeout := fs.String("query-timeout", env("QUERY_TIMEOUT", "30s"), "longest a query or mutation may run (env QUERY_TIMEOUT)")
-	shutdown := fs.String("shutdown-timeout", env("SHUTDOWN_TIMEOUT", "20s"), "longest graceful shutdown waits for in-flight work (env SHUTDOWN_TIMEOUT)")
-	maxBody := fs.String("max-body-bytes", env("MAX_BODY_BYTES", "1048576"), "largest request body (env MAX_BODY_BYTES)")
-	maxDepth := fs.String("max-depth", env("MAX_QUERY_DEPTH", "12"), "deepest field nesting of an operation (env MAX_QUERY_DEPTH)")
-	maxAliases := fs.String("max-aliases", env("MAX_QUERY_ALIASES", "30"), "most aliased fields in an operation (env MAX_QUERY_ALIASES)")
-	maxComplexity := fs.String("max-complexity", env("MAX_QUERY_COMPLEXITY", "20000"), "highest complexity score of an operation (env MAX_QUERY_COMPLEXITY)")
-	maxQueryBytes := fs.String("max-query-bytes", env("MAX_QUERY_BYTES", "262144"), "longest document text in bytes (env MAX_QUERY_BYTES)")
-	maxTokens := fs.String("max-tokens", env("MAX_QUERY_TOKENS", "15000"), "most tokens the parser reads from a document (env MAX_QUERY_TOKENS)")
-	maxSpreads := fs.String("max-spreads", env("MAX_QUERY_SPREADS", "1000"), "most fragment spreads in a document once fragments are expanded (env MAX_QUERY_SPREADS)")
-	maxFields := fs.String("max-fields", env("MAX_QUERY_FIELDS", "10000"), "most fields in a document once fragments are expanded (env MAX_QUERY_FIELDS)")
-	maxSelectionFields := fs.String("max-selection-fields", env("MAX_SELECTION_FIELDS", "200"), "most fields in one selection set once fragments are expanded and same-named fields merged (env MAX_SELECTION_FIELDS)")
-	maxIntrospectionDepth := fs.String("max-introspection-depth", env("MAX_INTROSPECTION_DEPTH", "20"), "deepest nesting of __schema and __type selections (env MAX_INTROSPECTION_DEPTH)")
-	origins := fs.String("allowed-origins", env("ALLOWED_ORIGINS", ""), "comma-separated browser origins allowed cross-origin, or *; default * in development (env ALLOWED_ORIGINS)")
-	loaderWait := fs.String("loader-wait", env("LOADER_WAIT", "2ms"), "how long a dataloader gathers keys before a batch (env LOADER_WAIT)")
-	keepAlive := fs.String("ws-keepalive", env("WS_KEEPALIVE", "15s"), "websocket ping interval (env WS_KEEPALIVE)")
-	maxQueries := fs.String("max-concurrent-queries", env("MAX_CONCURRENT_QUERIES", strconv.Itoa(4*runtime.GOMAXPROCS(0))), "queries running at once; more wait their turn; 0 for no bound (env MAX_CONCURRENT_QUERIES)")
-	planReads := fs.String("plan-reads", env("PLAN_READS", "true"), "read ahead what a query selects, one statement per edge and level (env PLAN_READS)")
-	pprofAddr := fs.String("pprof-addr", env("PPROF_ADDR", ""), "serve Go's profiler on this address, e.g. 127.0.0.1:6060; off when empty (env PPROF_ADDR)")
-	llmProvider := fs.String("llm-provider", env("LLM_PROVIDER", "BUILTIN"), "BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE (env LLM_PROVIDER)")
-	llmModel := fs.String("llm-model", env("LLM_MODEL", ""), "model of the default provider (env LLM_MODEL)")
-	anthropicKey := fs.String("anthropic-api-key", env("ANTHROPIC_API_KEY", ""), "server-wide Anthropic key (env ANTHROPIC_API_KEY)")
-	anthropicURL := fs.String("anthropic-base-url", env("ANTHROPIC_BASE_URL", ""), "Anthropic API base URL (env ANTHROPIC_BASE_URL)")
-	openaiKey := fs.String("openai-api-key", env("OPENAI_API_KEY", ""), "server-wide key of the OpenAI-compatible endpoint (env OPENAI_API_KEY)")
-	openaiURL := fs.String("openai-base-url", env("OPENAI_BASE_URL", ""), "OpenAI-compatible base URL, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL)")
-	llmTimeout := fs.String("llm-timeout", env("LLM_TIMEOUT", "60s"), "longest one provider attempt may take (env LLM_TIMEOUT)")
-	llmRetries := fs.String("llm-max-retries", env("LLM_MAX_RETRIES", "2"), "retries of a failed provider call (env LLM_MAX_RETRIES)")
-	encKey := fs.String("llm-encryption-key", env("LLM_ENCRYPTION_KEY", ""), "32-byte key (hex or base64) encrypting users' provider keys (env LLM_ENCRYPTION_KEY)")
-	allowPrivate := fs.String("llm-allow-private-urls", env("LLM_ALLOW_PRIVATE_URLS", ""), "let users aim provider URLs at private addresses; default true in development (env LLM_ALLOW_PRIVATE_URLS)")
-	subBuffer := fs.String("subscriber-buffer", env("SUBSCRIBER_BUFFER", "64"), "events a subscriber may fall behind before it is dropped (env SUBSCRIBER_BUFFER)")
-	authRate := fs.String("auth-requests-per-minute", env("AUTH_REQUESTS_PER_MINUTE", "30"), "register, login and refresh calls allowed per client address per minute (env AUTH_REQUESTS_PER_MINUTE)")
-	loginFailures := fs.String("login-failures-per-15min", env("LOGIN_FAILURES_PER_15MIN", "10"), "failed logins allowed per email per 15 minutes (env LOGIN_FAILURES_PER_15MIN)")
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	s := &settings{fs: fs, getenv: getenv}
+	c := &Config{}
+
+	s.int(&c.Port, "port", "PORT", 8080, "HTTP port")
+	s.string(&c.DatabaseURL, "database-url", "DATABASE_URL", "", "sqlite://<data-dir>/socrates.db in development; required in production", "postgres://… or sqlite://path", shownAsURL)
+	s.string(&c.JWTSecret, "jwt-secret", "JWT_SECRET", "", "development: generated into <data-dir>/jwt-secret; production: required", "HS256 secret, at least 32 bytes in production", shownAsSecret)
+	s.string(&c.Env, "env", "APP_ENV", Development, "", "development or production", shownAsIs)
+	var level, format string
+	s.string(&level, "log-level", "LOG_LEVEL", "info", "", "debug, info, warn or error", shownAsIs)
+	s.string(&format, "log-format", "LOG_FORMAT", "", "text in development, json in production", "text or json", shownAsIs)
+	s.string(&c.DataDir, "data-dir", "DATA_DIR", "data", "", "directory of the embedded database and the development secrets", shownAsIs)
+	s.int(&c.DBMaxOpenConns, "db-max-open-conns", "DB_MAX_OPEN_CONNS", 0, "connection pool size; 0 picks 20 on PostgreSQL, 8 on SQLite")
+	s.duration(&c.QueryTimeout, "query-timeout", "QUERY_TIMEOUT", 30*time.Second, "longest a query or mutation may run")
+	s.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "longest graceful shutdown waits for in-flight work")
+	s.int64(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", 1<<20, "largest request body and websocket message")
+	s.int(&c.MaxDepth, "max-depth", "MAX_QUERY_DEPTH", 12, "deepest field nesting of an operation")
+	s.int(&c.MaxAliases, "max-aliases", "MAX_QUERY_ALIASES", 30, "most aliased fields in an operation")
+	s.int(&c.MaxComplexity, "max-complexity", "MAX_QUERY_COMPLEXITY", 20000, "highest complexity score of an operation")
+	s.int(&c.MaxQueryBytes, "max-query-bytes", "MAX_QUERY_BYTES", 262144, "longest document text in bytes")
+	s.int(&c.MaxTokens, "max-tokens", "MAX_QUERY_TOKENS", 15000, "most tokens the parser reads from a document")
+	s.int(&c.MaxSpreads, "max-spreads", "MAX_QUERY_SPREADS", 1000, "most fragment spreads in a document once fragments are expanded")
+	s.int(&c.MaxFields, "max-fields", "MAX_QUERY_FIELDS", 10000, "most fields in a document once fragments are expanded")
+	s.int(&c.MaxSelectionFields, "max-selection-fields", "MAX_SELECTION_FIELDS", 200, "most fields in one selection set once fragments are expanded and same-named fields merged")
+	s.int(&c.MaxIntrospectionDepth, "max-introspection-depth", "MAX_INTROSPECTION_DEPTH", 20, "deepest nesting of __schema and __type selections")
+	var origins string
+	s.string(&origins, "allowed-origins", "ALLOWED_ORIGINS", "", "* in development, none in production", "comma-separated browser origins allowed cross-origin, or *", shownAsIs)
+	introspection := s.optionalBool("introspection", "INTROSPECTION", "true in development, false in production", "answer __schema and __type queries and serve /schema.graphql")
+	ide := s.optionalBool("ide", "IDE", "true in development, false in production", "serve the GraphiQL IDE at /")
+	s.duration(&c.LoaderWait, "loader-wait", "LOADER_WAIT", 2*time.Millisecond, "how long a dataloader gathers keys before a batch")
+	s.duration(&c.KeepAlive, "ws-keepalive", "WS_KEEPALIVE", 15*time.Second, "websocket ping interval; 0 sends no pings")
+	s.duration(&c.WSInitTimeout, "ws-init-timeout", "WS_INIT_TIMEOUT", 10*time.Second, "how long a websocket client has to send connection_init")
+	s.int(&c.MaxConcurrentQueries, "max-concurrent-queries", "MAX_CONCURRENT_QUERIES", 4*runtime.GOMAXPROCS(0), "queries running at once; more wait their turn; 0 for no bound (default: 4 per core)")
+	s.bool(&c.PlanReads, "plan-reads", "PLAN_READS", true, "read ahead what a query selects, one statement per edge and level")
+	s.string(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "", "off", "serve Go's profiler on this address, e.g. 127.0.0.1:6060", shownAsIs)
+	var provider string
+	s.string(&provider, "llm-provider", "LLM_PROVIDER", "BUILTIN", "", "BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE", shownAsIs)
+	s.string(&c.LLMModel, "llm-model", "LLM_MODEL", "", "the provider's default", "model of the default provider", shownAsIs)
+	s.string(&c.AnthropicKey, "anthropic-api-key", "ANTHROPIC_API_KEY", "", "none", "server-wide Anthropic key", shownAsSecret)
+	s.string(&c.AnthropicBaseURL, "anthropic-base-url", "ANTHROPIC_BASE_URL", "", "the SDK's default", "Anthropic API base URL", shownAsURL)
+	s.string(&c.OpenAIKey, "openai-api-key", "OPENAI_API_KEY", "", "none", "server-wide key of the OpenAI-compatible endpoint", shownAsSecret)
+	s.string(&c.OpenAIBaseURL, "openai-base-url", "OPENAI_BASE_URL", "", "none", "OpenAI-compatible base URL, e.g. http://localhost:11434/v1", shownAsURL)
+	s.duration(&c.LLMTimeout, "llm-timeout", "LLM_TIMEOUT", 60*time.Second, "longest one provider attempt may take")
+	s.int(&c.LLMMaxRetries, "llm-max-retries", "LLM_MAX_RETRIES", 2, "retries of a failed provider call")
+	s.string(&c.LLMEncryptionKey, "llm-encryption-key", "LLM_ENCRYPTION_KEY", "", "development: generated into <data-dir>/llm-encryption-key; production: none (users' own keys disabled)", "32-byte key (hex or base64) encrypting users' provider keys", shownAsSecret)
+	allowPrivate := s.optionalBool("llm-allow-private-urls", "LLM_ALLOW_PRIVATE_URLS", "true in development, false in production", "let users aim provider URLs at private addresses")
+	s.int(&c.SubscriberBuffer, "subscriber-buffer", "SUBSCRIBER_BUFFER", 64, "events a subscriber may fall behind before it is dropped")
+	s.int(&c.AuthRequestsPerMinute, "auth-requests-per-minute", "AUTH_REQUESTS_PER_MINUTE", 30, "register, login and refresh calls allowed per client address per minute")
+	s.int(&c.LoginFailuresPer15Min, "login-failures-per-15min", "LOGIN_FAILURES_PER_15MIN", 10, "failed logins allowed per email per 15 minutes")
+
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			if werr := s.help(output); werr != nil {
+				return nil, fmt.Errorf("write help: %w", werr)
+			}
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w (socrates -h lists the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	errs := s.errs
+	errs = append(errs, s.checkNonNegative()...)
 
-	c := &Config{DatabaseURL: *dbURL, JWTSecret: *secret, Env: strings.ToLower(*mode), DataDir: *dataDir, PprofAddr: *pprofAddr}
-	var errs []error
-	boolean := func(name, v string, dst *bool) {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s must be true or false, got %q", name, v))
-		}
-		*dst = b
+	mode := c.Env
+	c.Env = strings.ToLower(strings.TrimSpace(c.Env))
+	switch c.Env {
+	case Development, Production:
+	default:
+		errs = append(errs, fmt.Errorf("APP_ENV must be development or production, got %q", mode))
 	}
-	num := func(name, v string, dst *int) {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			errs = append(errs, fmt.Errorf("%s must be a non-negative integer, got %q", name, v))
-		}
-		*dst = n
-	}
-	dur := func(name, v string, dst *time.Duration) {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("%s must be a duration like 30s, got %q", name, v))
-		}
-		*dst = d
-	}
-	num("PORT", *port, &c.Port)
-	num("DB_MAX_OPEN_CONNS", *maxConns, &c.DBMaxOpenConns)
-	num("MAX_QUERY_DEPTH", *maxDepth, &c.MaxDepth)
-	num("MAX_QUERY_ALIASES", *maxAliases, &c.MaxAliases)
-	num("MAX_QUERY_COMPLEXITY", *maxComplexity, &c.MaxComplexity)
-	num("MAX_QUERY_BYTES", *maxQueryBytes, &c.MaxQueryBytes)
-	num("MAX_QUERY_TOKENS", *maxTokens, &c.MaxTokens)
-	num("MAX_QUERY_SPREADS", *maxSpreads, &c.MaxSpreads)
-	num("MAX_QUERY_FIELDS", *maxFields, &c.MaxFields)
-	num("MAX_SELECTION_FIELDS", *maxSelectionFields, &c.MaxSelectionFields)
-	num("MAX_INTROSPECTION_DEPTH", *maxIntrospectionDepth, &c.MaxIntrospectionDepth)
-	var body int
-	num("MAX_BODY_BYTES", *maxBody, &body)
-	c.MaxBodyBytes = int64(body)
-	dur("QUERY_TIMEOUT", *queryTimeout, &c.QueryTimeout)
-	dur("SHUTDOWN_TIMEOUT", *shutdown, &c.ShutdownTimeout)
-	dur("LOADER_WAIT", *loaderWait, &c.LoaderWait)
-	dur("WS_KEEPALIVE", *keepAlive, &c.KeepAlive)
-	boolean("PLAN_READS", *planReads, &c.PlanReads)
-	num("MAX_CONCURRENT_QUERIES", *maxQueries, &c.MaxConcurrentQueries)
-	c.LLMProvider = strings.ToUpper(strings.TrimSpace(*llmProvider))
+	c.Introspection = introspection.or(!c.Production())
+	c.IDE = ide.or(!c.Production())
+	c.LLMAllowPrivateURLs = allowPrivate.or(!c.Production())
+	c.LLMProvider = strings.ToUpper(strings.TrimSpace(provider))
 	switch c.LLMProvider {
 	case "BUILTIN", "ANTHROPIC", "OPENAI_COMPATIBLE":
 	default:
-		errs = append(errs, fmt.Errorf("LLM_PROVIDER must be BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE, got %q", *llmProvider))
+		errs = append(errs, fmt.Errorf("LLM_PROVIDER must be BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE, got %q", provider))
 	}
-	c.LLMModel, c.AnthropicKey, c.AnthropicBaseURL = *llmModel, *anthropicKey, *anthropicURL
-	c.OpenAIKey, c.OpenAIBaseURL, c.LLMEncryptionKey = *openaiKey, *openaiURL, *encKey
-	dur("LLM_TIMEOUT", *llmTimeout, &c.LLMTimeout)
-	num("LLM_MAX_RETRIES", *llmRetries, &c.LLMMaxRetries)
-	num("SUBSCRIBER_BUFFER", *subBuffer, &c.SubscriberBuffer)
-	num("AUTH_REQUESTS_PER_MINUTE", *authRate, &c.AuthRequestsPerMinute)
-	num("LOGIN_FAILURES_PER_15MIN", *loginFailures, &c.LoginFailuresPer15Min)
 	if c.AuthRequestsPerMinute < 1 || c.LoginFailuresPer15Min < 1 {
 		errs = append(errs, errors.New("AUTH_REQUESTS_PER_MINUTE and LOGIN_FAILURES_PER_15MIN must be at least 1"))
-	}
-	switch strings.ToLower(*allowPrivate) {
-	case "":
-		c.LLMAllowPrivateURLs = strings.ToLower(*mode) != Production
-	case "true", "1", "yes":
-		c.LLMAllowPrivateURLs = true
-	case "false", "0", "no":
-	default:
-		errs = append(errs, fmt.Errorf("LLM_ALLOW_PRIVATE_URLS must be true or false, got %q", *allowPrivate))
 	}
 	if c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT must be at most 65535, got %d", c.Port))
 	}
-	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
-		errs = append(errs, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", *level))
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, got %q", level))
 	}
-	switch c.Env {
-	case Development, Production:
-	default:
-		errs = append(errs, fmt.Errorf("APP_ENV must be development or production, got %q", *mode))
-	}
-	c.LogFormat = strings.ToLower(*format)
+	c.LogFormat = strings.ToLower(format)
 	if c.LogFormat == "" {
 		c.LogFormat = "text"
 		if c.Production() {
@@ -255,9 +225,9 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 		}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("LOG_FORMAT must be text or json, got %q", *format))
+		errs = append(errs, fmt.Errorf("LOG_FORMAT must be text or json, got %q", format))
 	}
-	for _, o := range strings.Split(*origins, ",") {
+	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
 		}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"flag"
 	"io"
 	"log/slog"
 	"os"
@@ -116,6 +118,53 @@ func TestQueryLimits(t *testing.T) {
 	for _, key := range []string{"MAX_QUERY_BYTES", "MAX_QUERY_TOKENS", "MAX_QUERY_SPREADS", "MAX_QUERY_FIELDS", "MAX_SELECTION_FIELDS", "MAX_INTROSPECTION_DEPTH"} {
 		if _, err := Load(nil, envOf(map[string]string{key: "-1"}), io.Discard); err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("%s=-1: %v", key, err)
+		}
+	}
+}
+
+func TestTypedFlagsAndSwitches(t *testing.T) {
+	c, err := Load([]string{"-port", "9001", "-ws-keepalive", "3s", "-plan-reads=false", "-ide", "-max-body-bytes", "2048"}, envOf(map[string]string{"APP_ENV": "production", "DATABASE_URL": "postgres://x/y", "JWT_SECRET": strings.Repeat("k", 32)}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 9001 || c.KeepAlive != 3*time.Second || c.PlanReads || !c.IDE || c.Introspection || c.MaxBodyBytes != 2048 || c.LLMAllowPrivateURLs {
+		t.Fatalf("typed flags in production: %+v", c)
+	}
+	c, err = Load([]string{"-introspection=false"}, envOf(map[string]string{"IDE": "false"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Introspection || c.IDE || !c.LLMAllowPrivateURLs {
+		t.Fatalf("switches in development: %+v", c)
+	}
+	for name, args := range map[string][]string{
+		"int":      {"-port", "eighty"},
+		"negative": {"-max-depth", "-1"},
+		"duration": {"-query-timeout", "soon"},
+		"bool":     {"-ide=maybe"},
+	} {
+		if _, err := Load(args, envOf(nil), io.Discard); err == nil {
+			t.Errorf("%s: accepted %v", name, args)
+		}
+	}
+	if _, err := Load(nil, envOf(map[string]string{"INTROSPECTION": "maybe"}), io.Discard); err == nil || !strings.Contains(err.Error(), "INTROSPECTION") {
+		t.Errorf("INTROSPECTION=maybe: %v", err)
+	}
+}
+
+func TestHelpShowsVariablesNotSecrets(t *testing.T) {
+	var out strings.Builder
+	_, err := Load([]string{"-h"}, envOf(map[string]string{"JWT_SECRET": "very-secret-jwt-value", "ANTHROPIC_API_KEY": "sk-ant-zzz", "PORT": "9100"}), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	help := out.String()
+	if strings.Contains(help, "very-secret-jwt-value") || strings.Contains(help, "sk-ant-zzz") {
+		t.Fatalf("help prints a secret:\n%s", help)
+	}
+	for _, want := range []string{"env JWT_SECRET (set)", "env ANTHROPIC_API_KEY (set)", "env PORT=9100; default 8080", "env OPENAI_API_KEY; default none"} {
+		if !strings.Contains(help, want) {
+			t.Fatalf("help lacks %q:\n%s", want, help)
 		}
 	}
 }

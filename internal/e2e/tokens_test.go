@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/golang-jwt/jwt/v5"
 
 	"socrates/internal/app"
@@ -189,9 +191,12 @@ func TestWebsocketsEndWithTheirCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	// The access token's websocket closes by itself at expiry.
-	if _, err := jwtWS.Next(ctx, "none"); err == nil {
-		t.Fatal("websocket open after its access token expired")
+	// The access token's websocket closes by itself at expiry, with 4403
+	// (clients reconnect with a fresh token).
+	_, err = jwtWS.Next(ctx, "none")
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4403 || ce.Reason != "Forbidden: the credential expired" {
+		t.Fatalf("websocket after its access token expired: %v", err)
 	}
 	if waited := time.Since(start); waited > 10*time.Second {
 		t.Fatalf("closed only after %v", waited)
@@ -202,7 +207,8 @@ func TestWebsocketsEndWithTheirCredential(t *testing.T) {
 	var l struct{ Login testenv.Tokens }
 	login.Must(`mutation($e: String!) { login(input: {email: $e, password: "password-123"}) { accessToken } }`, map[string]any{"e": tok.User.Email}, &l)
 	login.As(l.Login.AccessToken).Must(`mutation($id: ID!) { revokeApiToken(input: {apiTokenId: $id}) { userErrors { code } } }`, map[string]any{"id": tokenID}, nil)
-	if _, err := apiWS.Next(ctx, "none"); err == nil {
-		t.Fatal("websocket open after its API token was revoked")
+	_, err = apiWS.Next(ctx, "none")
+	if !errors.As(err, &ce) || ce.Code != 4403 || ce.Reason != "Forbidden: the API token was revoked" {
+		t.Fatalf("websocket after its API token was revoked: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 	"time"
@@ -10,11 +11,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"socrates/internal/auth"
+	"socrates/internal/gqlws"
 	"socrates/internal/loaders"
 )
 
@@ -23,16 +24,21 @@ import (
 // per-operation loaders.
 func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	srv := handler.New(o.Schema)
-	srv.AddTransport(transport.Websocket{
-		Implementation: transport.CoderWebsocketImplementation{
-			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originPatterns(o.AllowedOrigins)},
+	initWS := auth.WebsocketInit(o.Auth, o.Live)
+	srv.AddTransport(gqlws.New(gqlws.Options{
+		Init: func(ctx context.Context, payload map[string]any) (context.Context, error) {
+			next, err := initWS(ctx, payload)
+			if err != nil && !auth.Refused(err) {
+				o.Logger.ErrorContext(ctx, "websocket authentication failed", "request_id", RequestID(ctx), "error", err.Error())
+			}
+			return next, err
 		},
-		InitFunc:              auth.WebsocketInit(o.Auth, o.Live),
-		PayloadReadLimit:      &o.MaxBodyBytes,
-		InitTimeout:           10 * time.Second,
-		KeepAlivePingInterval: o.KeepAlive,
-		PingPongInterval:      o.KeepAlive,
-	})
+		Refused:        auth.Refused,
+		InitTimeout:    cmp.Or(o.WSInitTimeout, 10*time.Second),
+		KeepAlive:      o.KeepAlive,
+		ReadLimit:      o.MaxBodyBytes,
+		OriginPatterns: originPatterns(o.AllowedOrigins),
+	}))
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(get{logger: o.Logger})
 	srv.AddTransport(sse{logger: o.Logger})
@@ -43,7 +49,11 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(o.Limits.Tokens)
-	srv.Use(extension.Introspection{})
+	if o.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		srv.Use(refuseIntrospection{})
+	}
 	srv.Use(documentLimits{limits: o.Limits, cache: queries})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	if o.MaxComplexity > 0 {

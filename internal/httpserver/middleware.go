@@ -127,33 +127,3 @@ func accessLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler 
 		next.ServeHTTP(sw, r)
 	})
 }
-
-// cors answers preflight requests and sets CORS headers for allowed origins.
-// Credentials are bearer tokens, never cookies, so no credentials mode.
-func cors(allowed []string, next http.Handler) http.Handler {
-	any := false
-	set := map[string]bool{}
-	for _, o := range allowed {
-		if o == "*" {
-			any = true
-		}
-		set[o] = true
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		origin := r.Header.Get("Origin")
-		if origin != "" && (any || set[origin]) {
-			h := w.Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Add("Vary", "Origin")
-			h.Set("Access-Control-Expose-Headers", "X-Request-ID")
-			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Accept, X-Request-ID, Apollo-Require-Preflight")
-				h.Set("Access-Control-Max-Age", "600")
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}

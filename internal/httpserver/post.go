@@ -211,7 +211,8 @@ func responseMediaType(r *http.Request) string {
 // ran. With application/json it is 200: the GraphQL-over-HTTP spec keeps
 // 4xx there for requests that are not well-formed, and these were. With
 // application/graphql-response+json a document that does not parse or
-// validate, or is refused by a limit, is 400; anything else (an unknown
+// validate, or is refused by a limit or because introspection is off, is
+// 400; anything else (an unknown
 // persisted query) is 200.
 func requestErrorStatus(contentType string, errs gqlerror.List) int {
 	if contentType != mediaGraphQLResponse {
@@ -222,7 +223,7 @@ func requestErrorStatus(contentType string, errs gqlerror.List) int {
 	}
 	for _, err := range errs {
 		switch err.Extensions["code"] {
-		case querylimit.CodeLimit, string(apperr.ComplexityExceeded):
+		case querylimit.CodeLimit, string(apperr.ComplexityExceeded), CodeIntrospectionDisabled:
 			return http.StatusBadRequest
 		}
 	}

@@ -55,6 +55,14 @@ type Options struct {
 	AllowedOrigins []string
 	// KeepAlive is the websocket ping interval.
 	KeepAlive time.Duration
+	// WSInitTimeout is how long a websocket client has to send
+	// connection_init (0: 10 seconds).
+	WSInitTimeout time.Duration
+	// Introspection answers __schema and __type queries and serves
+	// /schema.graphql; off, both are refused.
+	Introspection bool
+	// IDE serves GraphiQL at /; off, / answers 404.
+	IDE bool
 	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
 	ShutdownTimeout time.Duration
 	// FieldMiddleware, when set, wraps every field resolution (tracing,
@@ -111,17 +119,21 @@ func New(o Options) *Server {
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", query)
-	mux.HandleFunc("GET /schema.graphql", s.schemaSDL)
+	if o.Introspection {
+		mux.HandleFunc("GET /schema.graphql", s.schemaSDL)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
 	mux.Handle("GET /metrics", s.metrics.handler())
-	idePages := ide.Handler()
-	mux.Handle("GET /{$}", idePages)
-	mux.Handle("GET /ide/", idePages)
+	if o.IDE {
+		idePages := ide.Handler()
+		mux.Handle("GET /{$}", idePages)
+		mux.Handle("GET /ide/", idePages)
+	}
 
-	s.handler = withRequestID(accessLog(o.Logger, s.metrics, cors(o.AllowedOrigins, securityHeaders(mux))))
+	s.handler = withRequestID(accessLog(o.Logger, s.metrics, newCORS(o.AllowedOrigins).Handler(securityHeaders(mux))))
 	return s
 }
 
