@@ -28,6 +28,7 @@ import (
 	"socrates/internal/httpserver"
 	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
+	"socrates/internal/pgevents"
 	"socrates/internal/plan"
 	"socrates/internal/project"
 	"socrates/internal/pubsub"
@@ -64,6 +65,8 @@ type App struct {
 	Server *httpserver.Server
 	Tokens *auth.Tokens
 	Broker *pubsub.Broker
+
+	events *eventsRun
 }
 
 // New opens the database, applies pending migrations and wires the server.
@@ -127,8 +130,19 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		}
 	}
 	broker := pubsub.NewBroker(cfg.SubscriberBuffer, logger)
+	// What services publish through: on PostgreSQL the bus also carries
+	// events to the other processes on the database.
+	var publisher publisher = broker
+	var events *eventsRun
+	if database.IsPostgres(db) {
+		bus, err := pgevents.New(ctx, pgevents.Deps{Broker: broker, Store: st, DatabaseURL: cfg.DatabaseURL, Logger: logger})
+		if err != nil {
+			return nil, err
+		}
+		publisher, events = bus, startEvents(bus, logger)
+	}
 	projects := project.NewService(st, policy, read, o.Clock)
-	specs := spec.NewService(st, policy, read, projects, broker, o.Clock)
+	specs := spec.NewService(st, policy, read, projects, publisher, o.Clock)
 	llmSettings := llmsettings.NewService(st, box, projects, read, llmsettings.Defaults{
 		Provider: models.LLMProviderID(cfg.LLMProvider), Model: cfg.LLMModel,
 		AnthropicKey: cfg.AnthropicKey, AnthropicBaseURL: cfg.AnthropicBaseURL,
@@ -139,19 +153,19 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 	tokenService := apitoken.NewService(st, read, live, o.Clock)
 	authn := auth.Chain{APIPrefix: apitoken.Prefix, API: tokenService, JWT: tokens}
 	res := &resolvers.Resolver{
-		TeamService:  team.NewService(st, policy, read, projects, broker, o.Clock),
+		TeamService:  team.NewService(st, policy, read, projects, publisher, o.Clock),
 		TokenService: tokenService,
 		AccountService: account.NewService(st, read, passwords, tokens, account.Limits{
 			FailedLogins: ratelimit.New(cfg.LoginFailuresPer15Min, 15*time.Minute, o.Clock),
 			Requests:     ratelimit.New(cfg.AuthRequestsPerMinute, time.Minute, o.Clock),
 		}, o.Clock),
 		ProjectService: projects,
-		SessionService: session.NewService(st, policy, read, projects, broker, o.Clock),
+		SessionService: session.NewService(st, policy, read, projects, publisher, o.Clock),
 		SpecService:    specs,
 		LLMService:     llmSettings,
 		DialogueService: dialogue.NewService(dialogue.Deps{
 			Store: st, Policy: policy, Read: read, Specs: specs, Engines: llmSettings,
-			Counselor: counsel.New(socratic.NewExtractor(), logger), Broker: broker, Clock: o.Clock, Logger: logger,
+			Counselor: counsel.New(socratic.NewExtractor(), logger), Broker: publisher, Clock: o.Clock, Logger: logger,
 		}),
 		Read: read,
 	}
@@ -179,8 +193,56 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		FieldMiddleware:      o.FieldMiddleware,
 		Limits:               cfg.QueryLimits(),
 	})
-	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker}, nil
+	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker, events: events}, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close stops listening for other processes' events and releases the
+// database.
+func (a *App) Close() error {
+	a.events.stop()
+	return a.DB.Close()
+}
+
+// publisher is what the services publish events through and watch
+// subscriptions with.
+type publisher interface {
+	Publish(ctx context.Context, topic string, event any)
+	PublishEvent(ctx context.Context, e *models.Event)
+	Subscribe(ctx context.Context, topic string, owner pubsub.Owner) <-chan any
+	Watchers(projectID int64) []int64
+	Drop(projectID, userID int64) int
+}
+
+// eventsRun is the listening loop of a bus.
+type eventsRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startEvents runs the bus's listener until the app closes, and waits a
+// few seconds for its first LISTEN, so that events are heard from the
+// first request on (it keeps trying in the background when that fails).
+func startEvents(bus *pgevents.Bus, logger *slog.Logger) *eventsRun {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &eventsRun{cancel: cancel, done: make(chan struct{})}
+	ready := make(chan struct{})
+	go func() {
+		defer close(r.done)
+		bus.Run(ctx, ready)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+		logger.Warn("events: not listening yet; events from other instances will be heard once it is")
+	}
+	return r
+}
+
+// stop ends the listener and waits for it; nil is a no-op.
+func (r *eventsRun) stop() {
+	if r == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
+}

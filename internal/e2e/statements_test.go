@@ -216,7 +216,12 @@ func TestAskAnswerRoundCost(t *testing.T) {
 		// the number of specifications found, COMMIT), 2 more when the
 		// answer brings conflicts (their rows and links, whatever their
 		// number).
-		const askLimit, answerLimit = 12, 13
+		askLimit, answerLimit := 12, 13
+		if strings.HasPrefix(dbURL, "postgres") {
+			// and, on PostgreSQL, one NOTIFY for the other instances
+			// before each COMMIT.
+			askLimit, answerLimit = askLimit+1, answerLimit+1
+		}
 		answers := []string{
 			"We expect 20,000 users and 99.9% uptime on PostgreSQL",
 			"Actually we will use MongoDB as the database",
@@ -251,7 +256,7 @@ func TestAskAnswerRoundCost(t *testing.T) {
 				t.Fatalf("round %d: MongoDB after PostgreSQL found no conflict", i)
 			}
 			t.Logf("round %d: ask %d + answer %d statements", i, askCost, answerCost)
-			if askCost > askLimit || answerCost > answerLimit {
+			if askCost > int64(askLimit) || answerCost > int64(answerLimit) {
 				t.Errorf("round %d cost %d + %d statements, want at most %d + %d:\n%s", i, askCost, answerCost, askLimit, answerLimit,
 					strings.Join(append(askTexts, counter.last()...), "\n"))
 			}

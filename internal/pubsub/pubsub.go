@@ -181,3 +181,36 @@ func (b *Broker) Drop(projectID, userID int64) int {
 	}
 	return n
 }
+
+// EndAll ends every subscription (their streams complete) and returns how
+// many it ended: subscribers learn that events may have been missed and
+// subscribe again.
+func (b *Broker) EndAll() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for topic, subs := range b.subs {
+		for s := range subs {
+			b.remove(topic, s)
+			n++
+		}
+	}
+	return n
+}
+
+// EndProject ends every subscription to a project's events and returns how
+// many it ended.
+func (b *Broker) EndProject(projectID int64) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for topic, subs := range b.subs {
+		for s := range subs {
+			if s.owner.ProjectID == projectID {
+				b.remove(topic, s)
+				n++
+			}
+		}
+	}
+	return n
+}

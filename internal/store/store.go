@@ -36,14 +36,18 @@ func (s *Store) Postgres() bool { return s.pg }
 type txKey struct{}
 
 type txState struct {
-	tx          bun.Tx
-	afterCommit []func()
+	tx           bun.Tx
+	afterCommit  []func()
+	beforeCommit []func(ctx context.Context) error
+	locals       map[any]any
 }
 
 // WithTx runs fn in a transaction carried by the context fn receives. The
 // transaction commits when fn returns nil and rolls back when it returns an
 // error or panics. Called inside another WithTx, it joins that transaction.
-// Functions registered with AfterCommit run after a successful commit.
+// Functions registered with BeforeCommit run inside the transaction once fn
+// succeeded; those registered with AfterCommit run after a successful
+// commit.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if txFrom(ctx) != nil {
 		return fn(ctx)
@@ -51,7 +55,16 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	state := &txState{}
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		state.tx = tx
-		return fn(context.WithValue(ctx, txKey{}, state))
+		ctx = context.WithValue(ctx, txKey{}, state)
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		for _, f := range state.beforeCommit {
+			if err := f(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -70,6 +83,37 @@ func AfterCommit(ctx context.Context, f func()) {
 		return
 	}
 	f()
+}
+
+// BeforeCommit schedules f to run inside the transaction in ctx once its
+// work is done, just before it commits; an error from f rolls it back.
+// Outside a transaction f runs at once.
+func BeforeCommit(ctx context.Context, f func(ctx context.Context) error) error {
+	if state := txFrom(ctx); state != nil {
+		state.beforeCommit = append(state.beforeCommit, f)
+		return nil
+	}
+	return f(ctx)
+}
+
+// TxLocal returns the value kept under key for the transaction in ctx,
+// made by make on first use (which may register commit hooks), and true;
+// outside a transaction it returns the zero value and false.
+func TxLocal[T any](ctx context.Context, key any, make func() T) (T, bool) {
+	state := txFrom(ctx)
+	if state == nil {
+		var zero T
+		return zero, false
+	}
+	if v, ok := state.locals[key]; ok {
+		return v.(T), true
+	}
+	v := make()
+	if state.locals == nil {
+		state.locals = map[any]any{}
+	}
+	state.locals[key] = v
+	return v, true
 }
 
 // InTx reports whether ctx carries a transaction.

@@ -1,0 +1,255 @@
+package e2e
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"socrates/internal/testenv"
+)
+
+// eventStream reads a websocket's messages for one subscription into a
+// channel, so a test can wait for them with timeouts without closing the
+// connection (a read whose context ends closes it).
+type eventStream struct {
+	t  *testing.T
+	ch chan testenv.WSMessage
+}
+
+func pump(t *testing.T, ws *testenv.WS, id string) *eventStream {
+	s := &eventStream{t: t, ch: make(chan testenv.WSMessage, 1000)}
+	go func() {
+		defer close(s.ch)
+		for {
+			m, err := ws.Next(context.Background(), id)
+			if err != nil {
+				return
+			}
+			s.ch <- m
+		}
+	}()
+	return s
+}
+
+// next returns the next message, or fails the test after wait.
+func (s *eventStream) next(wait time.Duration) testenv.WSMessage {
+	s.t.Helper()
+	select {
+	case m, ok := <-s.ch:
+		if !ok {
+			s.t.Fatal("the websocket closed")
+		}
+		return m
+	case <-time.After(wait):
+		s.t.Fatalf("no message within %s", wait)
+	}
+	return testenv.WSMessage{}
+}
+
+// eventType returns the type of a sessionEvents message, "" for another.
+func eventType(t *testing.T, m testenv.WSMessage) string {
+	t.Helper()
+	if m.Type != "next" {
+		return ""
+	}
+	var p struct {
+		Data struct {
+			SessionEvents struct{ Type string } `json:"sessionEvents"`
+		}
+	}
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		t.Fatalf("event %s: %v", m.Payload, err)
+	}
+	return p.Data.SessionEvents.Type
+}
+
+// quiet reads the event types that arrive until none has for wait.
+func (s *eventStream) quiet(wait time.Duration) []string {
+	s.t.Helper()
+	var types []string
+	for {
+		select {
+		case m, ok := <-s.ch:
+			if !ok {
+				return types
+			}
+			types = append(types, eventType(s.t, m))
+		case <-time.After(wait):
+			return types
+		}
+	}
+}
+
+// TestEventsAcrossInstances runs two server processes on one PostgreSQL
+// database: a subscriber on A gets what is done through B, once, and only
+// what committed; when A's listening connection is killed, A ends its
+// streams (events may have been missed), listens again, and a new
+// subscription gets later events.
+func TestEventsAcrossInstances(t *testing.T) {
+	dbURL := testenv.NewDatabase(t, testenv.Postgres)
+	bin := buildBinary(t)
+	env := func() []string {
+		return []string{"PORT=0", "DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + dbURL, "JWT_SECRET=" + testenv.TestSecret,
+			"APP_ENV=development", "LOG_FORMAT=text", "LOG_LEVEL=info"}
+	}
+	procA := startProcess(t, bin, env())
+	procB := startProcess(t, bin, env())
+	a, b := &testenv.Server{URL: procA.url}, &testenv.Server{URL: procB.url}
+
+	me, tok := b.Client(t).NewUser()
+	pid := me.CreateProject("across")
+	sid := me.StartSession(pid)
+	const events = `subscription($s: ID!) { sessionEvents(sessionId: $s) { type question { id text } specifications { key value } project { id maturity } } }`
+	pause := `mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`
+	resume := `mutation($s: ID!) { resumeSession(input: {sessionId: $s}) { userErrors { code } } }`
+
+	// subscribeOnA subscribes on A and returns once an event done through
+	// B has arrived there, with nothing left to read.
+	subscribeOnA := func() (*testenv.WS, *eventStream) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		ws, err := testenv.DialWS(ctx, a, map[string]any{"Authorization": "Bearer " + tok.AccessToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(ws.Close)
+		if err := ws.Subscribe(ctx, "s", events, map[string]any{"s": sid}); err != nil {
+			t.Fatal(err)
+		}
+		stream := pump(t, ws, "s")
+		done := make(chan struct{})
+		probing := make(chan struct{})
+		go func() {
+			defer close(probing)
+			for {
+				select {
+				case <-done:
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				me.Do(pause, map[string]any{"s": sid})
+				me.Do(resume, map[string]any{"s": sid})
+			}
+		}()
+		if typ := eventType(t, stream.next(15*time.Second)); typ != "SESSION_STATUS_CHANGED" {
+			t.Fatalf("first event on A: %q", typ)
+		}
+		close(done)
+		<-probing
+		stream.quiet(500 * time.Millisecond)
+		return ws, stream
+	}
+	_, stream := subscribeOnA()
+
+	// Asked and answered through B: A hears each event once, in order.
+	q := ask(t, me, sid).AskNextQuestion.Question
+	answered := answer(t, me, q.ID, "We expect 20,000 users and 99.9% uptime on PostgreSQL")
+	if len(answered.AnswerQuestion.Specifications) == 0 {
+		t.Fatalf("the answer recorded nothing: %+v", answered)
+	}
+	got := stream.quiet(time.Second)
+	want := []string{"QUESTION_ASKED", "MESSAGE_ADDED", "QUESTION_ANSWERED", "MESSAGE_ADDED", "SPECIFICATIONS_EXTRACTED", "MATURITY_CHANGED"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events on A for an ask and an answer through B: %v, want %v", got, want)
+	}
+
+	// Done through A itself: delivered in memory, not again from the
+	// notification.
+	meA := a.Client(t).As(tok.AccessToken)
+	ask(t, meA, sid)
+	if got := stream.quiet(time.Second); !slices.Equal(got, []string{"QUESTION_ASKED", "MESSAGE_ADDED"}) {
+		t.Fatalf("events on A for an ask through A: %v", got)
+	}
+
+	// A transaction that fails at commit publishes nothing: a deferred
+	// trigger refuses the answer's message when the transaction commits,
+	// after its events were queued.
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, stmt := range []string{
+		`CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+		 BEGIN IF NEW.content LIKE '%refuse at commit%' THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NEW; END $$`,
+		`CREATE CONSTRAINT TRIGGER refuse_marked AFTER INSERT ON messages DEFERRABLE INITIALLY DEFERRED
+		 FOR EACH ROW EXECUTE FUNCTION refuse_marked()`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q2 := ask(t, me, sid).AskNextQuestion.Question
+	stream.quiet(time.Second)
+	if r := me.Do(answerMutation, map[string]any{"q": q2.ID, "a": "Our budget is 5000 dollars, refuse at commit"}); len(r.Errors) == 0 {
+		t.Fatalf("the marked answer was not refused: %s", r.Raw)
+	}
+	me.Do(pause, map[string]any{"s": sid})
+	me.Do(resume, map[string]any{"s": sid})
+	if got := stream.quiet(time.Second); !slices.Equal(got, []string{"SESSION_STATUS_CHANGED", "SESSION_STATUS_CHANGED"}) {
+		t.Fatalf("events on A after a rolled-back answer and a pause and resume: %v", got)
+	}
+
+	// Kill A's listening connection while answers go on through B.
+	pidRe := regexp.MustCompile(`events: listening".*backend_pid=(\d+)`)
+	m := pidRe.FindStringSubmatch(procA.logs())
+	if m == nil {
+		t.Fatalf("A did not log its listening connection:\n%s", procA.logs())
+	}
+	stop := make(chan struct{})
+	answering := make(chan struct{})
+	go func() {
+		defer close(answering)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			time.Sleep(50 * time.Millisecond)
+			var out askResult
+			if r := me.Do(askMutation, map[string]any{"s": sid}); len(r.Errors) == 0 {
+				_ = json.Unmarshal(r.Data, &out)
+				if out.AskNextQuestion.Question != nil {
+					me.Do(answerMutation, map[string]any{"q": out.AskNextQuestion.Question.ID, "a": fmt.Sprintf("We expect %d users", 100+i)})
+				}
+			}
+		}
+	}()
+	if _, err := db.Exec(`SELECT pg_terminate_backend($1)`, m[1]); err != nil {
+		t.Fatal(err)
+	}
+	// A ends the stream: the subscriber learns it may have missed events.
+	deadline := time.After(15 * time.Second)
+	for ended := false; !ended; {
+		select {
+		case msg, ok := <-stream.ch:
+			ended = !ok || msg.Type == "complete"
+		case <-deadline:
+			t.Fatal("A did not end the stream after losing its listening connection")
+		}
+	}
+	procA.waitFor(t, "events: listening again")
+	close(stop)
+	<-answering
+
+	// A new subscription on A hears B again.
+	_, stream = subscribeOnA()
+	q3 := ask(t, me, sid)
+	if q3.AskNextQuestion.Question == nil {
+		t.Fatal("no question left")
+	}
+	if got := stream.quiet(time.Second); !slices.Equal(got, []string{"QUESTION_ASKED", "MESSAGE_ADDED"}) {
+		t.Fatalf("events on A after it listened again: %v", got)
+	}
+	// (B logged the refused answer at ERROR, as it should.)
+	if logs := errorLines(procA.logs()); logs != "" {
+		t.Errorf("A logged at ERROR:\n%s", logs)
+	}
+}
