@@ -3,8 +3,8 @@
 //
 //	go run ./internal/tools/check
 //
-// It runs go vet, a gofmt check, `go generate ./...` (which must leave no
-// diff), the whole test suite with -race against SQLite and PostgreSQL, and
+// It runs go vet, a go mod tidy check, a gofmt check, `go generate ./...`
+// (which must leave no diff), the whole test suite with -race against SQLite and PostgreSQL, and
 // then every fuzz target for a few seconds beyond its committed corpus.
 // Without a PostgreSQL server it says plainly that the PostgreSQL suite was
 // skipped, unless CI=true, where that is a failure.
@@ -44,6 +44,11 @@ func check(skipGenerate bool, run string, fuzzTime time.Duration) error {
 	step("go vet")
 	if err := sh("go", "vet", "./..."); err != nil {
 		return fmt.Errorf("go vet: %w", err)
+	}
+
+	step("go mod tidy -diff")
+	if err := sh("go", "mod", "tidy", "-diff"); err != nil {
+		return fmt.Errorf("go.mod or go.sum is not tidy (run go mod tidy and commit the result): %w", err)
 	}
 
 	step("gofmt")
