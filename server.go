@@ -23,6 +23,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
@@ -30,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"socrates/internal/app"
 	"socrates/internal/config"
@@ -61,10 +63,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		err = migrate(args, getenv, stdout)
 	case "version":
 		_, err = fmt.Fprintln(stdout, "socrates", version(), runtime.Version())
+	case "healthcheck":
+		err = healthcheck(getenv)
 	case "help":
 		_, err = config.Load([]string{"-h"}, getenv, stdout)
 	default:
-		err = fmt.Errorf("unknown command %q (want serve, migrate, version or help; socrates -h says more)", cmd)
+		err = fmt.Errorf("unknown command %q (want serve, migrate, version, healthcheck or help; socrates -h says more)", cmd)
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -74,6 +78,28 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 1
 	}
 	return 0
+}
+
+// healthcheck asks the server on this machine's PORT (default 8080) for
+// /healthz: an image without a shell or curl checks itself this way.
+func healthcheck(getenv func(string) string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	if _, err := strconv.Atoi(port); err != nil {
+		return fmt.Errorf("PORT %q is not a number", port)
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://127.0.0.1:" + port + "/healthz")
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health check: /healthz answered %d", resp.StatusCode)
+	}
+	return nil
 }
 
 func oneLine(err error) string {

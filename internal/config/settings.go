@@ -15,6 +15,7 @@ const Synopsis = `Usage:
   socrates [serve] [flags]                 serve the API (the default command); applies pending migrations first
   socrates migrate up|down|status [flags]  apply pending migrations, roll back the last applied group, or list them
   socrates version                         print the version (also: socrates --version)
+  socrates healthcheck                     exit 0 when the server on PORT answers /healthz (for container health checks)
   socrates help                            print this help (also: socrates -h)
 
 Every flag can also be set by the environment variable named beside it; a
