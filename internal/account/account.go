@@ -67,7 +67,11 @@ func NewService(s *store.Store, read Reader, passwords *auth.Passwords, tokens *
 
 // throttle refuses a client that made too many authentication requests.
 func (s *Service) throttle(ctx context.Context) error {
-	if ok, wait := s.limits.Requests.Allow("client:" + ratelimit.Client(ctx)); !ok {
+	ok, wait, err := s.limits.Requests.Allow(ctx, "client:"+ratelimit.Client(ctx))
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return rateLimited(wait)
 	}
 	return nil
@@ -129,7 +133,11 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if blocked, wait := s.limits.FailedLogins.Blocked("email:" + email); blocked {
+	blocked, wait, err := s.limits.FailedLogins.Blocked(ctx, "email:"+email)
+	if err != nil {
+		return nil, err
+	}
+	if blocked {
 		return nil, rateLimited(wait)
 	}
 	user, err := s.store.UserByEmail(ctx, email)
@@ -144,7 +152,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 		return nil, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
-		s.limits.FailedLogins.Add("email:" + email)
+		if err := s.limits.FailedLogins.Add(ctx, "email:"+email); err != nil {
+			return nil, err
+		}
 		return nil, apperr.Invalid("", apperr.CodeCredentials, "email or password is incorrect")
 	}
 	var grant *Grant

@@ -156,8 +156,8 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		TeamService:  team.NewService(st, policy, read, projects, publisher, o.Clock),
 		TokenService: tokenService,
 		AccountService: account.NewService(st, read, passwords, tokens, account.Limits{
-			FailedLogins: ratelimit.New(cfg.LoginFailuresPer15Min, 15*time.Minute, o.Clock),
-			Requests:     ratelimit.New(cfg.AuthRequestsPerMinute, time.Minute, o.Clock),
+			FailedLogins: ratelimit.New(st, "failed-logins", cfg.LoginFailuresPer15Min, 15*time.Minute, o.Clock),
+			Requests:     ratelimit.New(st, "auth-requests", cfg.AuthRequestsPerMinute, time.Minute, o.Clock),
 		}, o.Clock),
 		ProjectService: projects,
 		SessionService: session.NewService(st, policy, read, projects, publisher, o.Clock),

@@ -14,12 +14,17 @@ import (
 	"socrates/models"
 )
 
-// snapshot reads every row of every table, so a test can show a request
-// changed nothing.
+// snapshot reads every row of every table but the rate limits' attempt
+// counts, so a test can show a request changed nothing.
 func snapshot(t *testing.T, db *bun.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, m := range models.Tables() {
+		if _, ok := m.(*models.RateLimit); ok {
+			// Attempt counts change with every attempt, refused or not:
+			// that is what they are for.
+			continue
+		}
 		table := db.Dialect().Tables().Get(reflect.TypeOf(m).Elem())
 		rows, err := db.QueryContext(context.Background(), "SELECT * FROM "+table.Name+" ORDER BY 1, 2")
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,5 +252,62 @@ func TestEventsAcrossInstances(t *testing.T) {
 	// (B logged the refused answer at ERROR, as it should.)
 	if logs := errorLines(procA.logs()); logs != "" {
 		t.Errorf("A logged at ERROR:\n%s", logs)
+	}
+}
+
+// TestLimitsHoldAcrossInstances runs two server processes on one
+// PostgreSQL database, alternating a client's requests between them: the
+// failed logins of an email and the authentication requests of a client
+// address are counted once for both, so neither limit is multiplied by the
+// number of instances.
+func TestLimitsHoldAcrossInstances(t *testing.T) {
+	dbURL := testenv.NewDatabase(t, testenv.Postgres)
+	bin := buildBinary(t)
+	env := func() []string {
+		return []string{"PORT=0", "DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + dbURL, "JWT_SECRET=" + testenv.TestSecret,
+			"APP_ENV=development", "LOG_FORMAT=text", "AUTH_REQUESTS_PER_MINUTE=6", "LOGIN_FAILURES_PER_15MIN=3"}
+	}
+	procA := startProcess(t, bin, env())
+	procB := startProcess(t, bin, env())
+	a, b := (&testenv.Server{URL: procA.url}).Client(t), (&testenv.Server{URL: procB.url}).Client(t)
+
+	const login = `mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken userErrors { code } } }`
+	codes := func(r *testenv.Response) string {
+		var out struct {
+			Login struct {
+				AccessToken *string
+				UserErrors  []struct{ Code string }
+			}
+		}
+		if len(r.Errors) > 0 {
+			return strings.Join(r.Codes(), ",")
+		}
+		r.Decode(t, &out)
+		if out.Login.AccessToken != nil {
+			return "OK"
+		}
+		var cs []string
+		for _, e := range out.Login.UserErrors {
+			cs = append(cs, e.Code)
+		}
+		return strings.Join(cs, ",")
+	}
+	a.Register("shared@example.com", "password-123") // request 1, on A
+	steps := []struct {
+		on         *testenv.Client
+		email, pwd string
+		want       string
+	}{
+		{b, "shared@example.com", "wrong-1", "INVALID_CREDENTIALS"},     // request 2, failure 1
+		{a, "shared@example.com", "wrong-2", "INVALID_CREDENTIALS"},     // request 3, failure 2
+		{b, "shared@example.com", "wrong-3", "INVALID_CREDENTIALS"},     // request 4, failure 3
+		{a, "shared@example.com", "password-123", "RATE_LIMITED"},       // request 5: the email is blocked
+		{b, "someone-else@example.com", "wrong", "INVALID_CREDENTIALS"}, // request 6: another email is not
+		{a, "someone-else@example.com", "wrong", "RATE_LIMITED"},        // request 7: the address is over 6
+	}
+	for i, s := range steps {
+		if got := codes(s.on.Do(login, map[string]any{"e": s.email, "p": s.pwd})); got != s.want {
+			t.Fatalf("step %d (%s on %s): %s, want %s", i+1, s.email, map[bool]string{true: "A", false: "B"}[s.on == a], got, s.want)
+		}
 	}
 }

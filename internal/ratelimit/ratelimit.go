@@ -1,83 +1,111 @@
-// Package ratelimit counts events per key in a sliding window and says when
+// Package ratelimit counts attempts per key in fixed windows and says when
 // a key has had too many: failed logins per email, and authentication
-// requests per client address. Counts live in the process; each instance
-// limits on its own.
+// requests per client address. The counts live in the database, so every
+// instance on it sees the same ones; each check is one statement.
 package ratelimit
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
 	"socrates/internal/clock"
 )
 
-// Limiter allows at most Max events per key within Window.
+// Counter keeps attempt counts where every instance sees them.
+type Counter interface {
+	// CountAttempt adds an attempt for key and returns the attempts in its
+	// current window and when that window started.
+	CountAttempt(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
+	// Attempts returns the attempts in key's current window and when it
+	// started.
+	Attempts(ctx context.Context, key string, now time.Time, window time.Duration) (int, time.Time, error)
+	// SweepAttempts deletes the counts of keys that start with prefix whose
+	// windows started before before.
+	SweepAttempts(ctx context.Context, prefix string, before time.Time) error
+}
+
+// Limiter allows at most max attempts per key in each window. A window
+// starts with a key's first attempt after the last one ended, so at most
+// max attempts fall in any window, and up to twice that around the moment
+// one ends and the next starts.
 type Limiter struct {
-	max    int
-	window time.Duration
-	now    clock.Clock
+	counter Counter
+	name    string
+	max     int
+	window  time.Duration
+	now     clock.Clock
 
-	mu     sync.Mutex
-	events map[string][]time.Time
-	sweep  time.Time
+	mu    sync.Mutex
+	swept time.Time
 }
 
-// New returns a limiter of max events per window.
-func New(max int, window time.Duration, now clock.Clock) *Limiter {
-	return &Limiter{max: max, window: window, now: now, events: map[string][]time.Time{}}
+// New returns a limiter named name (which keeps its keys apart from other
+// limiters') of max attempts per window.
+func New(counter Counter, name string, max int, window time.Duration, now clock.Clock) *Limiter {
+	return &Limiter{counter: counter, name: name, max: max, window: window, now: now}
 }
 
-// recent drops a key's events older than the window; l.mu is held.
-func (l *Limiter) recent(key string, now time.Time) []time.Time {
-	ev := l.events[key]
-	i := 0
-	for i < len(ev) && now.Sub(ev[i]) >= l.window {
-		i++
-	}
-	ev = ev[i:]
-	if len(ev) == 0 {
-		delete(l.events, key)
-	} else {
-		l.events[key] = ev
-	}
-	return ev
-}
+func (l *Limiter) key(k string) string { return l.name + "|" + k }
 
-// Blocked reports whether key has reached the limit, and when it may try again.
-func (l *Limiter) Blocked(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// Allow counts an attempt for key and reports whether it is within the
+// limit, and otherwise how long until the window ends.
+func (l *Limiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
 	now := l.now()
-	ev := l.recent(key, now)
-	if len(ev) < l.max {
-		return false, 0
+	hits, start, err := l.counter.CountAttempt(ctx, l.key(key), now, l.window)
+	if err != nil {
+		return false, 0, fmt.Errorf("%s limit: %w", l.name, err)
 	}
-	return true, l.window - now.Sub(ev[0])
+	if err := l.sweep(ctx, now); err != nil {
+		return false, 0, err
+	}
+	if hits > l.max {
+		return false, start.Add(l.window).Sub(now), nil
+	}
+	return true, 0, nil
 }
 
-// Add records an event for key.
-func (l *Limiter) Add(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// Blocked reports whether key has reached the limit, and when it may try
+// again; it counts nothing.
+func (l *Limiter) Blocked(ctx context.Context, key string) (bool, time.Duration, error) {
 	now := l.now()
-	l.events[key] = append(l.recent(key, now), now)
-	if now.Sub(l.sweep) > l.window {
-		// Forget idle keys now and then, so memory stays bounded.
-		for k := range l.events {
-			l.recent(k, now)
-		}
-		l.sweep = now
+	hits, start, err := l.counter.Attempts(ctx, l.key(key), now, l.window)
+	if err != nil {
+		return false, 0, fmt.Errorf("%s limit: %w", l.name, err)
 	}
+	if hits < l.max {
+		return false, 0, nil
+	}
+	return true, start.Add(l.window).Sub(now), nil
 }
 
-// Allow records an event for key unless it has reached the limit.
-func (l *Limiter) Allow(key string) (bool, time.Duration) {
-	if blocked, wait := l.Blocked(key); blocked {
-		return false, wait
+// Add counts an attempt for key.
+func (l *Limiter) Add(ctx context.Context, key string) error {
+	now := l.now()
+	if _, _, err := l.counter.CountAttempt(ctx, l.key(key), now, l.window); err != nil {
+		return fmt.Errorf("%s limit: %w", l.name, err)
 	}
-	l.Add(key)
-	return true, 0
+	return l.sweep(ctx, now)
+}
+
+// sweep deletes this limiter's ended windows, at most once per window per
+// process, so the table holds about one row per key active in the last
+// window.
+func (l *Limiter) sweep(ctx context.Context, now time.Time) error {
+	l.mu.Lock()
+	due := now.Sub(l.swept) >= l.window
+	if due {
+		l.swept = now
+	}
+	l.mu.Unlock()
+	if !due {
+		return nil
+	}
+	if err := l.counter.SweepAttempts(ctx, l.name+"|", now.Add(-l.window)); err != nil {
+		return fmt.Errorf("%s limit: %w", l.name, err)
+	}
+	return nil
 }
 
 type clientKey struct{}

@@ -1,33 +1,87 @@
-package ratelimit
+package ratelimit_test
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"socrates/internal/ratelimit"
+	"socrates/internal/testenv"
 )
 
-func TestSlidingWindow(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := New(3, time.Minute, func() time.Time { return now })
-	for i := range 3 {
-		if ok, _ := l.Allow("k"); !ok {
-			t.Fatalf("event %d refused", i)
+// TestFixedWindowsInTheDatabase checks the limiter on each database: max
+// attempts per window, a wait to the window's end, keys and limiters apart,
+// a new window once one ends, counts shared by two limiters on one
+// database (as two instances are), and ended windows swept.
+func TestFixedWindowsInTheDatabase(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		st := testenv.StartServer(t, dbURL).App.Store
+		ctx := context.Background()
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		a := ratelimit.New(st, "test", 3, time.Minute, clock)
+		b := ratelimit.New(st, "test", 3, time.Minute, clock) // another instance
+		other := ratelimit.New(st, "other", 3, time.Minute, clock)
+
+		allow := func(l *ratelimit.Limiter, key string) (bool, time.Duration) {
+			t.Helper()
+			ok, wait, err := l.Allow(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok, wait
 		}
-		now = now.Add(10 * time.Second)
-	}
-	ok, wait := l.Allow("k")
-	if ok || wait != 30*time.Second {
-		t.Fatalf("4th event: %v, wait %v", ok, wait)
-	}
-	if ok, _ := l.Allow("other"); !ok {
-		t.Fatal("keys are not independent")
-	}
-	now = now.Add(31 * time.Second)
-	if ok, _ := l.Allow("k"); !ok {
-		t.Fatal("the oldest event did not leave the window")
-	}
-	now = now.Add(2 * time.Minute)
-	l.Add("x")
-	if len(l.events) != 1 {
-		t.Fatalf("idle keys kept: %v", l.events)
-	}
+		for i, l := range []*ratelimit.Limiter{a, b, a} {
+			if ok, _ := allow(l, "k"); !ok {
+				t.Fatalf("attempt %d refused", i+1)
+			}
+			now = now.Add(10 * time.Second)
+		}
+		if ok, wait := allow(b, "k"); ok || wait != 30*time.Second {
+			t.Fatalf("4th attempt, through the other instance: allowed %v, wait %v; want refused, 30s", ok, wait)
+		}
+		if ok, _ := allow(a, "k2"); !ok {
+			t.Fatal("keys are not independent")
+		}
+		if ok, _ := allow(other, "k"); !ok {
+			t.Fatal("limiters are not independent")
+		}
+		blocked, wait, err := a.Blocked(ctx, "k")
+		if err != nil || !blocked || wait != 30*time.Second {
+			t.Fatalf("Blocked: %v %v %v", blocked, wait, err)
+		}
+		now = now.Add(31 * time.Second)
+		if blocked, _, _ := b.Blocked(ctx, "k"); blocked {
+			t.Fatal("still blocked after the window ended")
+		}
+		if ok, _ := allow(a, "k"); !ok {
+			t.Fatal("a new window did not start")
+		}
+		for range 2 {
+			if err := b.Add(ctx, "k"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if blocked, _, _ := a.Blocked(ctx, "k"); !blocked {
+			t.Fatal("three attempts in the new window do not block")
+		}
+
+		// Two windows later the ended windows of "test" are swept on the
+		// next attempt; those of "other" are left to it.
+		now = now.Add(3 * time.Minute)
+		rows := func() int {
+			var n int
+			if err := st.DB(ctx).NewRaw("SELECT count(*) FROM rate_limits").Scan(ctx, &n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := rows()
+		if ok, _ := allow(a, "fresh"); !ok {
+			t.Fatal("refused after the sweep")
+		}
+		if after := rows(); before != 3 || after != 2 {
+			t.Fatalf("rows before and after the sweep: %d, %d; want 3 (k and k2 of test, k of other) then 2 (k of other, fresh of test)", before, after)
+		}
+	})
 }
