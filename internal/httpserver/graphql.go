@@ -23,16 +23,17 @@ import (
 // per-operation loaders.
 func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	srv := handler.New(o.Schema)
-	srv.AddTransport(transport.Websocket{
+	origins := originPatterns(o.AllowedOrigins)
+	srv.AddTransport(websocketTransport{Websocket: transport.Websocket{
 		Implementation: transport.CoderWebsocketImplementation{
-			AcceptOptions: coderws.AcceptOptions{OriginPatterns: originPatterns(o.AllowedOrigins)},
+			AcceptOptions: coderws.AcceptOptions{OriginPatterns: origins},
 		},
 		InitFunc:              auth.WebsocketInit(o.Auth, o.Live),
 		PayloadReadLimit:      &o.MaxBodyBytes,
 		InitTimeout:           10 * time.Second,
 		KeepAlivePingInterval: o.KeepAlive,
 		PingPongInterval:      o.KeepAlive,
-	})
+	}, origins: origins, logger: o.Logger})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(get{logger: o.Logger})
 	srv.AddTransport(sse{logger: o.Logger})
@@ -46,6 +47,7 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	srv.Use(extension.Introspection{})
 	srv.Use(documentLimits{limits: o.Limits, cache: queries})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(singleRootSubscription{})
 	if o.MaxComplexity > 0 {
 		srv.Use(complexityLimit(o.Schema.Schema(), o.MaxComplexity))
 	}
