@@ -23,6 +23,10 @@ func (t *Tokens) Authenticate(_ context.Context, token string) (*Principal, erro
 // "Bearer <token>".
 var ErrMalformedHeader = errors.New(`authorization must be "Bearer <token>"`)
 
+// ErrRepeatedHeader is returned for a request with more than one
+// Authorization header: which one holds the credential is ambiguous.
+var ErrRepeatedHeader = errors.New("the request has more than one Authorization header; send one")
+
 // bearer extracts the token of an Authorization value; ok is false when the
 // value is empty.
 func bearer(value string) (token string, ok bool, err error) {
@@ -39,11 +43,15 @@ func bearer(value string) (token string, ok bool, err error) {
 }
 
 // Middleware authenticates the Authorization header of each request. A
-// request without one continues anonymously; one with a bad credential is
-// answered by reject and goes no further.
+// request without one continues anonymously; one with a bad credential, or
+// with the header repeated, is answered by reject and goes no further.
 func Middleware(a Authenticator, reject func(w http.ResponseWriter, r *http.Request, err error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if len(r.Header.Values("Authorization")) > 1 {
+				reject(w, r, ErrRepeatedHeader)
+				return
+			}
 			token, ok, err := bearer(r.Header.Get("Authorization"))
 			if !ok {
 				next.ServeHTTP(w, r)

@@ -25,7 +25,7 @@ var _ graphql.Transport = get{}
 
 // Supports implements graphql.Transport.
 func (get) Supports(r *http.Request) bool {
-	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
+	return r.Method == http.MethodGet && !isWebsocketUpgrade(r)
 }
 
 // Do implements graphql.Transport.
@@ -35,6 +35,13 @@ func (g get) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 	if err != nil {
 		refuse(w, r, g.logger, http.StatusBadRequest, codeBadRequest, "the URL's query string is malformed: "+err.Error())
 		return
+	}
+	for _, name := range []string{"query", "operationName", "variables", "extensions"} {
+		if at := invalidUTF8([]byte(values.Get(name))); at >= 0 {
+			refuse(w, r, g.logger, http.StatusBadRequest, codeBadRequest,
+				fmt.Sprintf("the URL's %s parameter is not valid UTF-8 once decoded (at byte %d)", name, at))
+			return
+		}
 	}
 	params := &graphql.RawParams{
 		Query:         values.Get("query"),

@@ -25,7 +25,8 @@ import (
 func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	srv := handler.New(o.Schema)
 	initWS := auth.WebsocketInit(o.Auth, o.Live)
-	srv.AddTransport(gqlws.New(gqlws.Options{
+	origins := originPatterns(o.AllowedOrigins)
+	srv.AddTransport(websocketTransport{Transport: gqlws.New(gqlws.Options{
 		Init: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			next, err := initWS(ctx, payload)
 			if err != nil && !auth.Refused(err) {
@@ -37,8 +38,8 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		InitTimeout:    cmp.Or(o.WSInitTimeout, 10*time.Second),
 		KeepAlive:      o.KeepAlive,
 		ReadLimit:      o.MaxBodyBytes,
-		OriginPatterns: originPatterns(o.AllowedOrigins),
-	}))
+		OriginPatterns: origins,
+	}), origins: origins, logger: o.Logger})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(get{logger: o.Logger})
 	srv.AddTransport(sse{logger: o.Logger})
@@ -56,6 +57,7 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	}
 	srv.Use(documentLimits{limits: o.Limits, cache: queries})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	srv.Use(singleRootSubscription{})
 	if o.MaxComplexity > 0 {
 		srv.Use(complexityLimit(o.Schema.Schema(), o.MaxComplexity))
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -40,7 +41,7 @@ var _ graphql.Transport = post{}
 
 // Supports implements graphql.Transport.
 func (post) Supports(r *http.Request) bool {
-	if r.Method != http.MethodPost || r.Header.Get("Upgrade") != "" {
+	if r.Method != http.MethodPost || isWebsocketUpgrade(r) {
 		return false
 	}
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -105,8 +106,16 @@ func decodeParams(body []byte) (*graphql.RawParams, string) {
 	if len(trimmed) == 0 {
 		return nil, "the request body is empty; send a JSON object with a query"
 	}
+	if bytes.HasPrefix(trimmed, []byte(byteOrderMark)) {
+		return nil, "the request body starts with a byte order mark; send JSON without one"
+	}
 	if trimmed[0] != '{' {
 		return nil, "the request body must be a JSON object with a query, not " + jsonKind(trimmed[0])
+	}
+	// JSON is UTF-8 (RFC 8259); the decoder would quietly turn invalid
+	// bytes into U+FFFD, so a name could be stored other than sent.
+	if at := invalidUTF8(body); at >= 0 {
+		return nil, fmt.Sprintf("the request body is not valid UTF-8 (at byte %d)", at)
 	}
 	params := &graphql.RawParams{}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -147,6 +156,26 @@ func missingQuery(p *graphql.RawParams) string {
 		return ""
 	}
 	return "the request has no query"
+}
+
+// byteOrderMark is the UTF-8 encoding of U+FEFF, which JSON text must not
+// start with (RFC 8259, section 8.1).
+const byteOrderMark = "\uFEFF"
+
+// invalidUTF8 returns the offset of the first byte of b that is not part
+// of valid UTF-8, or -1 when b is valid UTF-8.
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 // jsonKind names the JSON value that starts with c.

@@ -92,6 +92,11 @@ func New(o Options) *Server {
 	gql := newGraphQLHandler(o, s.metrics)
 	reject := func(w http.ResponseWriter, r *http.Request, err error) {
 		switch {
+		case errors.Is(err, auth.ErrRepeatedHeader):
+			// RFC 6750 answers a malformed request, such as one that
+			// repeats a parameter, with 400 and invalid_request.
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request"`)
+			refuse(w, r, o.Logger, http.StatusBadRequest, codeBadRequest, err.Error())
 		case errors.Is(err, auth.ErrMalformedHeader):
 			// No bearer token was sent: RFC 6750 asks for the scheme
 			// alone, without an error code.
@@ -178,7 +183,7 @@ func (s *Server) schemaSDL(w http.ResponseWriter, _ *http.Request) {
 
 // isStream reports whether r opens a long-lived stream (websocket or SSE).
 func isStream(r *http.Request) bool {
-	return r.Header.Get("Upgrade") != "" || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	return isWebsocketUpgrade(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 // trackStreams gives websocket and SSE requests a context that shutdown
