@@ -132,10 +132,11 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 	broker := pubsub.NewBroker(cfg.SubscriberBuffer, logger)
 	// What services publish through: on PostgreSQL the bus also carries
 	// events to the other processes on the database.
-	var publisher publisher = broker
+	revalidator := access.NewRevalidator(policy, st, broker)
+	var publisher publisher = localEvents{Broker: broker, Revalidator: revalidator}
 	var events *eventsRun
 	if database.IsPostgres(db) {
-		bus, err := pgevents.New(ctx, pgevents.Deps{Broker: broker, Store: st, DatabaseURL: cfg.DatabaseURL, Logger: logger})
+		bus, err := pgevents.New(ctx, pgevents.Deps{Broker: broker, Access: revalidator, Store: st, DatabaseURL: cfg.DatabaseURL, Logger: logger})
 		if err != nil {
 			return nil, err
 		}
@@ -203,14 +204,20 @@ func (a *App) Close() error {
 	return a.DB.Close()
 }
 
-// publisher is what the services publish events through and watch
-// subscriptions with.
+// publisher is what the services publish events through, subscribe with,
+// and tell when access to projects changed.
 type publisher interface {
 	Publish(ctx context.Context, topic string, event any)
 	PublishEvent(ctx context.Context, e *models.Event)
 	Subscribe(ctx context.Context, topic string, owner pubsub.Owner) <-chan any
-	Watchers(projectID int64) []int64
-	Drop(projectID, userID int64) int
+	AccessChanged(ctx context.Context, projectIDs ...int64)
+}
+
+// localEvents is the publisher of a single process (SQLite): the
+// in-memory broker, and access re-checked here only.
+type localEvents struct {
+	*pubsub.Broker
+	*access.Revalidator
 }
 
 // eventsRun is the listening loop of a bus.

@@ -311,3 +311,71 @@ func TestLimitsHoldAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestLostAccessEndsSubscriptionsAcrossInstances shares a project with a
+// team whose member subscribes on A, then unshares it through B: A ends
+// the member's subscription, as the instance that made the change would.
+func TestLostAccessEndsSubscriptionsAcrossInstances(t *testing.T) {
+	dbURL := testenv.NewDatabase(t, testenv.Postgres)
+	bin := buildBinary(t)
+	env := func() []string {
+		return []string{"PORT=0", "DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + dbURL, "JWT_SECRET=" + testenv.TestSecret,
+			"APP_ENV=development", "LOG_FORMAT=text"}
+	}
+	procA := startProcess(t, bin, env())
+	procB := startProcess(t, bin, env())
+	a, b := &testenv.Server{URL: procA.url}, &testenv.Server{URL: procB.url}
+
+	owner, _ := b.Client(t).NewUser()
+	_, memberTok := b.Client(t).NewUser()
+	pid := owner.CreateProject("shared across")
+	sid := owner.StartSession(pid)
+	team := createTeam(t, owner, "readers")
+	if errs := addMember(t, owner, team, memberTok.User.Email, "DEVELOPER"); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	share(t, owner, pid, team, "READ")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, err := testenv.DialWS(ctx, a, map[string]any{"Authorization": "Bearer " + memberTok.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ws.Close)
+	if err := ws.Subscribe(ctx, "s", `subscription($p: ID!) { projectEvents(projectId: $p) { type } }`, map[string]any{"p": pid}); err != nil {
+		t.Fatal(err)
+	}
+	stream := pump(t, ws, "s")
+	// The member hears the owner's changes through B once subscribed.
+	pause := `mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`
+	resume := `mutation($s: ID!) { resumeSession(input: {sessionId: $s}) { userErrors { code } } }`
+	for heard := false; !heard; {
+		owner.Do(pause, map[string]any{"s": sid})
+		owner.Do(resume, map[string]any{"s": sid})
+		select {
+		case m := <-stream.ch:
+			heard = m.Type == "next"
+		case <-time.After(300 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("the member never heard the owner's changes on A")
+		}
+	}
+	stream.quiet(500 * time.Millisecond)
+
+	owner.Must(`mutation($p: ID!, $t: ID!) { unshareProject(input: {projectId: $p, teamId: $t}) { userErrors { code } } }`,
+		map[string]any{"p": pid, "t": team}, nil)
+	for {
+		select {
+		case m, ok := <-stream.ch:
+			if !ok {
+				t.Fatal("the websocket closed instead of completing the subscription")
+			}
+			if m.Type == "complete" {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("A kept the subscription of a member who lost access through B")
+		}
+	}
+}

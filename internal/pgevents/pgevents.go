@@ -39,6 +39,7 @@ const maxPayload = 7800
 // processes on the database through LISTEN/NOTIFY.
 type Bus struct {
 	*pubsub.Broker
+	access  Revalidator
 	store   *store.Store
 	config  *pgx.ConnConfig
 	channel string
@@ -56,10 +57,22 @@ type Bus struct {
 // to the other processes.
 const streamWindow = 50 * time.Millisecond
 
+// Revalidator ends the subscriptions of users who lost access to a
+// project.
+type Revalidator interface {
+	// AccessChanged re-checks the projects' subscriptions once ctx's
+	// transaction commits.
+	AccessChanged(ctx context.Context, projectIDs ...int64)
+	// Revalidate re-checks them now.
+	Revalidate(ctx context.Context, projectIDs ...int64)
+}
+
 // Deps are what a Bus needs.
 type Deps struct {
 	// Broker delivers to this process's subscribers.
 	Broker *pubsub.Broker
+	// Access ends this process's subscriptions whose user lost access.
+	Access Revalidator
 	// Store writes notifications and reads the rows events name.
 	Store *store.Store
 	// DatabaseURL is where the listening connection goes.
@@ -85,7 +98,7 @@ func New(ctx context.Context, d Deps) (*Bus, error) {
 	}
 	origin := hex.EncodeToString(id[:])
 	cfg.RuntimeParams["application_name"] = "socrates events " + origin
-	return &Bus{Broker: d.Broker, store: d.Store, config: cfg, channel: channelFor(schema), origin: origin, logger: d.Logger,
+	return &Bus{Broker: d.Broker, access: d.Access, store: d.Store, config: cfg, channel: channelFor(schema), origin: origin, logger: d.Logger,
 		steps: map[string][]string{}}, nil
 }
 
@@ -107,9 +120,13 @@ func channelFor(schema string) string {
 type message struct {
 	Origin string `json:"o"`
 	// Kind is "e" for a session or project event, "q" for a step of a
-	// question stream, "r" for "end this project's streams".
+	// question stream, "r" for "end this project's streams", "v" for
+	// "access to these projects changed".
 	Kind  string `json:"k"`
 	Topic string `json:"tp,omitempty"`
+
+	// Projects whose access changed ("v").
+	Projects []int64 `json:"ps,omitempty"`
 
 	Type         string  `json:"t,omitempty"`
 	Project      int64   `json:"p,omitempty"`
@@ -206,6 +223,13 @@ func (b *Bus) PublishEvent(ctx context.Context, e *models.Event) {
 		m.Conflicts = append(m.Conflicts, c.ID)
 	}
 	b.send(ctx, m, e.ProjectID)
+}
+
+// AccessChanged re-checks, once ctx's transaction commits, the live
+// subscriptions to the projects in this process and in the others.
+func (b *Bus) AccessChanged(ctx context.Context, projectIDs ...int64) {
+	b.access.AccessChanged(ctx, projectIDs...)
+	b.send(ctx, message{Kind: "v", Projects: projectIDs}, 0)
 }
 
 // send queues m on ctx's transaction, or notifies at once outside one.
@@ -356,6 +380,8 @@ func (b *Bus) receive(ctx context.Context, payload string) {
 		b.Broker.Publish(rctx, m.Topic, e)
 	case "r":
 		b.EndProject(m.Project)
+	case "v":
+		b.access.Revalidate(rctx, m.Projects...)
 	}
 }
 

@@ -36,10 +36,10 @@ type Projects interface {
 	Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error)
 }
 
-// Watchers ends subscriptions whose user lost access.
-type Watchers interface {
-	Watchers(projectID int64) []int64
-	Drop(projectID, userID int64) int
+// AccessWatch ends, once a transaction commits, the live subscriptions
+// whose user lost access to a project.
+type AccessWatch interface {
+	AccessChanged(ctx context.Context, projectIDs ...int64)
 }
 
 // Service implements teams and sharing.
@@ -48,13 +48,13 @@ type Service struct {
 	policy   *access.Policy
 	read     Reader
 	projects Projects
-	watchers Watchers
+	access   AccessWatch
 	now      clock.Clock
 }
 
 // NewService returns the team service.
-func NewService(s *store.Store, policy *access.Policy, read Reader, projects Projects, watchers Watchers, now clock.Clock) *Service {
-	return &Service{store: s, policy: policy, read: read, projects: projects, watchers: watchers, now: now}
+func NewService(s *store.Store, policy *access.Policy, read Reader, projects Projects, watch AccessWatch, now clock.Clock) *Service {
+	return &Service{store: s, policy: policy, read: read, projects: projects, access: watch, now: now}
 }
 
 // Activity actions.
@@ -341,7 +341,7 @@ func (s *Service) Delete(ctx context.Context, teamID int64) error {
 		if err := s.store.DeleteTeam(ctx, teamID); err != nil {
 			return err
 		}
-		s.revalidateAfterCommit(ctx, shared...)
+		s.access.AccessChanged(ctx, shared...)
 		return nil
 	})
 }
@@ -484,32 +484,10 @@ func (s *Service) RemoveMember(ctx context.Context, teamID, userID int64) (*mode
 		if err != nil {
 			return err
 		}
-		s.revalidateAfterCommit(ctx, shared...)
+		s.access.AccessChanged(ctx, shared...)
 		return s.record(ctx, ActionMemberRemoved, &teamID, nil, &userID, "")
 	})
 	return t, err
-}
-
-// revalidateAfterCommit re-checks, once the transaction commits, every
-// live subscription to the projects, ending those whose user can no longer
-// read the project.
-func (s *Service) revalidateAfterCommit(ctx context.Context, projectIDs ...int64) {
-	store.AfterCommit(ctx, func() {
-		bg := context.WithoutCancel(store.WithoutTx(ctx))
-		for _, pid := range projectIDs {
-			p, err := s.store.ProjectsByIDs(bg, []int64{pid})
-			for _, user := range s.watchers.Watchers(pid) {
-				if err != nil || len(p) == 0 {
-					s.watchers.Drop(pid, user)
-					continue
-				}
-				uctx := auth.WithPrincipal(bg, &auth.Principal{UserID: user})
-				if perm, err := s.policy.ProjectPermission(uctx, p[0]); err != nil || perm < access.Read {
-					s.watchers.Drop(pid, user)
-				}
-			}
-		}
-	})
 }
 
 // Share shares a project with a team at a permission, or changes the
@@ -533,7 +511,7 @@ func (s *Service) Share(ctx context.Context, projectID, teamID int64, perm model
 		if err := s.store.SaveShare(ctx, sh); err != nil {
 			return err
 		}
-		s.revalidateAfterCommit(ctx, p.ID)
+		s.access.AccessChanged(ctx, p.ID)
 		return s.record(ctx, ActionProjectShared, &teamID, &p.ID, nil, string(perm))
 	})
 	if err != nil {
@@ -558,7 +536,7 @@ func (s *Service) Unshare(ctx context.Context, projectID, teamID int64) (*models
 		if !removed {
 			return apperr.Invalid("teamId", "NOT_SHARED", "the project is not shared with this team")
 		}
-		s.revalidateAfterCommit(ctx, p.ID)
+		s.access.AccessChanged(ctx, p.ID)
 		return s.record(ctx, ActionProjectUnshared, &teamID, &p.ID, nil, "")
 	})
 	return p, err
@@ -579,7 +557,7 @@ func (s *Service) DeleteProject(ctx context.Context, projectID int64) error {
 		if err := s.store.DeleteProject(ctx, p.ID); err != nil {
 			return err
 		}
-		s.revalidateAfterCommit(ctx, p.ID)
+		s.access.AccessChanged(ctx, p.ID)
 		return nil
 	})
 }
@@ -609,7 +587,7 @@ func (s *Service) TransferProject(ctx context.Context, projectID int64, email st
 		if err := s.store.UpdateProject(ctx, p, "owner_id", "updated_at"); err != nil {
 			return err
 		}
-		s.revalidateAfterCommit(ctx, p.ID)
+		s.access.AccessChanged(ctx, p.ID)
 		return s.record(ctx, ActionProjectTransfer, nil, &p.ID, &u.ID, "from user "+strconv.FormatInt(from, 10))
 	})
 	return p, err
