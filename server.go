@@ -16,6 +16,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -257,19 +258,19 @@ func migrate(args []string, getenv func(string) string, stdout io.Writer) error 
 // at run time.
 var buildVersion string
 
-// version returns the version of this build: the one set at link time,
-// else the module's version, else the VCS revision (with "-dirty" when the
-// tree had uncommitted changes), else "dev".
+// version returns the version of this build and, when Go stamped it, the
+// VCS revision it was built from: "v1.4.0 (rev 0123456789ab)". The version
+// is the one set at link time, else the module's version (go install
+// socrates@v1.4.0), else "dev"; the revision gets "-dirty" when the tree
+// had uncommitted changes.
 func version() string {
-	if buildVersion != "" {
-		return buildVersion
-	}
+	v := cmp.Or(buildVersion, "dev")
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "dev"
+		return v
 	}
-	if info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
+	if buildVersion == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
 	}
 	revision, dirty := "", false
 	for _, s := range info.Settings {
@@ -280,14 +281,14 @@ func version() string {
 			dirty = s.Value == "true"
 		}
 	}
-	if len(revision) >= 12 {
-		revision = revision[:12]
-	}
 	if revision == "" {
-		return "dev"
+		return v
+	}
+	if len(revision) > 12 {
+		revision = revision[:12]
 	}
 	if dirty {
 		revision += "-dirty"
 	}
-	return revision
+	return v + " (rev " + revision + ")"
 }
