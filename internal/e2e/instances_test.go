@@ -379,3 +379,94 @@ func TestLostAccessEndsSubscriptionsAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestIdenticalSubscriptionsRunOnce opens five subscriptions of one user
+// with one document and variables, and one of another user: the five run
+// once (one subscriber in the broker) and each gets every event; a
+// subscriber that completes leaves the others served; the execution ends
+// with its last subscriber.
+func TestIdenticalSubscriptionsRunOnce(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		srv := testenv.StartServer(t, dbURL)
+		me, tok := srv.Client(t).NewUser()
+		pid := me.CreateProject("shared subscriptions")
+		sid := me.StartSession(pid)
+		other, otherTok := srv.Client(t).NewUser()
+		otherSID := other.StartSession(other.CreateProject("theirs"))
+		const events = `subscription($s: ID!) { sessionEvents(sessionId: $s) { type session { status } } }`
+		rawSID := mustDecode(t, sid)
+		_, num, _ := strings.Cut(string(rawSID), ":")
+		topic := "session:" + num
+
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		open := func(token, session string) (*testenv.WS, *eventStream) {
+			t.Helper()
+			ws, err := testenv.DialWS(ctx, srv, map[string]any{"Authorization": "Bearer " + token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(ws.Close)
+			if err := ws.Subscribe(ctx, "s", events, map[string]any{"s": session}); err != nil {
+				t.Fatal(err)
+			}
+			return ws, pump(t, ws, "s")
+		}
+		var wss []*testenv.WS
+		var streams []*eventStream
+		for range 5 {
+			ws, st := open(tok.AccessToken, sid)
+			wss, streams = append(wss, ws), append(streams, st)
+		}
+		_, theirs := open(otherTok.AccessToken, otherSID)
+		waitFor := func(what string, ok func() bool) {
+			t.Helper()
+			for !ok() {
+				if ctx.Err() != nil {
+					t.Fatalf("%s: broker has %d subscribers of %s", what, srv.App.Broker.Subscribers(topic), topic)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		// Subscribing is asynchronous: wait until the shared execution is
+		// registered, then give the other joins time to land on it.
+		waitFor("the shared subscription", func() bool { return srv.App.Broker.Subscribers(topic) == 1 })
+		pause := `mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`
+		resume := `mutation($s: ID!) { resumeSession(input: {sessionId: $s}) { userErrors { code } } }`
+		time.Sleep(200 * time.Millisecond)
+		if n := srv.App.Broker.Subscribers(topic); n != 1 {
+			t.Fatalf("five identical subscriptions are %d subscribers in the broker, want 1", n)
+		}
+		me.Must(pause, map[string]any{"s": sid}, nil)
+		for i, st := range streams {
+			if typ := eventType(t, st.next(10*time.Second)); typ != "SESSION_STATUS_CHANGED" {
+				t.Fatalf("subscriber %d got %q", i, typ)
+			}
+		}
+		select {
+		case m := <-theirs.ch:
+			t.Fatalf("another user's subscription got %s", m.Payload)
+		case <-time.After(200 * time.Millisecond):
+		}
+
+		// One completes; the others still hear.
+		if err := wss[0].Send(ctx, testenv.WSMessage{ID: "s", Type: "complete"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		me.Must(resume, map[string]any{"s": sid}, nil)
+		for i, st := range streams[1:] {
+			if typ := eventType(t, st.next(10*time.Second)); typ != "SESSION_STATUS_CHANGED" {
+				t.Fatalf("subscriber %d got %q after another completed", i+1, typ)
+			}
+		}
+		if got := streams[0].quiet(200 * time.Millisecond); len(got) != 0 {
+			t.Fatalf("the completed subscriber still got %v", got)
+		}
+		// The execution ends with its last subscriber.
+		for _, ws := range wss[1:] {
+			ws.Close()
+		}
+		waitFor("the end of the shared subscription", func() bool { return srv.App.Broker.Subscribers(topic) == 0 })
+	})
+}

@@ -40,9 +40,32 @@ type outbound struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
+// encode writes m as JSON, its payload (JSON already) as it is.
+func (m outbound) encode() []byte {
+	var b bytes.Buffer
+	b.Grow(len(m.Payload) + len(m.ID) + 40)
+	b.WriteByte('{')
+	if m.ID != "" {
+		b.WriteString(`"id":`)
+		id, _ := json.Marshal(m.ID) // a string always encodes
+		b.Write(id)
+		b.WriteByte(',')
+	}
+	b.WriteString(`"type":"`)
+	b.WriteString(m.Type) // one of the protocol's type names
+	b.WriteByte('"')
+	if len(m.Payload) > 0 {
+		b.WriteString(`,"payload":`)
+		b.Write(m.Payload)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
 // conn is one websocket connection.
 type conn struct {
 	opts    Options
+	hub     *hub
 	ws      *websocket.Conn
 	exec    graphql.GraphExecutor
 	headers http.Header
@@ -88,8 +111,8 @@ func (op *operation) stop() {
 	op.cancel()
 }
 
-func newConn(o Options, ws *websocket.Conn, exec graphql.GraphExecutor, r *http.Request) *conn {
-	return &conn{opts: o, ws: ws, exec: exec, headers: r.Header, reqCtx: r.Context(), ops: map[string]*operation{}}
+func newConn(o Options, h *hub, ws *websocket.Conn, exec graphql.GraphExecutor, r *http.Request) *conn {
+	return &conn{opts: o, hub: h, ws: ws, exec: exec, headers: r.Header, reqCtx: r.Context(), ops: map[string]*operation{}}
 }
 
 // serve reads the client's messages until the connection closes, then
@@ -323,6 +346,12 @@ func (c *conn) run(ctx context.Context, op *operation, params *graphql.RawParams
 		return
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
+	if c.opts.ShareKey != nil {
+		if key := shareKey(c.opts.ShareKey(ctx), rc); key != "" {
+			c.runShared(ctx, op, rc, key)
+			return
+		}
+	}
 	failed := false
 	func() {
 		defer func() {
@@ -342,6 +371,46 @@ func (c *conn) run(ctx context.Context, op *operation, params *graphql.RawParams
 			c.sendResponse(op, resp)
 		}
 	}()
+	if !failed {
+		c.sendComplete(op)
+	}
+}
+
+// runShared joins the execution of a subscription that others with the
+// same key may share, and writes its results for op until it ends (then
+// complete, unless it ended with errors) or op stops.
+func (c *conn) runShared(ctx context.Context, op *operation, rc *graphql.OperationContext, key string) {
+	exec := c.exec
+	start := func(group context.Context, broadcast func(result)) {
+		// The execution runs in the first subscriber's context without its
+		// cancellation: it lasts as long as the group has members.
+		ectx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		defer context.AfterFunc(group, cancel)()
+		defer func() {
+			if p := recover(); p != nil {
+				err := rc.Recover(ectx, p)
+				resp := exec.DispatchError(ectx, gqlerror.List{gqlerror.WrapIfUnwrapped(err)})
+				broadcast(result{typ: typeError, payload: encodeErrors(resp.Errors)})
+			}
+		}()
+		responses, rctx := exec.DispatchOperation(ectx, rc)
+		for {
+			resp := responses(rctx)
+			if resp == nil {
+				return
+			}
+			broadcast(result{typ: typeNext, payload: encodeResponse(resp)})
+		}
+	}
+	m, leave := c.hub.join(key, start)
+	defer leave()
+	defer context.AfterFunc(ctx, leave)()
+	failed := false
+	for r := range m.results {
+		c.writeFor(op, outbound{ID: op.id, Type: r.typ, Payload: r.payload})
+		failed = failed || r.typ == typeError
+	}
 	if !failed {
 		c.sendComplete(op)
 	}
@@ -371,19 +440,20 @@ func (c *conn) completeFromClient(id string) {
 }
 
 func (c *conn) sendResponse(op *operation, resp *graphql.Response) {
-	b, err := json.Marshal(resp)
-	if err != nil {
-		b, _ = json.Marshal(graphql.Response{Errors: gqlerror.List{{Message: "the response could not be encoded", Extensions: map[string]any{"code": "INTERNAL"}}}})
-	}
-	c.writeFor(op, outbound{ID: op.id, Type: typeNext, Payload: b})
+	c.writeFor(op, outbound{ID: op.id, Type: typeNext, Payload: encodeResponse(resp)})
 }
 
 func (c *conn) sendErrors(op *operation, errs gqlerror.List) {
+	c.writeFor(op, outbound{ID: op.id, Type: typeError, Payload: encodeErrors(errs)})
+}
+
+// encodeErrors writes errs as the payload of an error message.
+func encodeErrors(errs gqlerror.List) []byte {
 	b, err := json.Marshal(errs)
 	if err != nil {
 		b = []byte(`[{"message":"the error could not be encoded","extensions":{"code":"INTERNAL"}}]`)
 	}
-	c.writeFor(op, outbound{ID: op.id, Type: typeError, Payload: b})
+	return b
 }
 
 func (c *conn) sendComplete(op *operation) {
@@ -403,10 +473,7 @@ func (c *conn) writeFor(op *operation, m outbound) {
 // write sends one message within the write timeout; a failed write closes
 // the connection (the library does so), which ends the read loop.
 func (c *conn) write(m outbound) {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
+	b := m.encode()
 	ctx, cancel := context.WithTimeout(context.Background(), c.opts.WriteTimeout)
 	defer cancel()
 	_ = c.ws.Write(ctx, websocket.MessageText, b)

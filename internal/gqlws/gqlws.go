@@ -84,11 +84,18 @@ type Options struct {
 	// WriteTimeout bounds one write to a client; a client that does not
 	// read for that long is disconnected. 0 means 10 seconds.
 	WriteTimeout time.Duration
+	// ShareKey names the viewer an operation's context stands for, such
+	// that two contexts with one key read the same data; subscriptions of
+	// one key with the same document, operation name and variables then
+	// run once and share their results. Nil or "" runs every
+	// subscription on its own.
+	ShareKey func(ctx context.Context) string
 }
 
 // Transport is the graphql-transport-ws transport.
 type Transport struct {
 	opts Options
+	hub  *hub
 }
 
 var _ graphql.Transport = (*Transport)(nil)
@@ -101,7 +108,7 @@ func New(o Options) *Transport {
 	if o.Refused == nil {
 		o.Refused = func(error) bool { return true }
 	}
-	return &Transport{opts: o}
+	return &Transport{opts: o, hub: newHub()}
 }
 
 // Supports implements graphql.Transport: it takes websocket upgrades.
@@ -121,6 +128,6 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		// or 426 for a bad handshake).
 		return
 	}
-	c := newConn(t.opts, ws, exec, r)
+	c := newConn(t.opts, t.hub, ws, exec, r)
 	c.serve()
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -39,6 +40,7 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 		KeepAlive:      o.KeepAlive,
 		ReadLimit:      o.MaxBodyBytes,
 		OriginPatterns: origins,
+		ShareKey:       viewerKey,
 	}), origins: origins, logger: o.Logger})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(get{logger: o.Logger})
@@ -174,4 +176,16 @@ func originPatterns(allowed []string) []string {
 		out = append(out, o)
 	}
 	return out
+}
+
+// viewerKey names what a subscription's results depend on besides its
+// document and variables: the user, and whether the credential may only
+// read. Subscriptions of one key and document run once for all their
+// subscribers (gqlws.Options.ShareKey); anonymous ones are not shared.
+func viewerKey(ctx context.Context) string {
+	pr := auth.FromContext(ctx)
+	if pr == nil {
+		return ""
+	}
+	return strconv.FormatInt(pr.UserID, 10) + "/" + strconv.FormatBool(pr.ReadOnly)
 }
