@@ -14,18 +14,26 @@ import (
 
 // Limiter allows at most Max events per key within Window.
 type Limiter struct {
-	max    int
-	window time.Duration
-	now    clock.Clock
+	name     string
+	max      int
+	window   time.Duration
+	now      clock.Clock
+	refusals Refusals
 
 	mu     sync.Mutex
 	events map[string][]time.Time
 	sweep  time.Time
 }
 
-// New returns a limiter of max events per window.
-func New(max int, window time.Duration, now clock.Clock) *Limiter {
-	return &Limiter{max: max, window: window, now: now, events: map[string][]time.Time{}}
+// Refusals is told each time a limiter refuses (the server's metrics).
+type Refusals interface {
+	Refused(limiter string)
+}
+
+// New returns a limiter of max events per window; name labels its
+// refusals, which refusals (nil for none) counts.
+func New(name string, max int, window time.Duration, now clock.Clock, refusals Refusals) *Limiter {
+	return &Limiter{name: name, max: max, window: window, now: now, refusals: refusals, events: map[string][]time.Time{}}
 }
 
 // recent drops a key's events older than the window; l.mu is held.
@@ -44,7 +52,8 @@ func (l *Limiter) recent(key string, now time.Time) []time.Time {
 	return ev
 }
 
-// Blocked reports whether key has reached the limit, and when it may try again.
+// Blocked reports whether key has reached the limit, and when it may try
+// again; a block counts as a refusal.
 func (l *Limiter) Blocked(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -52,6 +61,9 @@ func (l *Limiter) Blocked(key string) (bool, time.Duration) {
 	ev := l.recent(key, now)
 	if len(ev) < l.max {
 		return false, 0
+	}
+	if l.refusals != nil {
+		l.refusals.Refused(l.name)
 	}
 	return true, l.window - now.Sub(ev[0])
 }

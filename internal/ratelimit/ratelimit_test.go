@@ -7,7 +7,8 @@ import (
 
 func TestSlidingWindow(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := New(3, time.Minute, func() time.Time { return now })
+	refused := refusals{}
+	l := New("test", 3, time.Minute, func() time.Time { return now }, refused)
 	for i := range 3 {
 		if ok, _ := l.Allow("k"); !ok {
 			t.Fatalf("event %d refused", i)
@@ -17,6 +18,9 @@ func TestSlidingWindow(t *testing.T) {
 	ok, wait := l.Allow("k")
 	if ok || wait != 30*time.Second {
 		t.Fatalf("4th event: %v, wait %v", ok, wait)
+	}
+	if refused["test"] != 1 {
+		t.Fatalf("refusals %v, want one for the limiter", refused)
 	}
 	if ok, _ := l.Allow("other"); !ok {
 		t.Fatal("keys are not independent")
@@ -31,3 +35,8 @@ func TestSlidingWindow(t *testing.T) {
 		t.Fatalf("idle keys kept: %v", l.events)
 	}
 }
+
+// refusals counts refusals by limiter.
+type refusals map[string]int
+
+func (r refusals) Refused(limiter string) { r[limiter]++ }
