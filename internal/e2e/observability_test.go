@@ -89,6 +89,10 @@ func TestTracingFollowsAnAnswer(t *testing.T) {
 		}
 		me, tok := srv.Client(t).NewUser()
 		sid := me.StartSession(me.CreateProject("traced"))
+		// A websocket stream works beside the traced requests (streams
+		// make no HTTP span of their own).
+		events := subscribe(t, srv, tok.AccessToken, pubsub.SessionTopic(sessionNumber(t, sid)),
+			`subscription($s: ID!) { sessionEvents(sessionId: $s) { type } }`, map[string]any{"s": sid})
 		q := ask(t, me, sid).AskNextQuestion.Question
 		if q.Text != observedQuestion {
 			t.Fatalf("question %q did not come from the provider", q.Text)
@@ -97,6 +101,12 @@ func TestTracingFollowsAnAnswer(t *testing.T) {
 		const traceID, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
 		postTraced(t, srv, tok.AccessToken, "00-"+traceID+"-"+callerSpan+"-01", answerMutation,
 			map[string]any{"q": q.ID, "a": "The core ledger lives in CockroachDB."})
+		if e := events.next(); e["type"] != "QUESTION_ASKED" {
+			t.Fatalf("session event %v, want the question asked", e)
+		}
+		if e := events.next(); e["type"] == nil {
+			t.Fatalf("session event %v after the answer", e)
+		}
 
 		// The server span ends once the response is written: wait for it.
 		var spans []sdktrace.ReadOnlySpan
