@@ -141,15 +141,31 @@ func serve(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	a, err := app.New(ctx, app.Options{Config: cfg, Logger: logger})
+	a, err := app.New(ctx, app.Options{Config: cfg, Logger: logger, Version: version()})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if a.Tracing.Enabled() {
+		logger.Info("tracing: exporting spans over OTLP", "endpoint", cfg.Tracing.Endpoint, "service", cfg.Tracing.ServiceName, "sampler", cfg.Tracing.Sampler)
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen for metrics (METRICS_ADDR): %w", err)
+		}
+		logger.Info("metrics are served on their own address", "url", "http://"+mln.Addr().String()+"/metrics")
+		go func() {
+			if err := a.Server.ServeMetrics(ctx, mln); err != nil {
+				logger.Error("metrics listener stopped", "error", err.Error())
+			}
+		}()
 	}
 	if cfg.PprofAddr != "" {
 		go func() {

@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/uptrace/bun"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"socrates/graph"
 	"socrates/internal/access"
@@ -39,6 +42,7 @@ import (
 	"socrates/internal/spec"
 	"socrates/internal/store"
 	"socrates/internal/team"
+	"socrates/internal/telemetry"
 	"socrates/migrations"
 	"socrates/models"
 	"socrates/resolvers"
@@ -54,8 +58,15 @@ type Options struct {
 	Clock clock.Clock
 	// FieldMiddleware, when set, wraps every GraphQL field resolution.
 	FieldMiddleware graphql.FieldMiddleware
-	// QueryHooks observe every SQL statement (tracing, statement counts).
+	// QueryHooks observe every SQL statement (statement counts in tests;
+	// the tracing hook is added by New when tracing is on).
 	QueryHooks []bun.QueryHook
+	// SpanExporter, when set, receives every span synchronously and
+	// turns tracing on whatever the OTEL_* configuration says (tests use
+	// an in-memory exporter); nil leaves tracing to cfg.Tracing.
+	SpanExporter sdktrace.SpanExporter
+	// Version names the build in the spans' resource.
+	Version string
 }
 
 // App is a wired server and the resources it owns.
@@ -65,6 +76,11 @@ type App struct {
 	Server *httpserver.Server
 	Tokens *auth.Tokens
 	Broker *pubsub.Broker
+	// Tracing is the process's tracer provider; off (no exporter) unless
+	// configured.
+	Tracing *telemetry.Tracing
+	// Metrics are the Prometheus series the server exports.
+	Metrics *httpserver.Metrics
 
 	events *eventsRun
 }
@@ -81,24 +97,50 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if cfg.JWTSecret == "" {
 		return nil, errors.New("no JWT secret configured")
 	}
-	db, err := database.Open(ctx, cfg.DatabaseURL, database.Pool{MaxOpen: cfg.DBMaxOpenConns})
+	tracing, err := telemetry.New(ctx, telemetry.Options{
+		Endpoint: cfg.Tracing.Endpoint, ServiceName: cfg.Tracing.ServiceName, ServiceVersion: o.Version,
+		Sampler: cfg.Tracing.Sampler, SamplerArg: cfg.Tracing.SamplerArg, Exporter: o.SpanExporter,
+	})
 	if err != nil {
 		return nil, err
+	}
+	if tracing.Enabled() {
+		// Every log line written inside a traced request names its trace.
+		o.Logger = slog.New(telemetry.LogHandler(o.Logger.Handler()))
+	}
+	db, err := database.Open(ctx, cfg.DatabaseURL, database.Pool{MaxOpen: cfg.DBMaxOpenConns})
+	if err != nil {
+		return nil, errors.Join(err, tracing.Shutdown(ctx))
+	}
+	o.QueryHooks = slices.Clone(o.QueryHooks)
+	if tracing.Enabled() {
+		system := "sqlite"
+		if database.IsPostgres(db) {
+			system = "postgresql"
+		}
+		o.QueryHooks = append(o.QueryHooks, telemetry.NewQueryHook(tracing.Provider(), system))
 	}
 	hooked := db
 	for _, h := range o.QueryHooks {
 		hooked = hooked.WithQueryHook(h)
 	}
-	a, err := wire(ctx, hooked, o)
+	a, err := wire(ctx, hooked, o, tracing)
 	if err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, errors.Join(err, tracing.Shutdown(ctx))
 	}
 	return a, nil
 }
 
-func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
+func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing) (*App, error) {
 	cfg, logger := o.Config, o.Logger
+	// Components take a nil provider as "not traced": the HTTP server then
+	// installs no tracing middleware at all.
+	var tp trace.TracerProvider
+	if tracing.Enabled() {
+		tp = tracing.Provider()
+	}
+	metrics := httpserver.NewMetrics(db.DB)
 	runner, err := migrations.NewRunner(db)
 	if err != nil {
 		return nil, err
@@ -129,7 +171,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 			return nil, err
 		}
 	}
-	broker := pubsub.NewBroker(cfg.SubscriberBuffer, logger)
+	broker := pubsub.NewBroker(cfg.SubscriberBuffer, logger, metrics)
 	// What services publish through: on PostgreSQL the bus also carries
 	// events to the other processes on the database.
 	revalidator := access.NewRevalidator(policy, st, broker)
@@ -157,8 +199,8 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		TeamService:  team.NewService(st, policy, read, projects, publisher, o.Clock),
 		TokenService: tokenService,
 		AccountService: account.NewService(st, read, passwords, tokens, account.Limits{
-			FailedLogins: ratelimit.New(st, "failed-logins", cfg.LoginFailuresPer15Min, 15*time.Minute, o.Clock),
-			Requests:     ratelimit.New(st, "auth-requests", cfg.AuthRequestsPerMinute, time.Minute, o.Clock),
+			FailedLogins: ratelimit.New(st, "failed_logins", cfg.LoginFailuresPer15Min, 15*time.Minute, o.Clock, metrics),
+			Requests:     ratelimit.New(st, "auth_requests", cfg.AuthRequestsPerMinute, time.Minute, o.Clock, metrics),
 		}, o.Clock),
 		ProjectService: projects,
 		SessionService: session.NewService(st, policy, read, projects, publisher, o.Clock),
@@ -166,7 +208,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		LLMService:     llmSettings,
 		DialogueService: dialogue.NewService(dialogue.Deps{
 			Store: st, Policy: policy, Read: read, Specs: specs, Engines: llmSettings,
-			Counselor: counsel.New(socratic.NewExtractor(), logger), Broker: publisher, Clock: o.Clock, Logger: logger,
+			Counselor: counsel.New(socratic.NewExtractor(), logger, tp, metrics), Broker: publisher, Clock: o.Clock, Logger: logger,
 		}),
 		Read: read,
 	}
@@ -179,7 +221,7 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		DB:                   db,
 		Auth:                 authn,
 		Live:                 live,
-		Loaders:              loaders.NewFactory(st, cfg.LoaderWait),
+		Loaders:              loaders.NewFactory(st, cfg.LoaderWait, tp, metrics),
 		Logger:               logger,
 		QueryTimeout:         cfg.QueryTimeout,
 		MaxConcurrentQueries: cfg.MaxConcurrentQueries,
@@ -193,15 +235,21 @@ func wire(ctx context.Context, db *bun.DB, o Options) (*App, error) {
 		ShutdownTimeout:      cfg.ShutdownTimeout,
 		FieldMiddleware:      o.FieldMiddleware,
 		Limits:               cfg.QueryLimits(),
+		Metrics:              metrics,
+		SeparateMetrics:      cfg.MetricsAddr != "",
+		TracerProvider:       tp,
 	})
-	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker, events: events}, nil
+	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker, Tracing: tracing, Metrics: metrics, events: events}, nil
 }
 
-// Close stops listening for other processes' events and releases the
-// database.
+// Close stops listening for other processes' events, releases the
+// database and exports the spans still buffered.
 func (a *App) Close() error {
 	a.events.stop()
-	return a.DB.Close()
+	err := a.DB.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(err, a.Tracing.Shutdown(ctx))
 }
 
 // publisher is what the services publish events through, subscribe with,

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,6 +26,10 @@ const (
 	Development = "development"
 	Production  = "production"
 )
+
+// DefaultMetricsAddr is where production serves /metrics unless
+// METRICS_ADDR says otherwise: loopback, away from the API's port.
+const DefaultMetricsAddr = "127.0.0.1:9090"
 
 // MinSecretBytes is the shortest JWT secret production accepts.
 const MinSecretBytes = 32
@@ -58,6 +63,12 @@ type Config struct {
 	PlanReads bool
 	// PprofAddr, when set, serves net/http/pprof on this separate address.
 	PprofAddr string
+	// MetricsAddr, when set, serves /metrics on this separate address
+	// instead of the main port; production defaults to DefaultMetricsAddr.
+	MetricsAddr string
+	// Tracing is the OpenTelemetry tracing read from the standard OTEL_*
+	// variables; off unless an exporter endpoint is set.
+	Tracing Tracing
 	// MaxConcurrentQueries bounds the queries that run at once; the rest
 	// wait their turn.
 	MaxConcurrentQueries int
@@ -162,6 +173,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	s.int(&c.MaxConcurrentQueries, "max-concurrent-queries", "MAX_CONCURRENT_QUERIES", 4*runtime.GOMAXPROCS(0), "queries running at once; more wait their turn; 0 for no bound (default: 4 per core)")
 	s.bool(&c.PlanReads, "plan-reads", "PLAN_READS", true, "read ahead what a query selects, one statement per edge and level")
 	s.string(&c.PprofAddr, "pprof-addr", "PPROF_ADDR", "", "off", "serve Go's profiler on this address, e.g. 127.0.0.1:6060", shownAsIs)
+	s.string(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "", "the main port in development, "+DefaultMetricsAddr+" in production", "serve /metrics on this separate address instead of the main port", shownAsIs)
 	var provider string
 	s.string(&provider, "llm-provider", "LLM_PROVIDER", "BUILTIN", "", "BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE", shownAsIs)
 	s.string(&c.LLMModel, "llm-model", "LLM_MODEL", "", "the provider's default", "model of the default provider", shownAsIs)
@@ -243,6 +255,19 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 			errs = append(errs, fmt.Errorf("production needs JWT_SECRET of at least %d bytes", MinSecretBytes))
 		}
 	}
+	if c.MetricsAddr == "" && c.Production() {
+		c.MetricsAddr = DefaultMetricsAddr
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			errs = append(errs, fmt.Errorf("METRICS_ADDR must be host:port, got %q", c.MetricsAddr))
+		}
+	}
+	tracing, err := tracingFromEnv(getenv)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Tracing = tracing
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite://" + filepath.ToSlash(filepath.Join(c.DataDir, "socrates.db"))
 	}

@@ -15,6 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"socrates/internal/llm"
 	"socrates/internal/socratic"
 	"socrates/models"
@@ -54,22 +59,128 @@ const BuiltinModel = "socratic-builtin-1"
 type Counselor struct {
 	extractor *socratic.Extractor
 	logger    *slog.Logger
+	tracer    trace.Tracer
+	observer  Observer
 }
 
-// New returns a counselor.
-func New(extractor *socratic.Extractor, logger *slog.Logger) *Counselor {
-	return &Counselor{extractor: extractor, logger: logger}
+// Observer is told of each provider call and of each operation the
+// built-in engine answered in a provider's place (the server's metrics).
+type Observer interface {
+	ProviderCall(provider, model, outcome string, latency time.Duration, inputTokens, outputTokens int, costUSD float64)
+	Fallback(provider, operation string)
+}
+
+// noObserver observes nothing.
+type noObserver struct{}
+
+func (noObserver) ProviderCall(string, string, string, time.Duration, int, int, float64) {}
+func (noObserver) Fallback(string, string)                                               {}
+
+// New returns a counselor. Each operation is a span of tp's, with a
+// child span per provider call; observer (nil for none) is told of the
+// calls and fallbacks.
+func New(extractor *socratic.Extractor, logger *slog.Logger, tp trace.TracerProvider, observer Observer) *Counselor {
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	if observer == nil {
+		observer = noObserver{}
+	}
+	return &Counselor{extractor: extractor, logger: logger, tracer: tp.Tracer("socrates/internal/counsel"), observer: observer}
 }
 
 // Extractor returns the built-in extractor.
 func (c *Counselor) Extractor() *socratic.Extractor { return c.extractor }
 
-func builtin(start time.Time, e Engine, reason string) Outcome {
+// builtin is the outcome of an operation the built-in engine answered; a
+// fallback when a provider was chosen.
+func (c *Counselor) builtin(operation string, start time.Time, e Engine, reason string) Outcome {
 	o := Outcome{Provider: models.LLMProviderIDBuiltin, Model: BuiltinModel, Latency: time.Since(start)}
 	if e.Provider != nil || e.Unavailable != "" {
 		o.Fallback, o.Reason = true, reason
+		provider := "unavailable"
+		if e.Provider != nil {
+			provider = string(e.Provider.ID())
+		}
+		c.observer.Fallback(provider, operation)
 	}
 	return o
+}
+
+// begin starts the span of a counselor operation.
+func (c *Counselor) begin(ctx context.Context, operation string, e Engine) (context.Context, trace.Span) {
+	provider := string(models.LLMProviderIDBuiltin)
+	if e.Provider != nil {
+		provider = string(e.Provider.ID())
+	}
+	return c.tracer.Start(ctx, "counsel "+operation, trace.WithAttributes(
+		attribute.String("socrates.counsel.operation", operation),
+		attribute.String("socrates.llm.chosen_provider", provider),
+		attribute.String("gen_ai.request.model", e.Model),
+	))
+}
+
+// finish records how an operation was answered on its span and ends it.
+func finish(span trace.Span, o Outcome) {
+	if span.IsRecording() {
+		span.SetAttributes(
+			attribute.String("gen_ai.provider.name", string(o.Provider)),
+			attribute.String("gen_ai.response.model", o.Model),
+			attribute.Int("gen_ai.usage.input_tokens", o.InputTokens),
+			attribute.Int("gen_ai.usage.output_tokens", o.OutputTokens),
+			attribute.Float64("socrates.llm.cost_usd", o.CostUSD),
+			attribute.Bool("socrates.llm.fallback", o.Fallback),
+		)
+		if o.Reason != "" {
+			span.SetAttributes(attribute.String("socrates.llm.fallback_reason", o.Reason))
+		}
+	}
+	span.End()
+}
+
+// stream makes one provider call, as a client span with the provider,
+// the model and the tokens, and tells the observer how it went.
+func (c *Counselor) stream(ctx context.Context, e Engine, operation string, req llm.Request, onDelta func(string)) (llm.Result, error) {
+	provider := string(e.Provider.ID())
+	ctx, span := c.tracer.Start(ctx, "chat "+req.Model, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
+		attribute.String("gen_ai.operation.name", "chat"),
+		attribute.String("gen_ai.provider.name", provider),
+		attribute.String("gen_ai.request.model", req.Model),
+		attribute.String("socrates.counsel.operation", operation),
+	))
+	defer span.End()
+	start := time.Now()
+	res, err := e.Provider.Stream(ctx, req, onDelta)
+	latency := time.Since(start)
+	model := res.Model
+	if model == "" {
+		model = req.Model
+	}
+	outcome := "ok"
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded):
+		outcome = "timeout"
+	case errors.Is(err, context.Canceled):
+		outcome = "canceled"
+	default:
+		outcome = "error"
+	}
+	cost := llm.Cost(e.Provider.ID(), model, res.InputTokens, res.OutputTokens)
+	c.observer.ProviderCall(provider, model, outcome, latency, res.InputTokens, res.OutputTokens, cost)
+	if span.IsRecording() {
+		span.SetAttributes(
+			attribute.String("gen_ai.response.model", model),
+			attribute.Int("gen_ai.usage.input_tokens", res.InputTokens),
+			attribute.Int("gen_ai.usage.output_tokens", res.OutputTokens),
+			attribute.Float64("socrates.llm.cost_usd", cost),
+		)
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, outcome)
+		}
+	}
+	return res, err
 }
 
 func (c *Counselor) fellBack(ctx context.Context, what string, e Engine, err error) string {
@@ -99,7 +210,15 @@ type Stream struct {
 }
 
 // Question generates the next question, streaming its text as it is written.
-func (c *Counselor) Question(ctx context.Context, e Engine, qc socratic.QuestionContext, stream Stream) (socratic.Question, Outcome, error) {
+func (c *Counselor) Question(ctx context.Context, e Engine, qc socratic.QuestionContext, stream Stream) (q socratic.Question, o Outcome, err error) {
+	ctx, span := c.begin(ctx, "question", e)
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "no question")
+		}
+		finish(span, o)
+	}()
 	onDelta := stream.Delta
 	start := time.Now()
 	if e.Provider != nil {
@@ -120,14 +239,14 @@ func (c *Counselor) Question(ctx context.Context, e Engine, qc socratic.Question
 		}
 		stream.Restart(reason)
 		streamWords(q.Text, onDelta)
-		return q, builtin(start, e, reason), nil
+		return q, c.builtin("question", start, e, reason), nil
 	}
-	q, err := socratic.NextQuestion(qc)
+	q, err = socratic.NextQuestion(qc)
 	if err != nil {
 		return q, Outcome{}, err
 	}
 	streamWords(q.Text, onDelta)
-	return q, builtin(start, e, e.Unavailable), nil
+	return q, c.builtin("question", start, e, e.Unavailable), nil
 }
 
 // streamWords sends a built-in text in word-sized pieces, as a model would.
@@ -177,7 +296,7 @@ func (c *Counselor) llmQuestion(ctx context.Context, e Engine, qc socratic.Quest
 	note := ""
 	for attempt := 0; attempt < 2; attempt++ {
 		streamer := newFieldStreamer("text", onDelta)
-		res, err := e.Provider.Stream(ctx, llm.Request{
+		res, err := c.stream(ctx, e, "question", llm.Request{
 			Model: e.Model, System: questionSystem, MaxTokens: 400,
 			Messages: []llm.Message{{Role: "user", Content: prompt.String() + note}},
 		}, streamer.Write)
@@ -228,10 +347,12 @@ Return only a JSON array (empty when nothing is specified) of objects:
 var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
 
 // Extract finds the specifications in an answer or chat message.
-func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractInput, current []socratic.SpecView) ([]socratic.Extracted, Outcome) {
+func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractInput, current []socratic.SpecView) (found []socratic.Extracted, o Outcome) {
+	ctx, span := c.begin(ctx, "extraction", e)
+	defer func() { finish(span, o) }()
 	start := time.Now()
 	if !e.Remote() {
-		return c.extractor.Extract(in), builtin(start, e, e.Unavailable)
+		return c.extractor.Extract(in), c.builtin("extraction", start, e, e.Unavailable)
 	}
 	var prompt strings.Builder
 	if in.QuestionKey != "" {
@@ -245,17 +366,16 @@ func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractIn
 		fmt.Fprintf(&prompt, "- [%s] %s = %s\n", s.Category, s.Key, s.Value)
 	}
 	fmt.Fprintf(&prompt, "Answer:\n%s\n", in.Text)
-	res, err := e.Provider.Stream(ctx, llm.Request{Model: e.Model, System: extractSystem, MaxTokens: 2000,
+	res, err := c.stream(ctx, e, "extraction", llm.Request{Model: e.Model, System: extractSystem, MaxTokens: 2000,
 		Messages: []llm.Message{{Role: "user", Content: prompt.String()}}}, func(string) {})
 	if err == nil {
-		var found []socratic.Extracted
 		if found, err = parseExtraction(res.Text); err == nil {
 			return found, Outcome{Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
 				CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start)}
 		}
 	}
 	reason := c.fellBack(ctx, "extraction", e, err)
-	o := builtin(start, e, reason)
+	o = c.builtin("extraction", start, e, reason)
 	o.InputTokens, o.OutputTokens = res.InputTokens, res.OutputTokens
 	return c.extractor.Extract(in), o
 }
@@ -300,20 +420,22 @@ At most four sentences. No leading or fashionable wording.`
 
 // Reply writes the counselor's answer to a chat message; next is the
 // suggested question for the least covered category.
-func (c *Counselor) Reply(ctx context.Context, e Engine, message string, found []socratic.Extracted, conflicts int, next *socratic.Question) (string, Outcome) {
+func (c *Counselor) Reply(ctx context.Context, e Engine, message string, found []socratic.Extracted, conflicts int, next *socratic.Question) (reply string, o Outcome) {
+	ctx, span := c.begin(ctx, "reply", e)
+	defer func() { finish(span, o) }()
 	start := time.Now()
 	if e.Provider != nil {
 		prompt := "User message:\n" + message
 		if next != nil {
 			prompt += "\nLeast covered area: " + string(next.Category)
 		}
-		res, err := e.Provider.Stream(ctx, llm.Request{Model: e.Model, System: replySystem, MaxTokens: 400,
+		res, err := c.stream(ctx, e, "reply", llm.Request{Model: e.Model, System: replySystem, MaxTokens: 400,
 			Messages: []llm.Message{{Role: "user", Content: prompt}}}, func(string) {})
 		if err == nil {
 			return strings.TrimSpace(res.Text), Outcome{Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens,
 				OutputTokens: res.OutputTokens, CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start)}
 		}
-		return socratic.Reply(found, conflicts, next), builtin(start, e, c.fellBack(ctx, "reply", e, err))
+		return socratic.Reply(found, conflicts, next), c.builtin("reply", start, e, c.fellBack(ctx, "reply", e, err))
 	}
-	return socratic.Reply(found, conflicts, next), builtin(start, e, e.Unavailable)
+	return socratic.Reply(found, conflicts, next), c.builtin("reply", start, e, e.Unavailable)
 }

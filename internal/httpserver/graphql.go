@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/trace"
 
 	"socrates/internal/auth"
 	"socrates/internal/gqlws"
@@ -23,7 +24,7 @@ import (
 // newGraphQLHandler configures the gqlgen server: transports (websocket
 // graphql-transport-ws, GET, POST, SSE), limits, error presentation and
 // per-operation loaders.
-func newGraphQLHandler(o Options, m *metrics) *handler.Server {
+func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 	srv := handler.New(o.Schema)
 	initWS := auth.WebsocketInit(o.Auth, o.Live)
 	origins := originPatterns(o.AllowedOrigins)
@@ -67,6 +68,13 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	if o.FieldMiddleware != nil {
 		srv.AroundFields(o.FieldMiddleware)
 	}
+	// Without a tracer provider no tracing middleware is installed at all:
+	// the fields' path stays exactly as it is untraced.
+	var tracer trace.Tracer
+	if o.TracerProvider != nil {
+		tracer = o.TracerProvider.Tracer(tracerName)
+		srv.AroundRootFields(traceRootFields(tracer))
+	}
 	srv.SetErrorPresenter(errorPresenter(o.Logger))
 	srv.SetRecoverFunc(recoverFunc(o.Logger))
 
@@ -98,23 +106,28 @@ func newGraphQLHandler(o Options, m *metrics) *handler.Server {
 	queryGate := newGate(o.MaxConcurrentQueries)
 	// Each response gets fresh loaders: once for a query or mutation, and
 	// once per event of a subscription, whose connection may live for hours.
-	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) (resp *graphql.Response) {
 		ctx = loaders.Attach(ctx, o.Loaders.New())
 		// An error dispatched before any operation exists (a request
 		// refused before it was parsed) has no operation context.
 		kind := "unknown"
+		var op *graphql.OperationContext
 		if graphql.HasOperationContext(ctx) {
-			if op := graphql.GetOperationContext(ctx); op.Operation != nil {
+			if op = graphql.GetOperationContext(ctx); op.Operation != nil {
 				kind = string(op.Operation.Operation)
 			}
 		}
 		if kind == string(ast.Subscription) {
 			return next(ctx)
 		}
+		if tracer != nil && op != nil {
+			var span trace.Span
+			ctx, span = operationSpan(ctx, tracer, op)
+			defer func() { endOperationSpan(span, resp) }()
+		}
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(ctx, o.QueryTimeout)
 		defer cancel()
-		var resp *graphql.Response
 		if kind == string(ast.Query) {
 			resp = queryGate.run(ctx, next)
 		} else {

@@ -13,6 +13,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"socrates/internal/ratelimit"
 )
 
@@ -37,6 +40,9 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-ID", id)
+		if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+			span.SetAttributes(attribute.String("socrates.request_id", id))
+		}
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 			ctx = ratelimit.WithClient(ctx, host)
@@ -93,7 +99,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // accessLog logs one line per request, and recovers from a panic outside
 // the GraphQL executor (which has its own recovery) with a 500.
-func accessLog(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
+func accessLog(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}

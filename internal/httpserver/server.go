@@ -19,6 +19,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/uptrace/bun"
 	"github.com/vektah/gqlparser/v2/formatter"
+	"go.opentelemetry.io/otel/trace"
 
 	"socrates/internal/apperr"
 	"socrates/internal/auth"
@@ -65,16 +66,26 @@ type Options struct {
 	IDE bool
 	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
 	ShutdownTimeout time.Duration
-	// FieldMiddleware, when set, wraps every field resolution (tracing,
-	// fault injection).
+	// FieldMiddleware, when set, wraps every field resolution (fault
+	// injection in tests).
 	FieldMiddleware graphql.FieldMiddleware
+	// Metrics are the Prometheus series; nil makes a registry of the
+	// server's own.
+	Metrics *Metrics
+	// SeparateMetrics leaves /metrics off the main handler, for
+	// ServeMetrics on a listener of its own (METRICS_ADDR).
+	SeparateMetrics bool
+	// TracerProvider, when set, traces each HTTP request (but streams,
+	// health checks and metrics), each query and mutation and each root
+	// field; nil, the server installs no tracing at all.
+	TracerProvider trace.TracerProvider
 }
 
 // Server is the HTTP server.
 type Server struct {
 	opts    Options
 	handler http.Handler
-	metrics *metrics
+	metrics *Metrics
 
 	streamCtx     context.Context
 	cancelStreams context.CancelFunc
@@ -86,7 +97,10 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(o Options) *Server {
-	s := &Server{opts: o, metrics: newMetrics(o.DB.DB)}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(o.DB.DB)
+	}
+	s := &Server{opts: o, metrics: o.Metrics}
 	s.streamCtx, s.cancelStreams = context.WithCancel(context.Background())
 
 	gql := newGraphQLHandler(o, s.metrics)
@@ -131,7 +145,9 @@ func New(o Options) *Server {
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	mux.HandleFunc("GET /readyz", s.ready)
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if !o.SeparateMetrics {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 	if o.IDE {
 		idePages := ide.Handler()
 		mux.Handle("GET /{$}", idePages)
@@ -139,7 +155,31 @@ func New(o Options) *Server {
 	}
 
 	s.handler = withRequestID(accessLog(o.Logger, s.metrics, newCORS(o.AllowedOrigins).Handler(securityHeaders(mux))))
+	if o.TracerProvider != nil {
+		s.handler = traceHTTP(o.TracerProvider, s.handler)
+	}
 	return s
+}
+
+// ServeMetrics serves /metrics alone on ln until ctx ends, for
+// SeparateMetrics (METRICS_ADDR): operators scrape a port the API's
+// clients cannot reach.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.opts.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve metrics: %w", err)
+	}
+	return nil
 }
 
 // Handler returns the root handler, for tests that serve it themselves.

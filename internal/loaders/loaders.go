@@ -18,6 +18,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"socrates/internal/page"
 	"socrates/internal/socratic"
@@ -73,263 +76,263 @@ type Loaders struct {
 
 // User batches the reads of users by id.
 func (l *Loaders) User() *Loader[int64, *models.User] {
-	return lazy(l, &l.user, func(f *Factory) dataloader.BatchFunc[int64, *models.User] {
+	return lazy(l, "User", &l.user, func(f *Factory) dataloader.BatchFunc[int64, *models.User] {
 		return byID(f.store.UsersByIDs, func(u *models.User) int64 { return u.ID })
 	})
 }
 
 // Project batches the reads of projects by id.
 func (l *Loaders) Project() *Loader[int64, *models.Project] {
-	return lazy(l, &l.project, func(f *Factory) dataloader.BatchFunc[int64, *models.Project] {
+	return lazy(l, "Project", &l.project, func(f *Factory) dataloader.BatchFunc[int64, *models.Project] {
 		return byID(f.store.ProjectsByIDs, func(p *models.Project) int64 { return p.ID })
 	})
 }
 
 // Session batches the reads of sessions by id.
 func (l *Loaders) Session() *Loader[int64, *models.Session] {
-	return lazy(l, &l.session, func(f *Factory) dataloader.BatchFunc[int64, *models.Session] {
+	return lazy(l, "Session", &l.session, func(f *Factory) dataloader.BatchFunc[int64, *models.Session] {
 		return byID(f.store.SessionsByIDs, func(s *models.Session) int64 { return s.ID })
 	})
 }
 
 // Question batches the reads of questions by id.
 func (l *Loaders) Question() *Loader[int64, *models.Question] {
-	return lazy(l, &l.question, func(f *Factory) dataloader.BatchFunc[int64, *models.Question] {
+	return lazy(l, "Question", &l.question, func(f *Factory) dataloader.BatchFunc[int64, *models.Question] {
 		return byID(f.store.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })
 	})
 }
 
 // Message batches the reads of messages by id.
 func (l *Loaders) Message() *Loader[int64, *models.Message] {
-	return lazy(l, &l.message, func(f *Factory) dataloader.BatchFunc[int64, *models.Message] {
+	return lazy(l, "Message", &l.message, func(f *Factory) dataloader.BatchFunc[int64, *models.Message] {
 		return byID(f.store.MessagesByIDs, func(m *models.Message) int64 { return m.ID })
 	})
 }
 
 // Specification batches the reads of specifications by id.
 func (l *Loaders) Specification() *Loader[int64, *models.Specification] {
-	return lazy(l, &l.specification, func(f *Factory) dataloader.BatchFunc[int64, *models.Specification] {
+	return lazy(l, "Specification", &l.specification, func(f *Factory) dataloader.BatchFunc[int64, *models.Specification] {
 		return byID(f.store.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })
 	})
 }
 
 // Conflict batches the reads of conflicts by id.
 func (l *Loaders) Conflict() *Loader[int64, *models.Conflict] {
-	return lazy(l, &l.conflict, func(f *Factory) dataloader.BatchFunc[int64, *models.Conflict] {
+	return lazy(l, "Conflict", &l.conflict, func(f *Factory) dataloader.BatchFunc[int64, *models.Conflict] {
 		return byID(f.store.ConflictsByIDs, func(c *models.Conflict) int64 { return c.ID })
 	})
 }
 
 // SessionPage batches the reads of pages of a project's sessions.
 func (l *Loaders) SessionPage() *Loader[PageKey[store.SessionFilter], []*models.Session] {
-	return lazy(l, &l.sessionPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.SessionFilter], []*models.Session] {
+	return lazy(l, "SessionPage", &l.sessionPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.SessionFilter], []*models.Session] {
 		return pages(sessionList(f.store).readPage)
 	})
 }
 
 // SessionCount batches the reads of counts of a project's sessions.
 func (l *Loaders) SessionCount() *Loader[CountKey[store.SessionFilter], int] {
-	return lazy(l, &l.sessionCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.SessionFilter], int] {
+	return lazy(l, "SessionCount", &l.sessionCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.SessionFilter], int] {
 		return counts(sessionList(f.store).readCount)
 	})
 }
 
 // QuestionPage batches the reads of pages of a session's questions.
 func (l *Loaders) QuestionPage() *Loader[PageKey[NoFilter], []*models.Question] {
-	return lazy(l, &l.questionPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Question] {
+	return lazy(l, "QuestionPage", &l.questionPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Question] {
 		return pages(questionList(f.store).readPage)
 	})
 }
 
 // QuestionCount batches the reads of counts of a session's questions.
 func (l *Loaders) QuestionCount() *Loader[CountKey[NoFilter], int] {
-	return lazy(l, &l.questionCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+	return lazy(l, "QuestionCount", &l.questionCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
 		return counts(questionList(f.store).readCount)
 	})
 }
 
 // MessagePage batches the reads of pages of a session's messages.
 func (l *Loaders) MessagePage() *Loader[PageKey[NoFilter], []*models.Message] {
-	return lazy(l, &l.messagePage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Message] {
+	return lazy(l, "MessagePage", &l.messagePage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Message] {
 		return pages(messageList(f.store).readPage)
 	})
 }
 
 // MessageCount batches the reads of counts of a session's messages.
 func (l *Loaders) MessageCount() *Loader[CountKey[NoFilter], int] {
-	return lazy(l, &l.messageCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+	return lazy(l, "MessageCount", &l.messageCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
 		return counts(messageList(f.store).readCount)
 	})
 }
 
 // SpecificationPage batches the reads of pages of a project's specifications.
 func (l *Loaders) SpecificationPage() *Loader[PageKey[store.SpecFilter], []*models.Specification] {
-	return lazy(l, &l.specificationPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.SpecFilter], []*models.Specification] {
+	return lazy(l, "SpecificationPage", &l.specificationPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.SpecFilter], []*models.Specification] {
 		return pages(specificationList(f.store).readPage)
 	})
 }
 
 // SpecificationCount batches the reads of counts of a project's specifications.
 func (l *Loaders) SpecificationCount() *Loader[CountKey[store.SpecFilter], int] {
-	return lazy(l, &l.specificationCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.SpecFilter], int] {
+	return lazy(l, "SpecificationCount", &l.specificationCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.SpecFilter], int] {
 		return counts(specificationList(f.store).readCount)
 	})
 }
 
 // ConflictPage batches the reads of pages of a project's conflicts.
 func (l *Loaders) ConflictPage() *Loader[PageKey[store.ConflictFilter], []*models.Conflict] {
-	return lazy(l, &l.conflictPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.ConflictFilter], []*models.Conflict] {
+	return lazy(l, "ConflictPage", &l.conflictPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.ConflictFilter], []*models.Conflict] {
 		return pages(conflictList(f.store).readPage)
 	})
 }
 
 // ConflictCount batches the reads of counts of a project's conflicts.
 func (l *Loaders) ConflictCount() *Loader[CountKey[store.ConflictFilter], int] {
-	return lazy(l, &l.conflictCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.ConflictFilter], int] {
+	return lazy(l, "ConflictCount", &l.conflictCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.ConflictFilter], int] {
 		return counts(conflictList(f.store).readCount)
 	})
 }
 
 // QuestionSpecifications batches the reads of the specifications of questions.
 func (l *Loaders) QuestionSpecifications() *Loader[int64, []*models.Specification] {
-	return lazy(l, &l.questionSpecifications, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
+	return lazy(l, "QuestionSpecifications", &l.questionSpecifications, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
 		return grouped(f.store.SpecificationsByQuestion)
 	})
 }
 
 // Supersedes batches the reads of the specifications specifications replaced.
 func (l *Loaders) Supersedes() *Loader[int64, []*models.Specification] {
-	return lazy(l, &l.supersedes, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
+	return lazy(l, "Supersedes", &l.supersedes, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
 		return grouped(f.store.SpecificationsSupersededBy)
 	})
 }
 
 // SpecificationConflicts batches the reads of the conflicts of specifications.
 func (l *Loaders) SpecificationConflicts() *Loader[int64, []*models.Conflict] {
-	return lazy(l, &l.specificationConflicts, func(f *Factory) dataloader.BatchFunc[int64, []*models.Conflict] {
+	return lazy(l, "SpecificationConflicts", &l.specificationConflicts, func(f *Factory) dataloader.BatchFunc[int64, []*models.Conflict] {
 		return grouped(f.store.ConflictsOfSpecifications)
 	})
 }
 
 // ConflictSpecifications batches the reads of the specifications of conflicts.
 func (l *Loaders) ConflictSpecifications() *Loader[int64, []*models.Specification] {
-	return lazy(l, &l.conflictSpecifications, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
+	return lazy(l, "ConflictSpecifications", &l.conflictSpecifications, func(f *Factory) dataloader.BatchFunc[int64, []*models.Specification] {
 		return grouped(f.store.SpecificationsOfConflicts)
 	})
 }
 
 // CategoryScores batches the reads of projects' evidence per category.
 func (l *Loaders) CategoryScores() *Loader[int64, map[models.SpecCategory]socratic.CategoryScore] {
-	return lazy(l, &l.categoryScores, func(f *Factory) dataloader.BatchFunc[int64, map[models.SpecCategory]socratic.CategoryScore] {
+	return lazy(l, "CategoryScores", &l.categoryScores, func(f *Factory) dataloader.BatchFunc[int64, map[models.SpecCategory]socratic.CategoryScore] {
 		return grouped(f.store.CategoryScores)
 	})
 }
 
 // Usage batches the reads of projects' language-model usage.
 func (l *Loaders) Usage() *Loader[int64, []store.UsageRow] {
-	return lazy(l, &l.usage, func(f *Factory) dataloader.BatchFunc[int64, []store.UsageRow] { return grouped(f.store.UsageByProject) })
+	return lazy(l, "Usage", &l.usage, func(f *Factory) dataloader.BatchFunc[int64, []store.UsageRow] { return grouped(f.store.UsageByProject) })
 }
 
 // Grants batches the reads of what users hold on projects through shares.
 func (l *Loaders) Grants() *Loader[UserKey, []store.Grant] {
-	return lazy(l, &l.grants, func(f *Factory) dataloader.BatchFunc[UserKey, []store.Grant] { return perUser(f.store.Grants) })
+	return lazy(l, "Grants", &l.grants, func(f *Factory) dataloader.BatchFunc[UserKey, []store.Grant] { return perUser(f.store.Grants) })
 }
 
 // Roles batches the reads of users' roles in teams.
 func (l *Loaders) Roles() *Loader[UserKey, models.TeamRole] {
-	return lazy(l, &l.roles, func(f *Factory) dataloader.BatchFunc[UserKey, models.TeamRole] { return perUser(f.store.Roles) })
+	return lazy(l, "Roles", &l.roles, func(f *Factory) dataloader.BatchFunc[UserKey, models.TeamRole] { return perUser(f.store.Roles) })
 }
 
 // Team batches the reads of teams by id.
 func (l *Loaders) Team() *Loader[int64, *models.Team] {
-	return lazy(l, &l.team, func(f *Factory) dataloader.BatchFunc[int64, *models.Team] {
+	return lazy(l, "Team", &l.team, func(f *Factory) dataloader.BatchFunc[int64, *models.Team] {
 		return byID(f.store.TeamsByIDs, func(t *models.Team) int64 { return t.ID })
 	})
 }
 
 // APIToken batches the reads of API tokens by id.
 func (l *Loaders) APIToken() *Loader[int64, *models.APIToken] {
-	return lazy(l, &l.aPIToken, func(f *Factory) dataloader.BatchFunc[int64, *models.APIToken] {
+	return lazy(l, "APIToken", &l.aPIToken, func(f *Factory) dataloader.BatchFunc[int64, *models.APIToken] {
 		return byID(f.store.APITokensByIDs, func(t *models.APIToken) int64 { return t.ID })
 	})
 }
 
 // Activity batches the reads of activity records by id.
 func (l *Loaders) Activity() *Loader[int64, *models.Activity] {
-	return lazy(l, &l.activity, func(f *Factory) dataloader.BatchFunc[int64, *models.Activity] {
+	return lazy(l, "Activity", &l.activity, func(f *Factory) dataloader.BatchFunc[int64, *models.Activity] {
 		return byID(f.store.ActivitiesByIDs, func(a *models.Activity) int64 { return a.ID })
 	})
 }
 
 // Shares batches the reads of projects' shares.
 func (l *Loaders) Shares() *Loader[int64, []*models.ProjectShare] {
-	return lazy(l, &l.shares, func(f *Factory) dataloader.BatchFunc[int64, []*models.ProjectShare] {
+	return lazy(l, "Shares", &l.shares, func(f *Factory) dataloader.BatchFunc[int64, []*models.ProjectShare] {
 		return grouped(f.store.SharesOfProjects)
 	})
 }
 
 // MemberPage batches the reads of pages of a team's members.
 func (l *Loaders) MemberPage() *Loader[PageKey[NoFilter], []*models.TeamMember] {
-	return lazy(l, &l.memberPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.TeamMember] {
+	return lazy(l, "MemberPage", &l.memberPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.TeamMember] {
 		return pages(memberList(f.store).readPage)
 	})
 }
 
 // MemberCount batches the reads of counts of a team's members.
 func (l *Loaders) MemberCount() *Loader[CountKey[NoFilter], int] {
-	return lazy(l, &l.memberCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+	return lazy(l, "MemberCount", &l.memberCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
 		return counts(memberList(f.store).readCount)
 	})
 }
 
 // TeamProjects batches the reads of pages of a team's shared projects.
 func (l *Loaders) TeamProjects() *Loader[PageKey[NoFilter], []*models.Project] {
-	return lazy(l, &l.teamProjects, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Project] {
+	return lazy(l, "TeamProjects", &l.teamProjects, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Project] {
 		return pages(teamProjectList(f.store).readPage)
 	})
 }
 
 // TeamProjCount batches the reads of counts of a team's shared projects.
 func (l *Loaders) TeamProjCount() *Loader[CountKey[NoFilter], int] {
-	return lazy(l, &l.teamProjCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+	return lazy(l, "TeamProjCount", &l.teamProjCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
 		return counts(teamProjectList(f.store).readCount)
 	})
 }
 
 // TokenPage batches the reads of pages of a user's API tokens.
 func (l *Loaders) TokenPage() *Loader[PageKey[NoFilter], []*models.APIToken] {
-	return lazy(l, &l.tokenPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.APIToken] {
+	return lazy(l, "TokenPage", &l.tokenPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.APIToken] {
 		return pages(tokenList(f.store).readPage)
 	})
 }
 
 // TokenCount batches the reads of counts of a user's API tokens.
 func (l *Loaders) TokenCount() *Loader[CountKey[NoFilter], int] {
-	return lazy(l, &l.tokenCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+	return lazy(l, "TokenCount", &l.tokenCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
 		return counts(tokenList(f.store).readCount)
 	})
 }
 
 // ActivityPage batches the reads of pages of activity.
 func (l *Loaders) ActivityPage() *Loader[PageKey[store.ActivityScope], []*models.Activity] {
-	return lazy(l, &l.activityPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.ActivityScope], []*models.Activity] {
+	return lazy(l, "ActivityPage", &l.activityPage, func(f *Factory) dataloader.BatchFunc[PageKey[store.ActivityScope], []*models.Activity] {
 		return pages(activityList(f.store).readPage)
 	})
 }
 
 // ActivityCount batches the reads of counts of activity.
 func (l *Loaders) ActivityCount() *Loader[CountKey[store.ActivityScope], int] {
-	return lazy(l, &l.activityCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.ActivityScope], int] {
+	return lazy(l, "ActivityCount", &l.activityCount, func(f *Factory) dataloader.BatchFunc[CountKey[store.ActivityScope], int] {
 		return counts(activityList(f.store).readCount)
 	})
 }
 
 // lazy returns the loader in slot, making it with batch the first time.
-func lazy[K comparable, V any](l *Loaders, slot *atomic.Pointer[Loader[K, V]], batch func(*Factory) dataloader.BatchFunc[K, V]) *Loader[K, V] {
+func lazy[K comparable, V any](l *Loaders, name string, slot *atomic.Pointer[Loader[K, V]], batch func(*Factory) dataloader.BatchFunc[K, V]) *Loader[K, V] {
 	if ld := slot.Load(); ld != nil {
 		return ld
 	}
-	if ld := newLoader(l.f, batch(l.f)); slot.CompareAndSwap(nil, ld) {
+	if ld := newLoader(l.f, name, batch(l.f)); slot.CompareAndSwap(nil, ld) {
 		return ld
 	}
 	return slot.Load()
@@ -393,20 +396,51 @@ func (l *Loader[K, V]) Values(ctx context.Context, keys []K) map[K]V {
 
 // Factory builds the loaders of each operation.
 type Factory struct {
-	store *store.Store
-	wait  time.Duration
+	store   *store.Store
+	wait    time.Duration
+	tracer  trace.Tracer
+	batches BatchObserver
+}
+
+// BatchObserver is told the size of each batch a loader runs (the
+// server's metrics).
+type BatchObserver interface {
+	ObserveBatch(loader string, keys int)
 }
 
 // NewFactory returns a factory whose loaders collect keys for wait before
-// running a batch that the planner did not fill.
-func NewFactory(s *store.Store, wait time.Duration) *Factory {
-	return &Factory{store: s, wait: wait}
+// running a batch that the planner did not fill. Each batch, filled by
+// the planner or gathered in the window, is a span of tp's and is
+// reported to batches (nil for none).
+func NewFactory(s *store.Store, wait time.Duration, tp trace.TracerProvider, batches BatchObserver) *Factory {
+	if tp == nil {
+		tp = noop.NewTracerProvider()
+	}
+	return &Factory{store: s, wait: wait, tracer: tp.Tracer("socrates/internal/loaders"), batches: batches}
 }
 
 // New returns fresh loaders with empty caches.
 func (f *Factory) New() *Loaders { return &Loaders{f: f} }
 
-func newLoader[K comparable, V any](f *Factory, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
+// observed wraps a loader's batch function: a span (only inside a traced
+// request) and the batch's size.
+func observed[K comparable, V any](f *Factory, name string, fn dataloader.BatchFunc[K, V]) dataloader.BatchFunc[K, V] {
+	spanName := "loader " + name
+	return func(ctx context.Context, keys []K) []*dataloader.Result[V] {
+		if f.batches != nil {
+			f.batches.ObserveBatch(name, len(keys))
+		}
+		if !trace.SpanContextFromContext(ctx).IsValid() {
+			return fn(ctx, keys)
+		}
+		ctx, span := f.tracer.Start(ctx, spanName, trace.WithAttributes(attribute.Int("socrates.loader.keys", len(keys))))
+		defer span.End()
+		return fn(ctx, keys)
+	}
+}
+
+func newLoader[K comparable, V any](f *Factory, name string, fn dataloader.BatchFunc[K, V]) *Loader[K, V] {
+	fn = observed(f, name, fn)
 	cache := dataloader.NewCache[K, V]()
 	return &Loader[K, V]{
 		Loader: dataloader.NewBatchedLoader(fn,

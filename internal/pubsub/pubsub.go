@@ -47,11 +47,27 @@ func itoa(n int64) string {
 
 // Broker is the in-memory broker.
 type Broker struct {
-	mu     sync.Mutex
-	subs   map[string]map[*subscriber]struct{}
-	buffer int
-	logger *slog.Logger
+	mu       sync.Mutex
+	subs     map[string]map[*subscriber]struct{}
+	buffer   int
+	logger   *slog.Logger
+	observer Observer
 }
+
+// Observer is told of subscriptions opening and closing and of slow
+// subscribers dropped (the server's metrics).
+type Observer interface {
+	SubscriptionOpened()
+	SubscriptionClosed()
+	SubscriberDropped()
+}
+
+// noObserver observes nothing.
+type noObserver struct{}
+
+func (noObserver) SubscriptionOpened() {}
+func (noObserver) SubscriptionClosed() {}
+func (noObserver) SubscriberDropped()  {}
 
 type subscriber struct {
 	ch     chan any
@@ -66,12 +82,16 @@ type Owner struct {
 	ProjectID int64
 }
 
-// NewBroker returns a broker whose subscribers buffer up to buffer events.
-func NewBroker(buffer int, logger *slog.Logger) *Broker {
+// NewBroker returns a broker whose subscribers buffer up to buffer events;
+// observer (nil for none) is told of subscriptions and drops.
+func NewBroker(buffer int, logger *slog.Logger, observer Observer) *Broker {
 	if buffer < 1 {
 		buffer = 1
 	}
-	return &Broker{subs: map[string]map[*subscriber]struct{}{}, buffer: buffer, logger: logger}
+	if observer == nil {
+		observer = noObserver{}
+	}
+	return &Broker{subs: map[string]map[*subscriber]struct{}{}, buffer: buffer, logger: logger, observer: observer}
 }
 
 // Publish delivers event to the topic's subscribers once the transaction in
@@ -89,6 +109,7 @@ func (b *Broker) deliver(topic string, event any) {
 		default:
 			// Too slow: drop the subscriber rather than wait.
 			b.logger.Warn("dropping a slow subscriber", "topic", topic, "buffer", b.buffer)
+			b.observer.SubscriberDropped()
 			b.remove(topic, s)
 		}
 	}
@@ -101,6 +122,7 @@ func (b *Broker) remove(topic string, s *subscriber) {
 	}
 	s.closed = true
 	close(s.ch)
+	b.observer.SubscriptionClosed()
 	delete(b.subs[topic], s)
 	if len(b.subs[topic]) == 0 {
 		delete(b.subs, topic)
@@ -116,6 +138,7 @@ func (b *Broker) Subscribe(ctx context.Context, topic string, owner Owner) <-cha
 		b.subs[topic] = map[*subscriber]struct{}{}
 	}
 	b.subs[topic][s] = struct{}{}
+	b.observer.SubscriptionOpened()
 	b.mu.Unlock()
 	context.AfterFunc(ctx, func() {
 		b.mu.Lock()

@@ -5,12 +5,21 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
+// counting counts what a broker reports.
+type counting struct{ opened, closed, dropped atomic.Int64 }
+
+func (c *counting) SubscriptionOpened() { c.opened.Add(1) }
+func (c *counting) SubscriptionClosed() { c.closed.Add(1) }
+func (c *counting) SubscriberDropped()  { c.dropped.Add(1) }
+
 func TestDeliveryAndSlowSubscriber(t *testing.T) {
-	b := NewBroker(2, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	seen := &counting{}
+	b := NewBroker(2, slog.New(slog.NewTextHandler(io.Discard, nil)), seen)
 	ctx, cancel := context.WithCancel(context.Background())
 	fast := b.Subscribe(ctx, "t", Owner{})
 	slow := b.Subscribe(ctx, "t", Owner{})
@@ -49,15 +58,21 @@ func TestDeliveryAndSlowSubscriber(t *testing.T) {
 	if b.Subscribers("t") != 1 {
 		t.Fatalf("%d subscribers left, want the fast one", b.Subscribers("t"))
 	}
+	if live := seen.opened.Load() - seen.closed.Load(); live != 1 || seen.dropped.Load() != 1 {
+		t.Fatalf("observer: %d live, %d dropped; want 1 and 1", live, seen.dropped.Load())
+	}
 	cancel()
 	<-done
 	if b.Subscribers("t") != 0 {
 		t.Fatal("cancelled subscriber still registered")
 	}
+	if seen.opened.Load() != 2 || seen.closed.Load() != 2 {
+		t.Fatalf("observer: %d opened, %d closed; want 2 and 2", seen.opened.Load(), seen.closed.Load())
+	}
 }
 
 func TestNoGoroutineLeak(t *testing.T) {
-	b := NewBroker(4, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := NewBroker(4, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	before := runtime.NumGoroutine()
 	for range 100 {
 		ctx, cancel := context.WithCancel(context.Background())

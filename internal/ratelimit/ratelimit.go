@@ -31,20 +31,34 @@ type Counter interface {
 // max attempts fall in any window, and up to twice that around the moment
 // one ends and the next starts.
 type Limiter struct {
-	counter Counter
-	name    string
-	max     int
-	window  time.Duration
-	now     clock.Clock
+	counter  Counter
+	name     string
+	max      int
+	window   time.Duration
+	now      clock.Clock
+	refusals Refusals
 
 	mu    sync.Mutex
 	swept time.Time
 }
 
+// Refusals is told each time a limiter refuses (the server's metrics).
+type Refusals interface {
+	Refused(limiter string)
+}
+
 // New returns a limiter named name (which keeps its keys apart from other
-// limiters') of max attempts per window.
-func New(counter Counter, name string, max int, window time.Duration, now clock.Clock) *Limiter {
-	return &Limiter{counter: counter, name: name, max: max, window: window, now: now}
+// limiters', and labels its refusals) of max attempts per window;
+// refusals may be nil.
+func New(counter Counter, name string, max int, window time.Duration, now clock.Clock, refusals Refusals) *Limiter {
+	return &Limiter{counter: counter, name: name, max: max, window: window, now: now, refusals: refusals}
+}
+
+// refused counts a refusal.
+func (l *Limiter) refused() {
+	if l.refusals != nil {
+		l.refusals.Refused(l.name)
+	}
 }
 
 func (l *Limiter) key(k string) string { return l.name + "|" + k }
@@ -61,6 +75,7 @@ func (l *Limiter) Allow(ctx context.Context, key string) (bool, time.Duration, e
 		return false, 0, err
 	}
 	if hits > l.max {
+		l.refused()
 		return false, start.Add(l.window).Sub(now), nil
 	}
 	return true, 0, nil
@@ -77,6 +92,7 @@ func (l *Limiter) Blocked(ctx context.Context, key string) (bool, time.Duration,
 	if hits < l.max {
 		return false, 0, nil
 	}
+	l.refused()
 	return true, start.Add(l.window).Sub(now), nil
 }
 

@@ -19,9 +19,10 @@ func TestFixedWindowsInTheDatabase(t *testing.T) {
 		ctx := context.Background()
 		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
-		a := ratelimit.New(st, "test", 3, time.Minute, clock)
-		b := ratelimit.New(st, "test", 3, time.Minute, clock) // another instance
-		other := ratelimit.New(st, "other", 3, time.Minute, clock)
+		refused := refusals{}
+		a := ratelimit.New(st, "test", 3, time.Minute, clock, refused)
+		b := ratelimit.New(st, "test", 3, time.Minute, clock, refused) // another instance
+		other := ratelimit.New(st, "other", 3, time.Minute, clock, nil)
 
 		allow := func(l *ratelimit.Limiter, key string) (bool, time.Duration) {
 			t.Helper()
@@ -39,6 +40,9 @@ func TestFixedWindowsInTheDatabase(t *testing.T) {
 		}
 		if ok, wait := allow(b, "k"); ok || wait != 30*time.Second {
 			t.Fatalf("4th attempt, through the other instance: allowed %v, wait %v; want refused, 30s", ok, wait)
+		}
+		if refused["test"] != 1 {
+			t.Fatalf("refusals %v, want one for the limiter", refused)
 		}
 		if ok, _ := allow(a, "k2"); !ok {
 			t.Fatal("keys are not independent")
@@ -85,3 +89,8 @@ func TestFixedWindowsInTheDatabase(t *testing.T) {
 		}
 	})
 }
+
+// refusals counts refusals by limiter.
+type refusals map[string]int
+
+func (r refusals) Refused(limiter string) { r[limiter]++ }

@@ -60,6 +60,9 @@ type Server struct {
 	App   *app.App
 	Logs  *Logs
 	DBURL string
+	// MetricsURL is the address of /metrics: on its own listener when
+	// the configuration sets MetricsAddr, on the main one otherwise.
+	MetricsURL string
 
 	cancel context.CancelFunc
 	done   chan error
@@ -123,6 +126,18 @@ func StartServer(t testing.TB, dbURL string, opts ...Option) *Server {
 	}
 	serveCtx, stop := context.WithCancel(context.Background())
 	s := &Server{URL: "http://" + ln.Addr().String(), App: a, Logs: logs, DBURL: dbURL, cancel: stop, done: make(chan error, 1)}
+	s.MetricsURL = s.URL + "/metrics"
+	metricsDone := make(chan error, 1)
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.MetricsURL = "http://" + mln.Addr().String() + "/metrics"
+		go func() { metricsDone <- a.Server.ServeMetrics(serveCtx, mln) }()
+	} else {
+		metricsDone <- nil
+	}
 	go func() { s.done <- a.Server.Serve(serveCtx, ln) }()
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -130,6 +145,9 @@ func StartServer(t testing.TB, dbURL string, opts ...Option) *Server {
 		}
 		if err := s.Stop(); err != nil {
 			t.Errorf("stop server: %v", err)
+		}
+		if err := <-metricsDone; err != nil {
+			t.Errorf("stop metrics listener: %v", err)
 		}
 		if err := a.Close(); err != nil {
 			t.Errorf("close database: %v", err)
