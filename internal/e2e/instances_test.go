@@ -86,6 +86,18 @@ func (s *eventStream) quiet(wait time.Duration) []string {
 	}
 }
 
+// twoInstances builds the server and starts two processes of it on one
+// PostgreSQL database, with extra environment settings for both.
+func twoInstances(t *testing.T, dbURL string, extra ...string) (*proc, *proc) {
+	t.Helper()
+	bin := buildBinary(t)
+	env := func() []string {
+		return append([]string{"PORT=0", "DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + dbURL, "JWT_SECRET=" + testenv.TestSecret,
+			"APP_ENV=development", "LOG_FORMAT=text", "LOG_LEVEL=info"}, extra...)
+	}
+	return startProcess(t, bin, env()), startProcess(t, bin, env())
+}
+
 // TestEventsAcrossInstances runs two server processes on one PostgreSQL
 // database: a subscriber on A gets what is done through B, once, and only
 // what committed; when A's listening connection is killed, A ends its
@@ -93,13 +105,7 @@ func (s *eventStream) quiet(wait time.Duration) []string {
 // subscription gets later events.
 func TestEventsAcrossInstances(t *testing.T) {
 	dbURL := testenv.NewDatabase(t, testenv.Postgres)
-	bin := buildBinary(t)
-	env := func() []string {
-		return []string{"PORT=0", "DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + dbURL, "JWT_SECRET=" + testenv.TestSecret,
-			"APP_ENV=development", "LOG_FORMAT=text", "LOG_LEVEL=info"}
-	}
-	procA := startProcess(t, bin, env())
-	procB := startProcess(t, bin, env())
+	procA, procB := twoInstances(t, dbURL)
 	a, b := &testenv.Server{URL: procA.url}, &testenv.Server{URL: procB.url}
 
 	me, tok := b.Client(t).NewUser()
@@ -262,13 +268,7 @@ func TestEventsAcrossInstances(t *testing.T) {
 // number of instances.
 func TestLimitsHoldAcrossInstances(t *testing.T) {
 	dbURL := testenv.NewDatabase(t, testenv.Postgres)
-	bin := buildBinary(t)
-	env := func() []string {
-		return []string{"PORT=0", "DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + dbURL, "JWT_SECRET=" + testenv.TestSecret,
-			"APP_ENV=development", "LOG_FORMAT=text", "AUTH_REQUESTS_PER_MINUTE=6", "LOGIN_FAILURES_PER_15MIN=3"}
-	}
-	procA := startProcess(t, bin, env())
-	procB := startProcess(t, bin, env())
+	procA, procB := twoInstances(t, dbURL, "AUTH_REQUESTS_PER_MINUTE=6", "LOGIN_FAILURES_PER_15MIN=3")
 	a, b := (&testenv.Server{URL: procA.url}).Client(t), (&testenv.Server{URL: procB.url}).Client(t)
 
 	const login = `mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken userErrors { code } } }`
@@ -317,13 +317,7 @@ func TestLimitsHoldAcrossInstances(t *testing.T) {
 // the member's subscription, as the instance that made the change would.
 func TestLostAccessEndsSubscriptionsAcrossInstances(t *testing.T) {
 	dbURL := testenv.NewDatabase(t, testenv.Postgres)
-	bin := buildBinary(t)
-	env := func() []string {
-		return []string{"PORT=0", "DATA_DIR=" + t.TempDir(), "DATABASE_URL=" + dbURL, "JWT_SECRET=" + testenv.TestSecret,
-			"APP_ENV=development", "LOG_FORMAT=text"}
-	}
-	procA := startProcess(t, bin, env())
-	procB := startProcess(t, bin, env())
+	procA, procB := twoInstances(t, dbURL)
 	a, b := &testenv.Server{URL: procA.url}, &testenv.Server{URL: procB.url}
 
 	owner, _ := b.Client(t).NewUser()
