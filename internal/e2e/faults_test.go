@@ -395,3 +395,44 @@ func TestReadOnlySQLiteServesReads(t *testing.T) {
 		t.Errorf("logged at ERROR:\n%s", logs)
 	}
 }
+
+// TestWebsocketCredentialCheckFailsWith4500 opens a websocket with an API
+// token (checked against the database) while PostgreSQL is away: the
+// server closes with 4500, not 4403 (the credential was not refused), logs
+// no ERROR, and takes the same token once the database is back.
+func TestWebsocketCredentialCheckFailsWith4500(t *testing.T) {
+	dbURL := testenv.NewDatabase(t, testenv.Postgres)
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testenv.NewFaultProxy(t, u.Host)
+	srv := testenv.StartServer(t, proxy.Via(t, dbURL))
+	me, _ := srv.Client(t).NewUser()
+	_, token := createToken(t, me, "websocket", []string{"READ"}, nil)
+	init := fmt.Sprintf(`{"type":"connection_init","payload":{"authToken":%q}}`, token)
+
+	proxy.Down()
+	w := dialRaw(t, srv, "graphql-transport-ws")
+	w.send(init)
+	w.expectClose(4500, "Internal server error")
+	if logs := errorLines(srv.Logs.String()); logs != "" {
+		t.Errorf("a database outage was logged at ERROR:\n%s", logs)
+	}
+
+	proxy.Up()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		w := dialRaw(t, srv, "graphql-transport-ws")
+		w.send(init)
+		// Until the pool has replaced its broken connections the server
+		// may close again with 4500; read without failing on that.
+		if _, data, err := w.conn.Read(w.ctx); err == nil && strings.Contains(string(data), `"connection_ack"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the token was not taken within 5 s of the database's return")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"socrates/internal/auth"
+	"socrates/internal/database"
 	"socrates/internal/gqlws"
 	"socrates/internal/loaders"
 )
@@ -31,7 +32,11 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 	srv.AddTransport(websocketTransport{Transport: gqlws.New(gqlws.Options{
 		Init: func(ctx context.Context, payload map[string]any) (context.Context, error) {
 			next, err := initWS(ctx, payload)
-			if err != nil && !auth.Refused(err) {
+			switch {
+			case err == nil || auth.Refused(err):
+			case database.Unavailable(err):
+				o.Logger.WarnContext(ctx, "websocket authentication: database unavailable", "request_id", RequestID(ctx), "error", err.Error())
+			default:
 				o.Logger.ErrorContext(ctx, "websocket authentication failed", "request_id", RequestID(ctx), "error", err.Error())
 			}
 			return next, err
