@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -93,6 +94,13 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 	w.Header().Set("Content-Type", contentType)
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
+	if resp == nil {
+		// The executor gives nothing once the request's context ended:
+		// the client went away (or the server is shutting down) before
+		// the operation ran, and nobody is left to answer.
+		logger.InfoContext(ctx, "request ended before it ran", "request_id", RequestID(ctx), "error", fmt.Sprint(context.Cause(ctx)))
+		return
+	}
 	setRetryAfter(w, resp)
 	writeResponse(w, resp)
 }
