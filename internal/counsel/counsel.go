@@ -107,6 +107,13 @@ func (c *Counselor) builtin(operation string, start time.Time, e Engine, reason 
 	return o
 }
 
+// answered is the outcome of an operation e's provider answered with
+// res, for an operation that started at start.
+func answered(e Engine, res llm.Result, start time.Time) Outcome {
+	return Outcome{Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
+		CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start)}
+}
+
 // begin starts the span of a counselor operation.
 func (c *Counselor) begin(ctx context.Context, operation string, e Engine) (context.Context, trace.Span) {
 	provider := string(models.LLMProviderIDBuiltin)
@@ -224,10 +231,7 @@ func (c *Counselor) Question(ctx context.Context, e Engine, qc socratic.Question
 	if e.Provider != nil {
 		q, res, err := c.llmQuestion(ctx, e, qc, onDelta)
 		if err == nil {
-			return q, Outcome{
-				Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
-				CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start),
-			}, nil
+			return q, answered(e, res, start), nil
 		}
 		if ctx.Err() != nil {
 			return socratic.Question{}, Outcome{}, ctx.Err()
@@ -370,8 +374,7 @@ func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractIn
 		Messages: []llm.Message{{Role: "user", Content: prompt.String()}}}, func(string) {})
 	if err == nil {
 		if found, err = parseExtraction(res.Text); err == nil {
-			return found, Outcome{Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens, OutputTokens: res.OutputTokens,
-				CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start)}
+			return found, answered(e, res, start)
 		}
 	}
 	reason := c.fellBack(ctx, "extraction", e, err)
@@ -432,8 +435,7 @@ func (c *Counselor) Reply(ctx context.Context, e Engine, message string, found [
 		res, err := c.stream(ctx, e, "reply", llm.Request{Model: e.Model, System: replySystem, MaxTokens: 400,
 			Messages: []llm.Message{{Role: "user", Content: prompt}}}, func(string) {})
 		if err == nil {
-			return strings.TrimSpace(res.Text), Outcome{Provider: e.Provider.ID(), Model: res.Model, InputTokens: res.InputTokens,
-				OutputTokens: res.OutputTokens, CostUSD: llm.Cost(e.Provider.ID(), res.Model, res.InputTokens, res.OutputTokens), Latency: time.Since(start)}
+			return strings.TrimSpace(res.Text), answered(e, res, start)
 		}
 		return socratic.Reply(found, conflicts, next), c.builtin("reply", start, e, c.fellBack(ctx, "reply", e, err))
 	}

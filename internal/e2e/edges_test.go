@@ -76,10 +76,8 @@ func (x exchange) refusal(t *testing.T, what string, status int, code, want stri
 // a client's mistake is not the server's.
 func quietLogs(t *testing.T, srv *testenv.Server) {
 	t.Helper()
-	for _, line := range strings.Split(srv.Logs.String(), "\n") {
-		if strings.Contains(line, "level=ERROR") || strings.Contains(strings.ToLower(line), "panic") || strings.Contains(line, "goroutine ") {
-			t.Fatalf("the server logged an error for a client's mistake:\n%s", line)
-		}
+	if lines := errorLines(srv.Logs.String()); lines != "" {
+		t.Fatalf("the server logged an error for a client's mistake:\n%s", lines)
 	}
 }
 

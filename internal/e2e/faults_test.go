@@ -269,17 +269,6 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	checkAnswersWhole(t, dbURL)
 }
 
-// errorLines returns the log lines at ERROR level.
-func errorLines(logs string) string {
-	var out []string
-	for _, line := range strings.Split(logs, "\n") {
-		if strings.Contains(line, "level=ERROR") {
-			out = append(out, line)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
 // projectOfSession returns the id of a session's project, or "" when it
 // cannot be read.
 func projectOfSession(ctx context.Context, endpoint, token, sessionID string) string {

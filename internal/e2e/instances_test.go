@@ -14,6 +14,12 @@ import (
 	"socrates/internal/testenv"
 )
 
+// The mutations the tests publish a SESSION_STATUS_CHANGED event with.
+const (
+	pauseMutation  = `mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`
+	resumeMutation = `mutation($s: ID!) { resumeSession(input: {sessionId: $s}) { userErrors { code } } }`
+)
+
 // eventStream reads a websocket's messages for one subscription into a
 // channel, so a test can wait for them with timeouts without closing the
 // connection (a read whose context ends closes it).
@@ -98,6 +104,30 @@ func twoInstances(t *testing.T, dbURL string, extra ...string) (*proc, *proc) {
 	return startProcess(t, bin, env()), startProcess(t, bin, env())
 }
 
+// heard pauses and resumes a session as c until the stream gets an event
+// (a subscription registers after its subscribe message is read, and no
+// message says when), then lets the rest of the probe's events arrive and
+// returns the first.
+func (s *eventStream) heard(t *testing.T, c *testenv.Client, sessionID string) testenv.WSMessage {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		c.Do(pauseMutation, map[string]any{"s": sessionID})
+		c.Do(resumeMutation, map[string]any{"s": sessionID})
+		select {
+		case m, ok := <-s.ch:
+			if !ok {
+				t.Fatal("the websocket closed")
+			}
+			s.quiet(500 * time.Millisecond)
+			return m
+		case <-time.After(300 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no event after 15 s of pausing and resuming")
+		}
+	}
+}
+
 // TestEventsAcrossInstances runs two server processes on one PostgreSQL
 // database: a subscriber on A gets what is done through B, once, and only
 // what committed; when A's listening connection is killed, A ends its
@@ -112,8 +142,6 @@ func TestEventsAcrossInstances(t *testing.T) {
 	pid := me.CreateProject("across")
 	sid := me.StartSession(pid)
 	const events = `subscription($s: ID!) { sessionEvents(sessionId: $s) { type question { id text } specifications { key value } project { id maturity } } }`
-	pause := `mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`
-	resume := `mutation($s: ID!) { resumeSession(input: {sessionId: $s}) { userErrors { code } } }`
 
 	// subscribeOnA subscribes on A and returns once an event done through
 	// B has arrived there, with nothing left to read.
@@ -130,26 +158,9 @@ func TestEventsAcrossInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 		stream := pump(t, ws, "s")
-		done := make(chan struct{})
-		probing := make(chan struct{})
-		go func() {
-			defer close(probing)
-			for {
-				select {
-				case <-done:
-					return
-				case <-time.After(100 * time.Millisecond):
-				}
-				me.Do(pause, map[string]any{"s": sid})
-				me.Do(resume, map[string]any{"s": sid})
-			}
-		}()
-		if typ := eventType(t, stream.next(15*time.Second)); typ != "SESSION_STATUS_CHANGED" {
+		if typ := eventType(t, stream.heard(t, me, sid)); typ != "SESSION_STATUS_CHANGED" {
 			t.Fatalf("first event on A: %q", typ)
 		}
-		close(done)
-		<-probing
-		stream.quiet(500 * time.Millisecond)
 		return ws, stream
 	}
 	_, stream := subscribeOnA()
@@ -197,8 +208,8 @@ func TestEventsAcrossInstances(t *testing.T) {
 	if r := me.Do(answerMutation, map[string]any{"q": q2.ID, "a": "Our budget is 5000 dollars, refuse at commit"}); len(r.Errors) == 0 {
 		t.Fatalf("the marked answer was not refused: %s", r.Raw)
 	}
-	me.Do(pause, map[string]any{"s": sid})
-	me.Do(resume, map[string]any{"s": sid})
+	me.Do(pauseMutation, map[string]any{"s": sid})
+	me.Do(resumeMutation, map[string]any{"s": sid})
 	if got := stream.quiet(time.Second); !slices.Equal(got, []string{"SESSION_STATUS_CHANGED", "SESSION_STATUS_CHANGED"}) {
 		t.Fatalf("events on A after a rolled-back answer and a pause and resume: %v", got)
 	}
@@ -342,20 +353,7 @@ func TestLostAccessEndsSubscriptionsAcrossInstances(t *testing.T) {
 	}
 	stream := pump(t, ws, "s")
 	// The member hears the owner's changes through B once subscribed.
-	pause := `mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`
-	resume := `mutation($s: ID!) { resumeSession(input: {sessionId: $s}) { userErrors { code } } }`
-	for heard := false; !heard; {
-		owner.Do(pause, map[string]any{"s": sid})
-		owner.Do(resume, map[string]any{"s": sid})
-		select {
-		case m := <-stream.ch:
-			heard = m.Type == "next"
-		case <-time.After(300 * time.Millisecond):
-		case <-ctx.Done():
-			t.Fatal("the member never heard the owner's changes on A")
-		}
-	}
-	stream.quiet(500 * time.Millisecond)
+	stream.heard(t, owner, sid)
 
 	owner.Must(`mutation($p: ID!, $t: ID!) { unshareProject(input: {projectId: $p, teamId: $t}) { userErrors { code } } }`,
 		map[string]any{"p": pid, "t": team}, nil)
@@ -425,13 +423,11 @@ func TestIdenticalSubscriptionsRunOnce(t *testing.T) {
 		// Subscribing is asynchronous: wait until the shared execution is
 		// registered, then give the other joins time to land on it.
 		waitFor("the shared subscription", func() bool { return srv.App.Broker.Subscribers(topic) == 1 })
-		pause := `mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`
-		resume := `mutation($s: ID!) { resumeSession(input: {sessionId: $s}) { userErrors { code } } }`
 		time.Sleep(200 * time.Millisecond)
 		if n := srv.App.Broker.Subscribers(topic); n != 1 {
 			t.Fatalf("five identical subscriptions are %d subscribers in the broker, want 1", n)
 		}
-		me.Must(pause, map[string]any{"s": sid}, nil)
+		me.Must(pauseMutation, map[string]any{"s": sid}, nil)
 		for i, st := range streams {
 			if typ := eventType(t, st.next(10*time.Second)); typ != "SESSION_STATUS_CHANGED" {
 				t.Fatalf("subscriber %d got %q", i, typ)
@@ -448,7 +444,7 @@ func TestIdenticalSubscriptionsRunOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(100 * time.Millisecond)
-		me.Must(resume, map[string]any{"s": sid}, nil)
+		me.Must(resumeMutation, map[string]any{"s": sid}, nil)
 		for i, st := range streams[1:] {
 			if typ := eventType(t, st.next(10*time.Second)); typ != "SESSION_STATUS_CHANGED" {
 				t.Fatalf("subscriber %d got %q after another completed", i+1, typ)

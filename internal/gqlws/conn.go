@@ -16,6 +16,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"socrates/internal/gqlresp"
 )
 
 // Message types of the protocol.
@@ -400,7 +402,7 @@ func (c *conn) runShared(ctx context.Context, op *operation, rc *graphql.Operati
 			if resp == nil {
 				return
 			}
-			broadcast(result{typ: typeNext, payload: encodeResponse(resp)})
+			broadcast(result{typ: typeNext, payload: gqlresp.Encode(resp)})
 		}
 	}
 	m, leave := c.hub.join(key, start)
@@ -440,7 +442,7 @@ func (c *conn) completeFromClient(id string) {
 }
 
 func (c *conn) sendResponse(op *operation, resp *graphql.Response) {
-	c.writeFor(op, outbound{ID: op.id, Type: typeNext, Payload: encodeResponse(resp)})
+	c.writeFor(op, outbound{ID: op.id, Type: typeNext, Payload: gqlresp.Encode(resp)})
 }
 
 func (c *conn) sendErrors(op *operation, errs gqlerror.List) {

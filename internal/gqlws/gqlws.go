@@ -112,9 +112,7 @@ func New(o Options) *Transport {
 }
 
 // Supports implements graphql.Transport: it takes websocket upgrades.
-func (t *Transport) Supports(r *http.Request) bool {
-	return r.Header.Get("Upgrade") != ""
-}
+func (t *Transport) Supports(r *http.Request) bool { return IsUpgrade(r) }
 
 // Do implements graphql.Transport: it accepts the websocket and serves it
 // until it closes.

@@ -8,7 +8,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 // memberBuffer is how many results a shared subscription holds for a
@@ -136,45 +135,4 @@ func (h *hub) end(g *group) {
 		close(m.results)
 	}
 	h.stopIfEmpty(g)
-}
-
-// encodeResponse writes resp as the payload of a next message, with its
-// data (JSON the executor rendered) written as it is rather than parsed
-// and written again.
-func encodeResponse(resp *graphql.Response) []byte {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	sep := func() {
-		if b.Len() > 1 {
-			b.WriteByte(',')
-		}
-	}
-	if len(resp.Errors) > 0 {
-		sep()
-		b.WriteString(`"errors":`)
-		writeJSON(&b, resp.Errors)
-	}
-	sep()
-	b.WriteString(`"data":`)
-	if len(resp.Data) == 0 {
-		b.WriteString("null")
-	} else {
-		b.Write(resp.Data)
-	}
-	if len(resp.Extensions) > 0 {
-		sep()
-		b.WriteString(`"extensions":`)
-		writeJSON(&b, resp.Extensions)
-	}
-	b.WriteByte('}')
-	return b.Bytes()
-}
-
-// writeJSON writes v as JSON, or an INTERNAL error when it cannot be.
-func writeJSON(b *bytes.Buffer, v any) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		raw, _ = json.Marshal(gqlerror.List{{Message: "the response could not be encoded", Extensions: map[string]any{"code": "INTERNAL"}}})
-	}
-	b.Write(raw)
 }

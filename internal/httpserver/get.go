@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"socrates/internal/gqlws"
 )
 
 // get serves GraphQL over HTTP GET, with the parameters in the URL: query,
@@ -25,7 +27,7 @@ var _ graphql.Transport = get{}
 
 // Supports implements graphql.Transport.
 func (get) Supports(r *http.Request) bool {
-	return r.Method == http.MethodGet && !isWebsocketUpgrade(r)
+	return r.Method == http.MethodGet && !gqlws.IsUpgrade(r)
 }
 
 // Do implements graphql.Transport.

@@ -47,7 +47,7 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 		ReadLimit:      o.MaxBodyBytes,
 		OriginPatterns: origins,
 		ShareKey:       viewerKey,
-	}), origins: origins, logger: o.Logger})
+	}), logger: o.Logger})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(get{logger: o.Logger})
 	srv.AddTransport(sse{logger: o.Logger})

@@ -20,6 +20,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"socrates/internal/apperr"
+	"socrates/internal/gqlresp"
+	"socrates/internal/gqlws"
 	"socrates/internal/querylimit"
 )
 
@@ -42,7 +44,7 @@ var _ graphql.Transport = post{}
 
 // Supports implements graphql.Transport.
 func (post) Supports(r *http.Request) bool {
-	if r.Method != http.MethodPost || isWebsocketUpgrade(r) {
+	if r.Method != http.MethodPost || gqlws.IsUpgrade(r) {
 		return false
 	}
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -102,7 +104,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		return
 	}
 	setRetryAfter(w, resp)
-	writeResponse(w, resp)
+	_ = gqlresp.Write(w, resp) // a failed write is the client gone
 }
 
 // decodeParams decodes a POST body: one JSON object whose query and
@@ -267,45 +269,6 @@ func requestErrorStatus(contentType string, errs gqlerror.List) int {
 	return http.StatusOK
 }
 
-// writeResponse writes resp as encoding/json would, member for member,
-// but writes its data (JSON the executor rendered) as it is.
-func writeResponse(w io.Writer, resp *graphql.Response) {
-	var head bytes.Buffer
-	head.WriteByte('{')
-	if len(resp.Errors) > 0 {
-		member(&head, "errors", resp.Errors)
-		head.WriteByte(',')
-	}
-	head.WriteString(`"data":`)
-	data := []byte(resp.Data)
-	if data == nil {
-		data = []byte("null")
-	}
-	var tail bytes.Buffer
-	if resp.Label != "" {
-		tail.WriteByte(',')
-		member(&tail, "label", resp.Label)
-	}
-	if len(resp.Path) > 0 {
-		tail.WriteByte(',')
-		member(&tail, "path", resp.Path)
-	}
-	if resp.HasNext != nil {
-		tail.WriteByte(',')
-		member(&tail, "hasNext", resp.HasNext)
-	}
-	if len(resp.Extensions) > 0 {
-		tail.WriteByte(',')
-		member(&tail, "extensions", resp.Extensions)
-	}
-	tail.WriteByte('}')
-	for _, part := range [][]byte{head.Bytes(), data, tail.Bytes()} {
-		if _, err := w.Write(part); err != nil {
-			return
-		}
-	}
-}
-
 // writeRequestError writes the response to a request that did not run:
 // its errors and extensions, without a data entry, as the GraphQL spec
 // answers an error raised before execution begins.
@@ -314,14 +277,4 @@ func writeRequestError(w io.Writer, resp *graphql.Response) {
 		Errors     gqlerror.List  `json:"errors"`
 		Extensions map[string]any `json:"extensions,omitempty"`
 	}{resp.Errors, resp.Extensions})
-}
-
-// member writes "name":value.
-func member(buf *bytes.Buffer, name string, value any) {
-	b, err := json.Marshal(value)
-	if err != nil {
-		b = []byte("null")
-	}
-	buf.WriteString(`"` + name + `":`)
-	buf.Write(b)
 }

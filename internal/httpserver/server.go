@@ -24,6 +24,7 @@ import (
 	"socrates/internal/apperr"
 	"socrates/internal/auth"
 	"socrates/internal/database"
+	"socrates/internal/gqlws"
 	"socrates/internal/ide"
 	"socrates/internal/loaders"
 	"socrates/internal/querylimit"
@@ -223,7 +224,7 @@ func (s *Server) schemaSDL(w http.ResponseWriter, _ *http.Request) {
 
 // isStream reports whether r opens a long-lived stream (websocket or SSE).
 func isStream(r *http.Request) bool {
-	return isWebsocketUpgrade(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	return gqlws.IsUpgrade(r) || strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
 
 // trackStreams gives websocket and SSE requests a context that shutdown

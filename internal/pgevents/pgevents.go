@@ -16,7 +16,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -370,12 +369,12 @@ func (b *Bus) receive(ctx context.Context, payload string) {
 		e := &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKind(m.StreamKind), Delta: m.Delta,
 			Provider: m.Provider, Fallback: m.Fallback, Message: m.Note}
 		if m.Question != 0 {
-			qs, err := b.store.QuestionsByIDs(rctx, []int64{m.Question})
-			if err != nil || len(qs) == 0 {
-				b.logger.WarnContext(ctx, "events: read a streamed question", "question", m.Question, "error", errors.Join(err, errNotFound))
+			q, err := one(rctx, b.store.QuestionsByIDs, m.Question, "question")
+			if err != nil {
+				b.logger.WarnContext(ctx, "events: read a streamed question", "error", err.Error())
 				return
 			}
-			e.Question = qs[0]
+			e.Question = q
 		}
 		b.Broker.Publish(rctx, m.Topic, e)
 	case "r":
@@ -385,39 +384,30 @@ func (b *Bus) receive(ctx context.Context, payload string) {
 	}
 }
 
-var errNotFound = errors.New("not found")
-
 // rebuild reads the rows an event message names.
 func (b *Bus) rebuild(ctx context.Context, m message) (*models.Event, error) {
 	e := &models.Event{Type: models.SessionEventType(m.Type), ProjectID: m.Project, SessionID: m.Session,
 		PreviousMaturity: m.PrevMaturity, Specifications: []*models.Specification{}, Conflicts: []*models.Conflict{}}
+	var err error
 	if m.WithProject {
-		ps, err := b.store.ProjectsByIDs(ctx, []int64{m.Project})
-		if err != nil || len(ps) == 0 {
-			return nil, fmt.Errorf("project %d: %w", m.Project, errors.Join(err, errNotFound))
+		if e.Project, err = one(ctx, b.store.ProjectsByIDs, m.Project, "project"); err != nil {
+			return nil, err
 		}
-		e.Project = ps[0]
 	}
 	if m.WithSession && m.Session != nil {
-		ss, err := b.store.SessionsByIDs(ctx, []int64{*m.Session})
-		if err != nil || len(ss) == 0 {
-			return nil, fmt.Errorf("session %d: %w", *m.Session, errors.Join(err, errNotFound))
+		if e.Session, err = one(ctx, b.store.SessionsByIDs, *m.Session, "session"); err != nil {
+			return nil, err
 		}
-		e.Session = ss[0]
 	}
 	if m.Question != 0 {
-		qs, err := b.store.QuestionsByIDs(ctx, []int64{m.Question})
-		if err != nil || len(qs) == 0 {
-			return nil, fmt.Errorf("question %d: %w", m.Question, errors.Join(err, errNotFound))
+		if e.Question, err = one(ctx, b.store.QuestionsByIDs, m.Question, "question"); err != nil {
+			return nil, err
 		}
-		e.Question = qs[0]
 	}
 	if m.Message != 0 {
-		ms, err := b.store.MessagesByIDs(ctx, []int64{m.Message})
-		if err != nil || len(ms) == 0 {
-			return nil, fmt.Errorf("message %d: %w", m.Message, errors.Join(err, errNotFound))
+		if e.Message, err = one(ctx, b.store.MessagesByIDs, m.Message, "message"); err != nil {
+			return nil, err
 		}
-		e.Message = ms[0]
 	}
 	if len(m.Specs) > 0 {
 		specs, err := b.store.SpecificationsByIDs(ctx, m.Specs)
@@ -434,6 +424,18 @@ func (b *Bus) rebuild(ctx context.Context, m message) (*models.Event, error) {
 		e.Conflicts = inOrder(cs, m.Conflicts, func(c *models.Conflict) int64 { return c.ID })
 	}
 	return e, nil
+}
+
+// one reads the row of id with a by-ids read.
+func one[T any](ctx context.Context, read func(context.Context, []int64) ([]*T, error), id int64, what string) (*T, error) {
+	rows, err := read(ctx, []int64{id})
+	if err != nil {
+		return nil, fmt.Errorf("%s %d: %w", what, id, err)
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s %d: %w", what, id, store.ErrNotFound)
+	}
+	return rows[0], nil
 }
 
 // inOrder returns rows in the order of ids (rows a batched read returns in

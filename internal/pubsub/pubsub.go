@@ -191,45 +191,31 @@ func (b *Broker) Watchers(projectID int64) []int64 {
 // Drop ends a user's subscriptions to a project's events and returns how
 // many it ended.
 func (b *Broker) Drop(projectID, userID int64) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := 0
-	for topic, subs := range b.subs {
-		for s := range subs {
-			if s.owner.ProjectID == projectID && s.owner.UserID == userID {
-				b.remove(topic, s)
-				n++
-			}
-		}
-	}
-	return n
+	return b.endWhere(func(o Owner) bool { return o.ProjectID == projectID && o.UserID == userID })
 }
 
 // EndAll ends every subscription (their streams complete) and returns how
 // many it ended: subscribers learn that events may have been missed and
 // subscribe again.
 func (b *Broker) EndAll() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n := 0
-	for topic, subs := range b.subs {
-		for s := range subs {
-			b.remove(topic, s)
-			n++
-		}
-	}
-	return n
+	return b.endWhere(func(Owner) bool { return true })
 }
 
 // EndProject ends every subscription to a project's events and returns how
 // many it ended.
 func (b *Broker) EndProject(projectID int64) int {
+	return b.endWhere(func(o Owner) bool { return o.ProjectID == projectID })
+}
+
+// endWhere ends the subscriptions whose owner matches and returns how many
+// it ended.
+func (b *Broker) endWhere(match func(Owner) bool) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	n := 0
 	for topic, subs := range b.subs {
 		for s := range subs {
-			if s.owner.ProjectID == projectID {
+			if match(s.owner) {
 				b.remove(topic, s)
 				n++
 			}
