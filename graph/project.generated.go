@@ -304,23 +304,7 @@ func (ec *executionContext) fieldContext_ArchiveProjectPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _ArchiveProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.ArchiveProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ArchiveProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_ArchiveProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ArchiveProjectPayload", field, false, false, "String")
@@ -391,29 +375,16 @@ func (ec *executionContext) fieldContext_CreateProjectPayload_userErrors(_ conte
 }
 
 func (ec *executionContext) _CreateProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.CreateProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_CreateProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateProjectPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	if res := leanNID2string(obj.GlobalID()); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -437,6 +408,9 @@ func (ec *executionContext) fieldContext_Project_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Project_name(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Name); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -460,75 +434,30 @@ func (ec *executionContext) fieldContext_Project_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Project_description(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description)
 }
 func (ec *executionContext) fieldContext_Project_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "String")
 }
 
 func (ec *executionContext) _Project_phase(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_phase(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Phase, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.ProjectPhase) graphql.Marshaler {
-			return ec.marshalNProjectPhase2socratesᚋmodelsᚐProjectPhase(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNProjectPhase2socratesᚋmodelsᚐProjectPhase(ctx, field.Selections, obj.Phase)
 }
 func (ec *executionContext) fieldContext_Project_phase(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "ProjectPhase")
 }
 
 func (ec *executionContext) _Project_status(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.ProjectStatus) graphql.Marshaler {
-			return ec.marshalNProjectStatus2socratesᚋmodelsᚐProjectStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNProjectStatus2socratesᚋmodelsᚐProjectStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Project_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "ProjectStatus")
 }
 
 func (ec *executionContext) _Project_maturity(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.Maturity); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -651,6 +580,9 @@ func (ec *executionContext) fieldContext_Project_sessions(ctx context.Context, f
 }
 
 func (ec *executionContext) _Project_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -674,6 +606,9 @@ func (ec *executionContext) fieldContext_Project_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Project_updatedAt(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -697,69 +632,21 @@ func (ec *executionContext) fieldContext_Project_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Project_archivedAt(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_archivedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ArchivedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ArchivedAt)
 }
 func (ec *executionContext) fieldContext_Project_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Project_llmProvider(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_llmProvider(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LLMProvider(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.LLMProviderID) graphql.Marshaler {
-			return ec.marshalOLLMProviderID2ᚖsocratesᚋmodelsᚐLLMProviderID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOLLMProviderID2ᚖsocratesᚋmodelsᚐLLMProviderID(ctx, field.Selections, obj.LLMProvider())
 }
 func (ec *executionContext) fieldContext_Project_llmProvider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, true, false, "LLMProviderID")
 }
 
 func (ec *executionContext) _Project_llmModel(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Project_llmModel(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LLMModel, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.LLMModel)
 }
 func (ec *executionContext) fieldContext_Project_llmModel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "String")
@@ -1168,6 +1055,9 @@ func (ec *executionContext) fieldContext_ProjectConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _ProjectEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.Project]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1287,23 +1177,7 @@ func (ec *executionContext) fieldContext_RestoreProjectPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _RestoreProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.RestoreProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RestoreProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_RestoreProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RestoreProjectPayload", field, false, false, "String")
@@ -1374,23 +1248,7 @@ func (ec *executionContext) fieldContext_UpdateProjectPayload_userErrors(_ conte
 }
 
 func (ec *executionContext) _UpdateProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.UpdateProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UpdateProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_UpdateProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpdateProjectPayload", field, false, false, "String")
@@ -1680,7 +1538,7 @@ func (ec *executionContext) _ArchiveProjectPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, archiveProjectPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1723,7 +1581,7 @@ func (ec *executionContext) _CreateProjectPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, createProjectPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1766,7 +1624,7 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1915,7 +1773,7 @@ func (ec *executionContext) _ProjectConnection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1964,7 +1822,7 @@ func (ec *executionContext) _ProjectEdge(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2002,7 +1860,7 @@ func (ec *executionContext) _RestoreProjectPayload(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, restoreProjectPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2045,7 +1903,7 @@ func (ec *executionContext) _UpdateProjectPayload(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateProjectPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2113,7 +1971,7 @@ func (ec *executionContext) marshalNCreateProjectPayload2ᚖsocratesᚋmodelsᚐ
 }
 
 func (ec *executionContext) marshalNProject2ᚕᚖsocratesᚋmodelsᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Project) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialProject(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProject2ᚖsocratesᚋmodelsᚐProject(ctx, sel, v[i])
@@ -2145,7 +2003,7 @@ func (ec *executionContext) marshalNProjectConnection2ᚖsocratesᚋmodelsᚐCon
 }
 
 func (ec *executionContext) marshalNProjectEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Project]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialProjectEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProjectEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -2266,3 +2124,31 @@ func (ec *executionContext) marshalOProjectStatus2ᚖsocratesᚋmodelsᚐProject
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// leanSequentialProject reports whether sel selects only leaf fields of Project
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialProject(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, projectImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "owner", "viewerPermission", "sessions", "llmUsage", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialProjectEdge reports whether sel selects only leaf fields of ProjectEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialProjectEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, projectEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
