@@ -810,7 +810,7 @@ var authPayloadImplementors = []string{"AuthPayload"}
 func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AuthPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, authPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -873,7 +873,7 @@ var changePasswordPayloadImplementors = []string{"ChangePasswordPayload"}
 func (ec *executionContext) _ChangePasswordPayload(ctx context.Context, sel ast.SelectionSet, obj *models.ChangePasswordPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, changePasswordPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -916,7 +916,7 @@ var logoutPayloadImplementors = []string{"LogoutPayload"}
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *models.LogoutPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -959,7 +959,7 @@ var userImplementors = []string{"User", "Node"}
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *models.User) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1083,45 +1083,3 @@ func (ec *executionContext) marshalOUser2ᚖsocratesᚋmodelsᚐUser(ctx context
 }
 
 // endregion ***************************** type.gotpl *****************************
-
-// leanDeferredGroup is graphql.NewDeferredGroup for an object that has a
-// deferred field; for any other object it is an empty group, which
-// ResolveConcurrently never touches and whose Defers are empty.
-func leanDeferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
-	for i := range fields {
-		if fields[i].IsDeferred() {
-			return graphql.NewDeferredGroup(ctx)
-		}
-	}
-	return graphql.DeferredGroup{Context: ctx}
-}
-
-// leanMarshalSlice is graphql.MarshalSliceConcurrently, except that a
-// list whose elements select only fields resolved in place (sequential)
-// is marshalled in order on this goroutine: a goroutine per element buys
-// nothing when no element can wait on a loader. Each element keeps its
-// own field context (its index in the path) and its own panic recovery.
-func leanMarshalSlice(ctx context.Context, sequential bool, length int, workerLimit int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
-	if !sequential || length < 2 {
-		return graphql.MarshalSliceConcurrently(ctx, length, workerLimit, omitPanicHandler, marshalElement)
-	}
-	ret := make(graphql.Array, length)
-	for i := range length {
-		ret[i] = leanMarshalElement(graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i}), i, omitPanicHandler, marshalElement)
-	}
-	return ret
-}
-
-// leanMarshalElement marshals element i, turning a panic into an error at
-// its path and a null, as graphql.MarshalSliceConcurrently does.
-func leanMarshalElement(ctx context.Context, i int, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) (ret graphql.Marshaler) {
-	if !omitPanicHandler {
-		defer func() {
-			if r := recover(); r != nil {
-				graphql.AddError(ctx, graphql.Recover(ctx, r))
-				ret = graphql.Null
-			}
-		}()
-	}
-	return marshalElement(ctx, i)
-}

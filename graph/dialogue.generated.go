@@ -1548,7 +1548,7 @@ var advanceProjectPhasePayloadImplementors = []string{"AdvanceProjectPhasePayloa
 func (ec *executionContext) _AdvanceProjectPhasePayload(ctx context.Context, sel ast.SelectionSet, obj *models.AdvanceProjectPhasePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, advanceProjectPhasePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1591,7 +1591,7 @@ var answerQuestionPayloadImplementors = []string{"AnswerQuestionPayload"}
 func (ec *executionContext) _AnswerQuestionPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AnswerQuestionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, answerQuestionPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1649,7 +1649,7 @@ var askNextQuestionPayloadImplementors = []string{"AskNextQuestionPayload"}
 func (ec *executionContext) _AskNextQuestionPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AskNextQuestionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, askNextQuestionPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1692,7 +1692,7 @@ var messageImplementors = []string{"Message", "Node"}
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *models.Message) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1752,7 +1752,7 @@ var messageConnectionImplementors = []string{"MessageConnection"}
 func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Message]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1801,7 +1801,7 @@ var messageEdgeImplementors = []string{"MessageEdge"}
 func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Message]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1839,7 +1839,7 @@ var questionImplementors = []string{"Question", "Node"}
 func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet, obj *models.Question) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1930,7 +1930,7 @@ var questionConnectionImplementors = []string{"QuestionConnection"}
 func (ec *executionContext) _QuestionConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Question]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1979,7 +1979,7 @@ var questionEdgeImplementors = []string{"QuestionEdge"}
 func (ec *executionContext) _QuestionEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Question]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2017,7 +2017,7 @@ var sendChatMessagePayloadImplementors = []string{"SendChatMessagePayload"}
 func (ec *executionContext) _SendChatMessagePayload(ctx context.Context, sel ast.SelectionSet, obj *models.SendChatMessagePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sendChatMessagePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {

@@ -849,7 +849,7 @@ var lLMProviderImplementors = []string{"LLMProvider"}
 func (ec *executionContext) _LLMProvider(ctx context.Context, sel ast.SelectionSet, obj *models.LLMProvider) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lLMProviderImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -907,7 +907,7 @@ var lLMProviderUsageImplementors = []string{"LLMProviderUsage"}
 func (ec *executionContext) _LLMProviderUsage(ctx context.Context, sel ast.SelectionSet, obj *models.LLMProviderUsage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lLMProviderUsageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -965,7 +965,7 @@ var lLMUsageSummaryImplementors = []string{"LLMUsageSummary"}
 func (ec *executionContext) _LLMUsageSummary(ctx context.Context, sel ast.SelectionSet, obj *models.LLMUsageSummary) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lLMUsageSummaryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1023,7 +1023,7 @@ var removeLLMCredentialPayloadImplementors = []string{"RemoveLLMCredentialPayloa
 func (ec *executionContext) _RemoveLLMCredentialPayload(ctx context.Context, sel ast.SelectionSet, obj *models.RemoveLLMCredentialPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeLLMCredentialPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1071,7 +1071,7 @@ var setLLMCredentialPayloadImplementors = []string{"SetLLMCredentialPayload"}
 func (ec *executionContext) _SetLLMCredentialPayload(ctx context.Context, sel ast.SelectionSet, obj *models.SetLLMCredentialPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, setLLMCredentialPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1114,7 +1114,7 @@ var setProjectLLMPayloadImplementors = []string{"SetProjectLLMPayload"}
 func (ec *executionContext) _SetProjectLLMPayload(ctx context.Context, sel ast.SelectionSet, obj *models.SetProjectLLMPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, setProjectLLMPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {

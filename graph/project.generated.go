@@ -1537,7 +1537,7 @@ var archiveProjectPayloadImplementors = []string{"ArchiveProjectPayload"}
 func (ec *executionContext) _ArchiveProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.ArchiveProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, archiveProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1580,7 +1580,7 @@ var createProjectPayloadImplementors = []string{"CreateProjectPayload"}
 func (ec *executionContext) _CreateProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.CreateProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, createProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1623,7 +1623,7 @@ var projectImplementors = []string{"Project", "Node"}
 func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *models.Project) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1772,7 +1772,7 @@ var projectConnectionImplementors = []string{"ProjectConnection"}
 func (ec *executionContext) _ProjectConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Project]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1821,7 +1821,7 @@ var projectEdgeImplementors = []string{"ProjectEdge"}
 func (ec *executionContext) _ProjectEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Project]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1859,7 +1859,7 @@ var restoreProjectPayloadImplementors = []string{"RestoreProjectPayload"}
 func (ec *executionContext) _RestoreProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.RestoreProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, restoreProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -1902,7 +1902,7 @@ var updateProjectPayloadImplementors = []string{"UpdateProjectPayload"}
 func (ec *executionContext) _UpdateProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.UpdateProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {

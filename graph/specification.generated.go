@@ -2045,7 +2045,7 @@ var addSpecificationPayloadImplementors = []string{"AddSpecificationPayload"}
 func (ec *executionContext) _AddSpecificationPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AddSpecificationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addSpecificationPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2098,7 +2098,7 @@ var categoryCoverageImplementors = []string{"CategoryCoverage"}
 func (ec *executionContext) _CategoryCoverage(ctx context.Context, sel ast.SelectionSet, obj *models.CategoryCoverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryCoverageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2151,7 +2151,7 @@ var categoryGapImplementors = []string{"CategoryGap"}
 func (ec *executionContext) _CategoryGap(ctx context.Context, sel ast.SelectionSet, obj *models.CategoryGap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryGapImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2199,7 +2199,7 @@ var conflictImplementors = []string{"Conflict", "Node"}
 func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *models.Conflict) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2290,7 +2290,7 @@ var conflictConnectionImplementors = []string{"ConflictConnection"}
 func (ec *executionContext) _ConflictConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Conflict]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2339,7 +2339,7 @@ var conflictEdgeImplementors = []string{"ConflictEdge"}
 func (ec *executionContext) _ConflictEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Conflict]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2377,7 +2377,7 @@ var qualityReportImplementors = []string{"QualityReport"}
 func (ec *executionContext) _QualityReport(ctx context.Context, sel ast.SelectionSet, obj *models.QualityReport) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, qualityReportImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2440,7 +2440,7 @@ var resolveConflictPayloadImplementors = []string{"ResolveConflictPayload"}
 func (ec *executionContext) _ResolveConflictPayload(ctx context.Context, sel ast.SelectionSet, obj *models.ResolveConflictPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, resolveConflictPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2493,7 +2493,7 @@ var specificationImplementors = []string{"Specification", "Node"}
 func (ec *executionContext) _Specification(ctx context.Context, sel ast.SelectionSet, obj *models.Specification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, specificationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2606,7 +2606,7 @@ var specificationConnectionImplementors = []string{"SpecificationConnection"}
 func (ec *executionContext) _SpecificationConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Specification]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, specificationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2655,7 +2655,7 @@ var specificationEdgeImplementors = []string{"SpecificationEdge"}
 func (ec *executionContext) _SpecificationEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Specification]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, specificationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2693,7 +2693,7 @@ var updateSpecificationPayloadImplementors = []string{"UpdateSpecificationPayloa
 func (ec *executionContext) _UpdateSpecificationPayload(ctx context.Context, sel ast.SelectionSet, obj *models.UpdateSpecificationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateSpecificationPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {

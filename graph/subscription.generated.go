@@ -718,7 +718,7 @@ var projectEventImplementors = []string{"ProjectEvent"}
 func (ec *executionContext) _ProjectEvent(ctx context.Context, sel ast.SelectionSet, obj *models.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -786,7 +786,7 @@ var questionStreamEventImplementors = []string{"QuestionStreamEvent"}
 func (ec *executionContext) _QuestionStreamEvent(ctx context.Context, sel ast.SelectionSet, obj *models.QuestionStreamEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionStreamEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -844,7 +844,7 @@ var sessionEventImplementors = []string{"SessionEvent"}
 func (ec *executionContext) _SessionEvent(ctx context.Context, sel ast.SelectionSet, obj *models.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sessionEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {

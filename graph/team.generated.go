@@ -2664,7 +2664,7 @@ var activityImplementors = []string{"Activity", "Node"}
 func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet, obj *models.Activity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2736,7 +2736,7 @@ var activityConnectionImplementors = []string{"ActivityConnection"}
 func (ec *executionContext) _ActivityConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Activity]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2785,7 +2785,7 @@ var activityEdgeImplementors = []string{"ActivityEdge"}
 func (ec *executionContext) _ActivityEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Activity]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2823,7 +2823,7 @@ var addTeamMemberPayloadImplementors = []string{"AddTeamMemberPayload"}
 func (ec *executionContext) _AddTeamMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AddTeamMemberPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addTeamMemberPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2871,7 +2871,7 @@ var createTeamPayloadImplementors = []string{"CreateTeamPayload"}
 func (ec *executionContext) _CreateTeamPayload(ctx context.Context, sel ast.SelectionSet, obj *models.CreateTeamPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, createTeamPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2914,7 +2914,7 @@ var deleteProjectPayloadImplementors = []string{"DeleteProjectPayload"}
 func (ec *executionContext) _DeleteProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.DeleteProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -2957,7 +2957,7 @@ var deleteTeamPayloadImplementors = []string{"DeleteTeamPayload"}
 func (ec *executionContext) _DeleteTeamPayload(ctx context.Context, sel ast.SelectionSet, obj *models.DeleteTeamPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteTeamPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3000,7 +3000,7 @@ var projectShareImplementors = []string{"ProjectShare"}
 func (ec *executionContext) _ProjectShare(ctx context.Context, sel ast.SelectionSet, obj *models.ProjectShare) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectShareImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3050,7 +3050,7 @@ var removeTeamMemberPayloadImplementors = []string{"RemoveTeamMemberPayload"}
 func (ec *executionContext) _RemoveTeamMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *models.RemoveTeamMemberPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeTeamMemberPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3098,7 +3098,7 @@ var shareProjectPayloadImplementors = []string{"ShareProjectPayload"}
 func (ec *executionContext) _ShareProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.ShareProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shareProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3146,7 +3146,7 @@ var teamImplementors = []string{"Team", "Node"}
 func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj *models.Team) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3218,7 +3218,7 @@ var teamConnectionImplementors = []string{"TeamConnection"}
 func (ec *executionContext) _TeamConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Team]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3267,7 +3267,7 @@ var teamEdgeImplementors = []string{"TeamEdge"}
 func (ec *executionContext) _TeamEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Team]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3305,7 +3305,7 @@ var teamMemberImplementors = []string{"TeamMember"}
 func (ec *executionContext) _TeamMember(ctx context.Context, sel ast.SelectionSet, obj *models.TeamMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamMemberImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3349,7 +3349,7 @@ var teamMemberConnectionImplementors = []string{"TeamMemberConnection"}
 func (ec *executionContext) _TeamMemberConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.TeamMember]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamMemberConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3398,7 +3398,7 @@ var teamMemberEdgeImplementors = []string{"TeamMemberEdge"}
 func (ec *executionContext) _TeamMemberEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.TeamMember]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamMemberEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3436,7 +3436,7 @@ var transferProjectPayloadImplementors = []string{"TransferProjectPayload"}
 func (ec *executionContext) _TransferProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.TransferProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, transferProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3479,7 +3479,7 @@ var unshareProjectPayloadImplementors = []string{"UnshareProjectPayload"}
 func (ec *executionContext) _UnshareProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.UnshareProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, unshareProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3522,7 +3522,7 @@ var updateTeamMemberRolePayloadImplementors = []string{"UpdateTeamMemberRolePayl
 func (ec *executionContext) _UpdateTeamMemberRolePayload(ctx context.Context, sel ast.SelectionSet, obj *models.UpdateTeamMemberRolePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateTeamMemberRolePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -3570,7 +3570,7 @@ var updateTeamPayloadImplementors = []string{"UpdateTeamPayload"}
 func (ec *executionContext) _UpdateTeamPayload(ctx context.Context, sel ast.SelectionSet, obj *models.UpdateTeamPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateTeamPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := leanNewFieldSet(fields)
 	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {

@@ -58,16 +58,16 @@ func run(dir string) error {
 		return err
 	}
 	changed := 0
-	for _, n := range names {
-		if string(out[n]) == string(files[n]) {
+	for n, b := range out {
+		if old, ok := files[n]; ok && string(old) == string(b) {
 			continue
 		}
 		changed++
-		if err := os.WriteFile(n, out[n], 0o644); err != nil {
+		if err := os.WriteFile(n, b, 0o644); err != nil {
 			return fmt.Errorf("write generated file: %w", err)
 		}
 	}
-	fmt.Printf("leanexec: %d files changed in %s: %d fields direct, %d guarded, %d deferred groups lazy, %d lists in order when they can be\n",
-		changed, strings.TrimSuffix(dir, "/"), st.Direct, st.Guarded, st.Groups, st.Lists)
+	fmt.Printf("leanexec: %d files changed in %s: %d fields direct, %d guarded, %d deferred groups lazy, %d lists in order when they can be, %d objects written without a map\n",
+		changed, strings.TrimSuffix(dir, "/"), st.Direct, st.Guarded, st.Groups, st.Lists, st.FieldSets)
 	return nil
 }

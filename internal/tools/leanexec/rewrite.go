@@ -7,6 +7,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -26,7 +27,14 @@ type Stats struct {
 	// goroutine per element, when the elements select only leaf fields
 	// resolved in place.
 	Lists int
+	// FieldSets counts objects written without the map and iterators
+	// graphql.FieldSet allocates to write each object.
+	FieldSets int
 }
+
+// RuntimeFile is the name of the file of helpers the rewritten code calls.
+const RuntimeFile = "lean.generated.go"
+
 
 // marshalKind says how a generated scalar or enum marshaller can be
 // called without a field context.
@@ -136,8 +144,6 @@ func Rewrite(files map[string][]byte) (map[string][]byte, Stats, error) {
 	for _, s := range srcs {
 		byName[s.name] = s
 	}
-	var groupFile *source
-	usedFloat := false
 	for _, s := range srcs {
 		for _, d := range s.file.Decls {
 			fn, ok := d.(*ast.FuncDecl)
@@ -150,9 +156,6 @@ func Rewrite(files map[string][]byte) (map[string][]byte, Stats, error) {
 					switch kind {
 					case direct:
 						st.Direct++
-					case float:
-						st.Guarded++
-						usedFloat = true
 					default:
 						st.Guarded++
 					}
@@ -160,6 +163,18 @@ func Rewrite(files map[string][]byte) (map[string][]byte, Stats, error) {
 						helpers[helper.name] = true
 						h := byName[helper.file]
 						h.tail = append(h.tail, helper.text)
+					}
+				}
+			}
+			if _, ok := objects[fn.Name.Name]; ok && len(fn.Type.Params.List) == 3 {
+				for _, stmt := range fn.Body.List {
+					a, ok := stmt.(*ast.AssignStmt)
+					if !ok || len(a.Lhs) != 1 || !isIdent(a.Lhs[0], "out") || len(a.Rhs) != 1 {
+						continue
+					}
+					if c, ok := a.Rhs[0].(*ast.CallExpr); ok && isSelector(c.Fun, "graphql", "NewFieldSet") {
+						s.edits = append(s.edits, edit{offset(fset, c.Fun.Pos()), offset(fset, c.Fun.End()), "leanNewFieldSet"})
+						st.FieldSets++
 					}
 				}
 			}
@@ -174,9 +189,6 @@ func Rewrite(files map[string][]byte) (map[string][]byte, Stats, error) {
 					s.edits = append(s.edits, edit{offset(fset, call.Fun.Pos()), offset(fset, call.Args[1].Pos()),
 						fmt.Sprintf("leanMarshalSlice(ctx, ec.%s(sel), ", name)})
 					st.Lists++
-					if groupFile == nil {
-						groupFile = s
-					}
 					if !helpers[name] {
 						helpers[name] = true
 						h := byName[o.file]
@@ -189,29 +201,21 @@ func Rewrite(files map[string][]byte) (map[string][]byte, Stats, error) {
 				}
 				s.edits = append(s.edits, edit{offset(fset, call.Pos()), offset(fset, call.End()), "leanDeferredGroup(ctx, fields)"})
 				st.Groups++
-				if groupFile == nil {
-					groupFile = s
-				}
 				return false
 			})
 		}
 	}
-	if groupFile != nil && !helpers["leanDeferredGroup"] {
-		groupFile.tail = append(groupFile.tail, deferredGroupHelper)
-	}
-	if st.Lists > 0 && !helpers["leanMarshalSlice"] {
-		groupFile.tail = append(groupFile.tail, sliceHelper)
-	}
-	if usedFloat && !helpers["leanFloat"] {
-		for _, s := range srcs {
-			if m, ok := marshallers["marshalNFloat2float64"]; ok && m.file == s.name {
-				s.tail = append(s.tail, floatHelper)
-			}
-		}
-	}
 
-	out := make(map[string][]byte, len(files))
+	out := make(map[string][]byte, len(files)+1)
+	runtime, err := format.Source([]byte(strings.Replace(runtimeSource, "package graph", "package "+srcs[0].file.Name.Name, 1)))
+	if err != nil {
+		return nil, st, fmt.Errorf("format %s: %w", RuntimeFile, err)
+	}
+	out[filepath.Join(filepath.Dir(srcs[0].name), RuntimeFile)] = runtime
 	for _, s := range srcs {
+		if filepath.Base(s.name) == RuntimeFile {
+			continue
+		}
 		if len(s.edits) == 0 && len(s.tail) == 0 {
 			out[s.name] = s.src
 			continue
@@ -444,35 +448,6 @@ func text(src []byte, fset *token.FileSet, n ast.Node) string {
 	return string(bytes.TrimSpace(src[offset(fset, n.Pos()):offset(fset, n.End())]))
 }
 
-// deferredGroupHelper builds gqlgen's deferred group only for an object
-// with a deferred field: building it reads the field's whole path, which
-// most objects never need.
-const deferredGroupHelper = `// leanDeferredGroup is graphql.NewDeferredGroup for an object that has a
-// deferred field; for any other object it is an empty group, which
-// ResolveConcurrently never touches and whose Defers are empty.
-func leanDeferredGroup(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
-	for i := range fields {
-		if fields[i].IsDeferred() {
-			return graphql.NewDeferredGroup(ctx)
-		}
-	}
-	return graphql.DeferredGroup{Context: ctx}
-}
-`
-
-// floatHelper marshals a finite float as graphql.MarshalFloatContext
-// writes it; NaN and infinities, which it refuses, return nil.
-const floatHelper = `// leanFloat marshals a finite float as graphql.MarshalFloatContext writes
-// it, without a field context; for NaN and infinities (v-v is not 0) it
-// returns nil, and the field takes gqlgen's path, which reports the error.
-func leanFloat(v float64) graphql.Marshaler {
-	if v-v != 0 {
-		return nil
-	}
-	return graphql.MarshalFloat(v)
-}
-`
-
 // object is a generated object marshaller: `_T(ctx, sel, obj)`.
 type object struct {
 	name, file string
@@ -593,34 +568,3 @@ func (o object) sequentialHelper(name string) string {
 	return b.String()
 }
 
-// sliceHelper marshals a list in order when its elements cannot wait.
-const sliceHelper = `// leanMarshalSlice is graphql.MarshalSliceConcurrently, except that a
-// list whose elements select only fields resolved in place (sequential)
-// is marshalled in order on this goroutine: a goroutine per element buys
-// nothing when no element can wait on a loader. Each element keeps its
-// own field context (its index in the path) and its own panic recovery.
-func leanMarshalSlice(ctx context.Context, sequential bool, length int, workerLimit int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
-	if !sequential || length < 2 {
-		return graphql.MarshalSliceConcurrently(ctx, length, workerLimit, omitPanicHandler, marshalElement)
-	}
-	ret := make(graphql.Array, length)
-	for i := range length {
-		ret[i] = leanMarshalElement(graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i}), i, omitPanicHandler, marshalElement)
-	}
-	return ret
-}
-
-// leanMarshalElement marshals element i, turning a panic into an error at
-// its path and a null, as graphql.MarshalSliceConcurrently does.
-func leanMarshalElement(ctx context.Context, i int, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) (ret graphql.Marshaler) {
-	if !omitPanicHandler {
-		defer func() {
-			if r := recover(); r != nil {
-				graphql.AddError(ctx, graphql.Recover(ctx, r))
-				ret = graphql.Null
-			}
-		}()
-	}
-	return marshalElement(ctx, i)
-}
-`

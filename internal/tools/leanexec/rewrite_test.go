@@ -28,7 +28,7 @@ func TestRewrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := string(out["a.generated.go"])
-	if st != (Stats{Direct: 1, Guarded: 2, Groups: 1, Lists: 1}) {
+	if st != (Stats{Direct: 1, Guarded: 2, Groups: 1, Lists: 1, FieldSets: 1}) {
 		t.Errorf("stats %+v", st)
 	}
 
@@ -44,6 +44,8 @@ func TestRewrite(t *testing.T) {
 		{"_Thing_owner", "ec.resolvers.Thing().Owner(ctx, obj)", "lean"},
 		// The object builds its deferred group only for a deferred field.
 		{"_Thing", "deferred := leanDeferredGroup(ctx, fields)", "NewDeferredGroup"},
+		// and is written without graphql.FieldSet's map.
+		{"_Thing", "out := leanNewFieldSet(fields)", "graphql.NewFieldSet"},
 		// A list of objects goes in order when the selection allows.
 		{"marshalNThing2ᚕᚖThingᚄ", "leanMarshalSlice(ctx, ec.leanSequentialThing(sel), len(v), 0, false,", "MarshalSliceConcurrently"},
 		// The selection allows it only without the resolver field "owner".
@@ -62,9 +64,13 @@ func TestRewrite(t *testing.T) {
 			t.Errorf("%s lost gqlgen's path for refused values", fn)
 		}
 	}
-	for _, helper := range []string{"func leanNID2string(v string) graphql.Marshaler", "func leanFloat(", "func leanDeferredGroup(", "func leanMarshalSlice(", "func leanMarshalElement("} {
-		if strings.Count(src, helper) != 1 {
-			t.Errorf("%q declared %d times", helper, strings.Count(src, helper))
+	if strings.Count(src, "func leanNID2string(v string) graphql.Marshaler") != 1 {
+		t.Error("the guarded ID helper is not declared once next to its marshaller")
+	}
+	runtime := string(out[RuntimeFile])
+	for _, helper := range []string{"func leanFloat(", "func leanDeferredGroup(", "func leanMarshalSlice(", "func leanMarshalElement(", "func leanNewFieldSet(", "func (s *leanFieldSet) MarshalGQL("} {
+		if strings.Count(runtime, helper) != 1 {
+			t.Errorf("%q declared %d times in %s", helper, strings.Count(runtime, helper), RuntimeFile)
 		}
 	}
 
@@ -72,8 +78,13 @@ func TestRewrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(again["a.generated.go"]) != src || st2 != (Stats{}) {
-		t.Errorf("a second rewrite changed the file (%+v)", st2)
+	if len(again) != len(out) || st2 != (Stats{}) {
+		t.Errorf("a second rewrite found more to do (%+v, %d files)", st2, len(again))
+	}
+	for name, b := range out {
+		if string(again[name]) != string(b) {
+			t.Errorf("a second rewrite changed %s", name)
+		}
 	}
 }
 
@@ -99,9 +110,9 @@ func TestGraphIsRewritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range names {
-		if string(out[n]) != string(files[n]) {
-			t.Errorf("%s is not rewritten: run go generate ./...", n)
+	for n, b := range out {
+		if string(b) != string(files[n]) {
+			t.Errorf("%s is not as the rewrite leaves it: run go generate ./...", n)
 		}
 	}
 	if st != (Stats{}) {
