@@ -35,7 +35,6 @@ type Stats struct {
 // RuntimeFile is the name of the file of helpers the rewritten code calls.
 const RuntimeFile = "lean.generated.go"
 
-
 // marshalKind says how a generated scalar or enum marshaller can be
 // called without a field context.
 type marshalKind int
@@ -567,4 +566,3 @@ func (o object) sequentialHelper(name string) string {
 	b.WriteString("\t}\n\treturn true\n}\n")
 	return b.String()
 }
-
