@@ -56,7 +56,8 @@ type Options struct {
 	Argon2 auth.Argon2Params
 	// Clock supplies timestamps; nil means clock.System.
 	Clock clock.Clock
-	// FieldMiddleware, when set, wraps every GraphQL field resolution.
+	// FieldMiddleware, when set, wraps every GraphQL resolver field's
+	// resolution (plain fields do not pass through it).
 	FieldMiddleware graphql.FieldMiddleware
 	// QueryHooks observe every SQL statement (statement counts in tests;
 	// the tracing hook is added by New when tracing is on).

@@ -67,8 +67,9 @@ type Options struct {
 	IDE bool
 	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
 	ShutdownTimeout time.Duration
-	// FieldMiddleware, when set, wraps every field resolution (fault
-	// injection in tests).
+	// FieldMiddleware, when set, wraps every resolver field's resolution
+	// (fault injection in tests); plain fields, marshalled straight from
+	// the model, do not pass through it (internal/tools/leanexec).
 	FieldMiddleware graphql.FieldMiddleware
 	// Metrics are the Prometheus series; nil makes a registry of the
 	// server's own.
