@@ -26,9 +26,11 @@ type Exporter interface {
 
 // exportRoute is the pattern of the export download, and the route its
 // requests are counted and traced under.
+// exportAnyMethod matches the same paths with any other method.
 const (
-	exportPattern = "GET /projects/{id}/{file}"
-	exportRoute   = "/projects/{id}/export"
+	exportPattern   = "GET /projects/{id}/{file}"
+	exportAnyMethod = "/projects/{id}/{file}"
+	exportRoute     = "/projects/{id}/export"
 )
 
 // exportDownload serves GET /projects/{id}/export.{md,json,yaml,csv}

@@ -144,6 +144,11 @@ func New(o Options) *Server {
 	mux.Handle("/query", query)
 	if o.Exports != nil {
 		mux.Handle(exportPattern, auth.Middleware(o.Auth, reject)(exportDownload{exports: o.Exports, logger: o.Logger, timeout: o.QueryTimeout}))
+		mux.HandleFunc(exportAnyMethod, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", "GET, HEAD")
+			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+				fmt.Sprintf("the method %s is not allowed on an export; use GET", r.Method))
+		})
 	}
 	if o.Introspection {
 		mux.HandleFunc("GET /schema.graphql", s.schemaSDL)
