@@ -70,7 +70,7 @@ func specKeys(d Document) []string {
 	return out
 }
 
-func TestBuildOrdersAndFilters(t *testing.T) {
+func TestExportBuildOrdersAndFilters(t *testing.T) {
 	d := Build(snapshot(), false)
 	want := []string{"GOALS/=SUM(A1:A2)/CURRENT", "GOALS/merchants | banks/CURRENT", "TECH_STACK/MongoDB/CURRENT"}
 	if got := specKeys(d); !reflect.DeepEqual(got, want) {
@@ -104,7 +104,7 @@ func TestBuildOrdersAndFilters(t *testing.T) {
 	}
 }
 
-func TestStructuredFormatsRoundTrip(t *testing.T) {
+func TestExportStructuredFormatsRoundTrip(t *testing.T) {
 	for _, history := range []bool{false, true} {
 		d := Build(snapshot(), history)
 		js, err := JSON(d)
@@ -145,7 +145,7 @@ func TestStructuredFormatsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestCSV(t *testing.T) {
+func TestExportCSV(t *testing.T) {
 	out, err := CSV(Build(snapshot(), true))
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +171,7 @@ func TestCSV(t *testing.T) {
 	}
 }
 
-func TestMarkdown(t *testing.T) {
+func TestExportMarkdown(t *testing.T) {
 	md := Markdown(Build(snapshot(), false))
 	for _, want := range []string{
 		"# Payments Platform: v2 | Core\n\nCards and\nwallets.\n",
@@ -200,7 +200,7 @@ func TestMarkdown(t *testing.T) {
 	}
 }
 
-func TestFilenamesAndFormats(t *testing.T) {
+func TestExportFilenamesAndFormats(t *testing.T) {
 	for name, want := range map[string]string{
 		"Payments Platform: v2 | Core": "payments-platform-v2-core",
 		"  Café ünïcode  ":             "caf-n-code",
