@@ -100,23 +100,7 @@ func (ec *executionContext) fieldContext_AdvanceProjectPhasePayload_userErrors(_
 }
 
 func (ec *executionContext) _AdvanceProjectPhasePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.AdvanceProjectPhasePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AdvanceProjectPhasePayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_AdvanceProjectPhasePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AdvanceProjectPhasePayload", field, false, false, "String")
@@ -283,23 +267,7 @@ func (ec *executionContext) fieldContext_AnswerQuestionPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _AnswerQuestionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.AnswerQuestionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AnswerQuestionPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_AnswerQuestionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AnswerQuestionPayload", field, false, false, "String")
@@ -370,29 +338,16 @@ func (ec *executionContext) fieldContext_AskNextQuestionPayload_userErrors(_ con
 }
 
 func (ec *executionContext) _AskNextQuestionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.AskNextQuestionPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AskNextQuestionPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_AskNextQuestionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AskNextQuestionPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+	if res := leanNID2string(obj.GlobalID()); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -416,29 +371,16 @@ func (ec *executionContext) fieldContext_Message_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Message_role(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Message_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.MessageRole) graphql.Marshaler {
-			return ec.marshalNMessageRole2socratesᚋmodelsᚐMessageRole(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNMessageRole2socratesᚋmodelsᚐMessageRole(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_Message_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Message", field, false, false, "MessageRole")
 }
 
 func (ec *executionContext) _Message_content(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Content); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -526,6 +468,9 @@ func (ec *executionContext) fieldContext_Message_question(_ context.Context, fie
 }
 
 func (ec *executionContext) _Message_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Message) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -668,6 +613,9 @@ func (ec *executionContext) fieldContext_MessageConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _MessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.Message]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -723,6 +671,9 @@ func (ec *executionContext) fieldContext_MessageEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _Question_id(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
+	if res := leanNID2string(obj.GlobalID()); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -778,6 +729,9 @@ func (ec *executionContext) fieldContext_Question_session(_ context.Context, fie
 }
 
 func (ec *executionContext) _Question_text(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Text); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -801,52 +755,23 @@ func (ec *executionContext) fieldContext_Question_text(_ context.Context, field 
 }
 
 func (ec *executionContext) _Question_category(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Question_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SpecCategory) graphql.Marshaler {
-			return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, field.Selections, obj.Category)
 }
 func (ec *executionContext) fieldContext_Question_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Question", field, false, false, "SpecCategory")
 }
 
 func (ec *executionContext) _Question_context(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Question_context(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Context, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Context)
 }
 func (ec *executionContext) fieldContext_Question_context(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Question", field, false, false, "String")
 }
 
 func (ec *executionContext) _Question_qualityScore(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.QualityScore); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -870,6 +795,9 @@ func (ec *executionContext) fieldContext_Question_qualityScore(_ context.Context
 }
 
 func (ec *executionContext) _Question_biasScore(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.BiasScore); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -893,6 +821,9 @@ func (ec *executionContext) fieldContext_Question_biasScore(_ context.Context, f
 }
 
 func (ec *executionContext) _Question_askedAt(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.AskedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -916,46 +847,14 @@ func (ec *executionContext) fieldContext_Question_askedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Question_answer(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Question_answer(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Answer, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Answer)
 }
 func (ec *executionContext) fieldContext_Question_answer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Question", field, false, false, "String")
 }
 
 func (ec *executionContext) _Question_answeredAt(ctx context.Context, field graphql.CollectedField, obj *models.Question) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Question_answeredAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AnsweredAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.AnsweredAt)
 }
 func (ec *executionContext) fieldContext_Question_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Question", field, false, false, "Time")
@@ -1145,6 +1044,9 @@ func (ec *executionContext) fieldContext_QuestionConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _QuestionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.Question]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1264,23 +1166,7 @@ func (ec *executionContext) fieldContext_SendChatMessagePayload_reply(_ context.
 }
 
 func (ec *executionContext) _SendChatMessagePayload_suggestedQuestion(ctx context.Context, field graphql.CollectedField, obj *models.SendChatMessagePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SendChatMessagePayload_suggestedQuestion(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SuggestedQuestion, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SuggestedQuestion)
 }
 func (ec *executionContext) fieldContext_SendChatMessagePayload_suggestedQuestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SendChatMessagePayload", field, false, false, "String")
@@ -1415,23 +1301,7 @@ func (ec *executionContext) fieldContext_SendChatMessagePayload_userErrors(_ con
 }
 
 func (ec *executionContext) _SendChatMessagePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.SendChatMessagePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SendChatMessagePayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_SendChatMessagePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SendChatMessagePayload", field, false, false, "String")
@@ -1678,8 +1548,8 @@ var advanceProjectPhasePayloadImplementors = []string{"AdvanceProjectPhasePayloa
 func (ec *executionContext) _AdvanceProjectPhasePayload(ctx context.Context, sel ast.SelectionSet, obj *models.AdvanceProjectPhasePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, advanceProjectPhasePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1721,8 +1591,8 @@ var answerQuestionPayloadImplementors = []string{"AnswerQuestionPayload"}
 func (ec *executionContext) _AnswerQuestionPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AnswerQuestionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, answerQuestionPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1779,8 +1649,8 @@ var askNextQuestionPayloadImplementors = []string{"AskNextQuestionPayload"}
 func (ec *executionContext) _AskNextQuestionPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AskNextQuestionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, askNextQuestionPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1822,8 +1692,8 @@ var messageImplementors = []string{"Message", "Node"}
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *models.Message) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1882,8 +1752,8 @@ var messageConnectionImplementors = []string{"MessageConnection"}
 func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Message]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1931,8 +1801,8 @@ var messageEdgeImplementors = []string{"MessageEdge"}
 func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Message]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1969,8 +1839,8 @@ var questionImplementors = []string{"Question", "Node"}
 func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet, obj *models.Question) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2060,8 +1930,8 @@ var questionConnectionImplementors = []string{"QuestionConnection"}
 func (ec *executionContext) _QuestionConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Question]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2109,8 +1979,8 @@ var questionEdgeImplementors = []string{"QuestionEdge"}
 func (ec *executionContext) _QuestionEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Question]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2147,8 +2017,8 @@ var sendChatMessagePayloadImplementors = []string{"SendChatMessagePayload"}
 func (ec *executionContext) _SendChatMessagePayload(ctx context.Context, sel ast.SelectionSet, obj *models.SendChatMessagePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sendChatMessagePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2254,7 +2124,7 @@ func (ec *executionContext) marshalNAskNextQuestionPayload2ᚖsocratesᚋmodels�
 }
 
 func (ec *executionContext) marshalNMessage2ᚕᚖsocratesᚋmodelsᚐMessageᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Message) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialMessage(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMessage2ᚖsocratesᚋmodelsᚐMessage(ctx, sel, v[i])
@@ -2286,7 +2156,7 @@ func (ec *executionContext) marshalNMessageConnection2ᚖsocratesᚋmodelsᚐCon
 }
 
 func (ec *executionContext) marshalNMessageEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Message]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialMessageEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMessageEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -2310,7 +2180,7 @@ func (ec *executionContext) marshalNMessageEdge2ᚖsocratesᚋmodelsᚐEdge(ctx 
 }
 
 func (ec *executionContext) marshalNQuestion2ᚕᚖsocratesᚋmodelsᚐQuestionᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Question) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialQuestion(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNQuestion2ᚖsocratesᚋmodelsᚐQuestion(ctx, sel, v[i])
@@ -2342,7 +2212,7 @@ func (ec *executionContext) marshalNQuestionConnection2ᚖsocratesᚋmodelsᚐCo
 }
 
 func (ec *executionContext) marshalNQuestionEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Question]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialQuestionEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNQuestionEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -2393,3 +2263,59 @@ func (ec *executionContext) marshalOQuestion2ᚖsocratesᚋmodelsᚐQuestion(ctx
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// leanSequentialMessage reports whether sel selects only leaf fields of Message
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialMessage(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, messageImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "author", "question":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialMessageEdge reports whether sel selects only leaf fields of MessageEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialMessageEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialQuestion reports whether sel selects only leaf fields of Question
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialQuestion(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, questionImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "session", "answeredBy", "specifications":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialQuestionEdge reports whether sel selects only leaf fields of QuestionEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialQuestionEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, questionEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}

@@ -24,23 +24,7 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _LLMProvider_id(ctx context.Context, field graphql.CollectedField, obj *models.LLMProvider) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LLMProvider_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.LLMProviderID) graphql.Marshaler {
-			return ec.marshalNLLMProviderID2socratesᚋmodelsᚐLLMProviderID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNLLMProviderID2socratesᚋmodelsᚐLLMProviderID(ctx, field.Selections, obj.ID)
 }
 func (ec *executionContext) fieldContext_LLMProvider_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LLMProvider", field, false, false, "LLMProviderID")
@@ -70,29 +54,16 @@ func (ec *executionContext) fieldContext_LLMProvider_models(_ context.Context, f
 }
 
 func (ec *executionContext) _LLMProvider_defaultModel(ctx context.Context, field graphql.CollectedField, obj *models.LLMProvider) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LLMProvider_defaultModel(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DefaultModel, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultModel)
 }
 func (ec *executionContext) fieldContext_LLMProvider_defaultModel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LLMProvider", field, false, false, "String")
 }
 
 func (ec *executionContext) _LLMProvider_configured(ctx context.Context, field graphql.CollectedField, obj *models.LLMProvider) (ret graphql.Marshaler) {
+	if res := leanNBoolean2bool(obj.Configured); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -116,6 +87,9 @@ func (ec *executionContext) fieldContext_LLMProvider_configured(_ context.Contex
 }
 
 func (ec *executionContext) _LLMProvider_viewerHasCredential(ctx context.Context, field graphql.CollectedField, obj *models.LLMProvider) (ret graphql.Marshaler) {
+	if res := leanNBoolean2bool(obj.ViewerHasCredential); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -139,52 +113,23 @@ func (ec *executionContext) fieldContext_LLMProvider_viewerHasCredential(_ conte
 }
 
 func (ec *executionContext) _LLMProvider_baseUrl(ctx context.Context, field graphql.CollectedField, obj *models.LLMProvider) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LLMProvider_baseUrl(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.BaseURL, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.BaseURL)
 }
 func (ec *executionContext) fieldContext_LLMProvider_baseUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LLMProvider", field, false, false, "String")
 }
 
 func (ec *executionContext) _LLMProviderUsage_provider(ctx context.Context, field graphql.CollectedField, obj *models.LLMProviderUsage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LLMProviderUsage_provider(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provider, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.LLMProviderID) graphql.Marshaler {
-			return ec.marshalNLLMProviderID2socratesᚋmodelsᚐLLMProviderID(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNLLMProviderID2socratesᚋmodelsᚐLLMProviderID(ctx, field.Selections, obj.Provider)
 }
 func (ec *executionContext) fieldContext_LLMProviderUsage_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LLMProviderUsage", field, false, false, "LLMProviderID")
 }
 
 func (ec *executionContext) _LLMProviderUsage_model(ctx context.Context, field graphql.CollectedField, obj *models.LLMProviderUsage) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Model); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -208,6 +153,9 @@ func (ec *executionContext) fieldContext_LLMProviderUsage_model(_ context.Contex
 }
 
 func (ec *executionContext) _LLMProviderUsage_calls(ctx context.Context, field graphql.CollectedField, obj *models.LLMProviderUsage) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.Calls); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -231,6 +179,9 @@ func (ec *executionContext) fieldContext_LLMProviderUsage_calls(_ context.Contex
 }
 
 func (ec *executionContext) _LLMProviderUsage_inputTokens(ctx context.Context, field graphql.CollectedField, obj *models.LLMProviderUsage) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.InputTokens); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -254,6 +205,9 @@ func (ec *executionContext) fieldContext_LLMProviderUsage_inputTokens(_ context.
 }
 
 func (ec *executionContext) _LLMProviderUsage_outputTokens(ctx context.Context, field graphql.CollectedField, obj *models.LLMProviderUsage) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.OutputTokens); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -277,6 +231,9 @@ func (ec *executionContext) fieldContext_LLMProviderUsage_outputTokens(_ context
 }
 
 func (ec *executionContext) _LLMProviderUsage_costUsd(ctx context.Context, field graphql.CollectedField, obj *models.LLMProviderUsage) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.CostUsd); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -300,6 +257,9 @@ func (ec *executionContext) fieldContext_LLMProviderUsage_costUsd(_ context.Cont
 }
 
 func (ec *executionContext) _LLMUsageSummary_calls(ctx context.Context, field graphql.CollectedField, obj *models.LLMUsageSummary) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.Calls); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -323,6 +283,9 @@ func (ec *executionContext) fieldContext_LLMUsageSummary_calls(_ context.Context
 }
 
 func (ec *executionContext) _LLMUsageSummary_inputTokens(ctx context.Context, field graphql.CollectedField, obj *models.LLMUsageSummary) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.InputTokens); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -346,6 +309,9 @@ func (ec *executionContext) fieldContext_LLMUsageSummary_inputTokens(_ context.C
 }
 
 func (ec *executionContext) _LLMUsageSummary_outputTokens(ctx context.Context, field graphql.CollectedField, obj *models.LLMUsageSummary) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.OutputTokens); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -369,6 +335,9 @@ func (ec *executionContext) fieldContext_LLMUsageSummary_outputTokens(_ context.
 }
 
 func (ec *executionContext) _LLMUsageSummary_costUsd(ctx context.Context, field graphql.CollectedField, obj *models.LLMUsageSummary) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.CostUsd); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -392,6 +361,9 @@ func (ec *executionContext) fieldContext_LLMUsageSummary_costUsd(_ context.Conte
 }
 
 func (ec *executionContext) _LLMUsageSummary_fallbacks(ctx context.Context, field graphql.CollectedField, obj *models.LLMUsageSummary) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.Fallbacks); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -479,6 +451,9 @@ func (ec *executionContext) fieldContext_RemoveLLMCredentialPayload_provider(_ c
 }
 
 func (ec *executionContext) _RemoveLLMCredentialPayload_removed(ctx context.Context, field graphql.CollectedField, obj *models.RemoveLLMCredentialPayload) (ret graphql.Marshaler) {
+	if res := leanNBoolean2bool(obj.Removed); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -534,23 +509,7 @@ func (ec *executionContext) fieldContext_RemoveLLMCredentialPayload_userErrors(_
 }
 
 func (ec *executionContext) _RemoveLLMCredentialPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.RemoveLLMCredentialPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RemoveLLMCredentialPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_RemoveLLMCredentialPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RemoveLLMCredentialPayload", field, false, false, "String")
@@ -621,23 +580,7 @@ func (ec *executionContext) fieldContext_SetLLMCredentialPayload_userErrors(_ co
 }
 
 func (ec *executionContext) _SetLLMCredentialPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.SetLLMCredentialPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SetLLMCredentialPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_SetLLMCredentialPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetLLMCredentialPayload", field, false, false, "String")
@@ -708,23 +651,7 @@ func (ec *executionContext) fieldContext_SetProjectLLMPayload_userErrors(_ conte
 }
 
 func (ec *executionContext) _SetProjectLLMPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.SetProjectLLMPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SetProjectLLMPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_SetProjectLLMPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetProjectLLMPayload", field, false, false, "String")
@@ -922,8 +849,8 @@ var lLMProviderImplementors = []string{"LLMProvider"}
 func (ec *executionContext) _LLMProvider(ctx context.Context, sel ast.SelectionSet, obj *models.LLMProvider) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lLMProviderImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -980,8 +907,8 @@ var lLMProviderUsageImplementors = []string{"LLMProviderUsage"}
 func (ec *executionContext) _LLMProviderUsage(ctx context.Context, sel ast.SelectionSet, obj *models.LLMProviderUsage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lLMProviderUsageImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1038,8 +965,8 @@ var lLMUsageSummaryImplementors = []string{"LLMUsageSummary"}
 func (ec *executionContext) _LLMUsageSummary(ctx context.Context, sel ast.SelectionSet, obj *models.LLMUsageSummary) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, lLMUsageSummaryImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1096,8 +1023,8 @@ var removeLLMCredentialPayloadImplementors = []string{"RemoveLLMCredentialPayloa
 func (ec *executionContext) _RemoveLLMCredentialPayload(ctx context.Context, sel ast.SelectionSet, obj *models.RemoveLLMCredentialPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeLLMCredentialPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1144,8 +1071,8 @@ var setLLMCredentialPayloadImplementors = []string{"SetLLMCredentialPayload"}
 func (ec *executionContext) _SetLLMCredentialPayload(ctx context.Context, sel ast.SelectionSet, obj *models.SetLLMCredentialPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, setLLMCredentialPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1187,8 +1114,8 @@ var setProjectLLMPayloadImplementors = []string{"SetProjectLLMPayload"}
 func (ec *executionContext) _SetProjectLLMPayload(ctx context.Context, sel ast.SelectionSet, obj *models.SetProjectLLMPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, setProjectLLMPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -1230,7 +1157,7 @@ func (ec *executionContext) _SetProjectLLMPayload(ctx context.Context, sel ast.S
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNLLMProvider2ᚕᚖsocratesᚋmodelsᚐLLMProviderᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.LLMProvider) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialLLMProvider(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLLMProvider2ᚖsocratesᚋmodelsᚐLLMProvider(ctx, sel, v[i])
@@ -1264,7 +1191,7 @@ func (ec *executionContext) marshalNLLMProviderID2socratesᚋmodelsᚐLLMProvide
 }
 
 func (ec *executionContext) marshalNLLMProviderUsage2ᚕᚖsocratesᚋmodelsᚐLLMProviderUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.LLMProviderUsage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialLLMProviderUsage(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLLMProviderUsage2ᚖsocratesᚋmodelsᚐLLMProviderUsage(ctx, sel, v[i])
@@ -1358,3 +1285,27 @@ func (ec *executionContext) marshalOLLMProviderID2ᚖsocratesᚋmodelsᚐLLMProv
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// leanSequentialLLMProvider reports whether sel selects only leaf fields of LLMProvider
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialLLMProvider(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, lLMProviderImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialLLMProviderUsage reports whether sel selects only leaf fields of LLMProviderUsage
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialLLMProviderUsage(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, lLMProviderUsageImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}

@@ -169,52 +169,23 @@ func (ec *executionContext) fieldContext_AddSpecificationPayload_userErrors(_ co
 }
 
 func (ec *executionContext) _AddSpecificationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.AddSpecificationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddSpecificationPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_AddSpecificationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddSpecificationPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _CategoryCoverage_category(ctx context.Context, field graphql.CollectedField, obj *models.CategoryCoverage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CategoryCoverage_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SpecCategory) graphql.Marshaler {
-			return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, field.Selections, obj.Category)
 }
 func (ec *executionContext) fieldContext_CategoryCoverage_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CategoryCoverage", field, false, false, "SpecCategory")
 }
 
 func (ec *executionContext) _CategoryCoverage_specCount(ctx context.Context, field graphql.CollectedField, obj *models.CategoryCoverage) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.SpecCount); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -238,6 +209,9 @@ func (ec *executionContext) fieldContext_CategoryCoverage_specCount(_ context.Co
 }
 
 func (ec *executionContext) _CategoryCoverage_confidenceSum(ctx context.Context, field graphql.CollectedField, obj *models.CategoryCoverage) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.ConfidenceSum); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -261,6 +235,9 @@ func (ec *executionContext) fieldContext_CategoryCoverage_confidenceSum(_ contex
 }
 
 func (ec *executionContext) _CategoryCoverage_target(ctx context.Context, field graphql.CollectedField, obj *models.CategoryCoverage) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.Target); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -284,6 +261,9 @@ func (ec *executionContext) fieldContext_CategoryCoverage_target(_ context.Conte
 }
 
 func (ec *executionContext) _CategoryCoverage_coverage(ctx context.Context, field graphql.CollectedField, obj *models.CategoryCoverage) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.Coverage); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -307,29 +287,16 @@ func (ec *executionContext) fieldContext_CategoryCoverage_coverage(_ context.Con
 }
 
 func (ec *executionContext) _CategoryGap_category(ctx context.Context, field graphql.CollectedField, obj *models.CategoryGap) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CategoryGap_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SpecCategory) graphql.Marshaler {
-			return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, field.Selections, obj.Category)
 }
 func (ec *executionContext) fieldContext_CategoryGap_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CategoryGap", field, false, false, "SpecCategory")
 }
 
 func (ec *executionContext) _CategoryGap_target(ctx context.Context, field graphql.CollectedField, obj *models.CategoryGap) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.Target); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -353,6 +320,9 @@ func (ec *executionContext) fieldContext_CategoryGap_target(_ context.Context, f
 }
 
 func (ec *executionContext) _CategoryGap_current(ctx context.Context, field graphql.CollectedField, obj *models.CategoryGap) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.Current); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -376,6 +346,9 @@ func (ec *executionContext) fieldContext_CategoryGap_current(_ context.Context, 
 }
 
 func (ec *executionContext) _CategoryGap_missing(ctx context.Context, field graphql.CollectedField, obj *models.CategoryGap) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.Missing); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -399,6 +372,9 @@ func (ec *executionContext) fieldContext_CategoryGap_missing(_ context.Context, 
 }
 
 func (ec *executionContext) _Conflict_id(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
+	if res := leanNID2string(obj.GlobalID()); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -454,75 +430,30 @@ func (ec *executionContext) fieldContext_Conflict_project(_ context.Context, fie
 }
 
 func (ec *executionContext) _Conflict_type(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Conflict_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.ConflictType) graphql.Marshaler {
-			return ec.marshalNConflictType2socratesᚋmodelsᚐConflictType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNConflictType2socratesᚋmodelsᚐConflictType(ctx, field.Selections, obj.Type)
 }
 func (ec *executionContext) fieldContext_Conflict_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conflict", field, false, false, "ConflictType")
 }
 
 func (ec *executionContext) _Conflict_severity(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Conflict_severity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Severity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.ConflictSeverity) graphql.Marshaler {
-			return ec.marshalNConflictSeverity2socratesᚋmodelsᚐConflictSeverity(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNConflictSeverity2socratesᚋmodelsᚐConflictSeverity(ctx, field.Selections, obj.Severity)
 }
 func (ec *executionContext) fieldContext_Conflict_severity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conflict", field, false, false, "ConflictSeverity")
 }
 
 func (ec *executionContext) _Conflict_status(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Conflict_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.ConflictStatus) graphql.Marshaler {
-			return ec.marshalNConflictStatus2socratesᚋmodelsᚐConflictStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNConflictStatus2socratesᚋmodelsᚐConflictStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Conflict_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conflict", field, false, false, "ConflictStatus")
 }
 
 func (ec *executionContext) _Conflict_description(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Description); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -578,46 +509,14 @@ func (ec *executionContext) fieldContext_Conflict_specifications(_ context.Conte
 }
 
 func (ec *executionContext) _Conflict_resolution(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Conflict_resolution(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Resolution(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *models.ConflictResolution) graphql.Marshaler {
-			return ec.marshalOConflictResolution2ᚖsocratesᚋmodelsᚐConflictResolution(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOConflictResolution2ᚖsocratesᚋmodelsᚐConflictResolution(ctx, field.Selections, obj.Resolution())
 }
 func (ec *executionContext) fieldContext_Conflict_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conflict", field, true, false, "ConflictResolution")
 }
 
 func (ec *executionContext) _Conflict_resolutionNote(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Conflict_resolutionNote(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResolutionNote, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ResolutionNote)
 }
 func (ec *executionContext) fieldContext_Conflict_resolutionNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conflict", field, false, false, "String")
@@ -656,6 +555,9 @@ func (ec *executionContext) fieldContext_Conflict_resolvedBy(_ context.Context, 
 }
 
 func (ec *executionContext) _Conflict_detectedAt(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.DetectedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -679,23 +581,7 @@ func (ec *executionContext) fieldContext_Conflict_detectedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Conflict_resolvedAt(ctx context.Context, field graphql.CollectedField, obj *models.Conflict) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Conflict_resolvedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResolvedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.ResolvedAt)
 }
 func (ec *executionContext) fieldContext_Conflict_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Conflict", field, false, false, "Time")
@@ -821,6 +707,9 @@ func (ec *executionContext) fieldContext_ConflictConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _ConflictEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.Conflict]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -876,6 +765,9 @@ func (ec *executionContext) fieldContext_ConflictEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _QualityReport_maturity(ctx context.Context, field graphql.CollectedField, obj *models.QualityReport) (ret graphql.Marshaler) {
+	if res := leanNInt2int(obj.Maturity); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -963,6 +855,9 @@ func (ec *executionContext) fieldContext_QualityReport_gaps(_ context.Context, f
 }
 
 func (ec *executionContext) _QualityReport_averageConfidence(ctx context.Context, field graphql.CollectedField, obj *models.QualityReport) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.AverageConfidence); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -986,6 +881,9 @@ func (ec *executionContext) fieldContext_QualityReport_averageConfidence(_ conte
 }
 
 func (ec *executionContext) _QualityReport_recommendation(ctx context.Context, field graphql.CollectedField, obj *models.QualityReport) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Recommendation); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1009,6 +907,9 @@ func (ec *executionContext) fieldContext_QualityReport_recommendation(_ context.
 }
 
 func (ec *executionContext) _QualityReport_readyForCodeGeneration(ctx context.Context, field graphql.CollectedField, obj *models.QualityReport) (ret graphql.Marshaler) {
+	if res := leanNBoolean2bool(obj.ReadyForCodeGeneration); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1183,29 +1084,16 @@ func (ec *executionContext) fieldContext_ResolveConflictPayload_userErrors(_ con
 }
 
 func (ec *executionContext) _ResolveConflictPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.ResolveConflictPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ResolveConflictPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_ResolveConflictPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResolveConflictPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Specification_id(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	if res := leanNID2string(obj.GlobalID()); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1261,29 +1149,16 @@ func (ec *executionContext) fieldContext_Specification_project(_ context.Context
 }
 
 func (ec *executionContext) _Specification_category(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Specification_category(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SpecCategory) graphql.Marshaler {
-			return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx, field.Selections, obj.Category)
 }
 func (ec *executionContext) fieldContext_Specification_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Specification", field, false, false, "SpecCategory")
 }
 
 func (ec *executionContext) _Specification_key(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Key); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1307,6 +1182,9 @@ func (ec *executionContext) fieldContext_Specification_key(_ context.Context, fi
 }
 
 func (ec *executionContext) _Specification_value(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Value); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1330,6 +1208,9 @@ func (ec *executionContext) fieldContext_Specification_value(_ context.Context, 
 }
 
 func (ec *executionContext) _Specification_content(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Content); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1353,29 +1234,16 @@ func (ec *executionContext) fieldContext_Specification_content(_ context.Context
 }
 
 func (ec *executionContext) _Specification_source(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Specification_source(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SpecSource) graphql.Marshaler {
-			return ec.marshalNSpecSource2socratesᚋmodelsᚐSpecSource(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSpecSource2socratesᚋmodelsᚐSpecSource(ctx, field.Selections, obj.Source)
 }
 func (ec *executionContext) fieldContext_Specification_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Specification", field, false, false, "SpecSource")
 }
 
 func (ec *executionContext) _Specification_confidence(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	if res := leanFloat(obj.Confidence); res != nil {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1399,46 +1267,14 @@ func (ec *executionContext) fieldContext_Specification_confidence(_ context.Cont
 }
 
 func (ec *executionContext) _Specification_reasoning(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Specification_reasoning(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Reasoning, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Reasoning)
 }
 func (ec *executionContext) fieldContext_Specification_reasoning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Specification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Specification_status(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Specification_status(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SpecStatus) graphql.Marshaler {
-			return ec.marshalNSpecStatus2socratesᚋmodelsᚐSpecStatus(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSpecStatus2socratesᚋmodelsᚐSpecStatus(ctx, field.Selections, obj.Status)
 }
 func (ec *executionContext) fieldContext_Specification_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Specification", field, false, false, "SpecStatus")
@@ -1573,6 +1409,9 @@ func (ec *executionContext) fieldContext_Specification_conflicts(_ context.Conte
 }
 
 func (ec *executionContext) _Specification_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1596,6 +1435,9 @@ func (ec *executionContext) fieldContext_Specification_createdAt(_ context.Conte
 }
 
 func (ec *executionContext) _Specification_updatedAt(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1738,6 +1580,9 @@ func (ec *executionContext) fieldContext_SpecificationConnection_totalCount(_ co
 }
 
 func (ec *executionContext) _SpecificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.Specification]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1953,23 +1798,7 @@ func (ec *executionContext) fieldContext_UpdateSpecificationPayload_userErrors(_
 }
 
 func (ec *executionContext) _UpdateSpecificationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.UpdateSpecificationPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UpdateSpecificationPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_UpdateSpecificationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpdateSpecificationPayload", field, false, false, "String")
@@ -2216,8 +2045,8 @@ var addSpecificationPayloadImplementors = []string{"AddSpecificationPayload"}
 func (ec *executionContext) _AddSpecificationPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AddSpecificationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addSpecificationPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2269,8 +2098,8 @@ var categoryCoverageImplementors = []string{"CategoryCoverage"}
 func (ec *executionContext) _CategoryCoverage(ctx context.Context, sel ast.SelectionSet, obj *models.CategoryCoverage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryCoverageImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2322,8 +2151,8 @@ var categoryGapImplementors = []string{"CategoryGap"}
 func (ec *executionContext) _CategoryGap(ctx context.Context, sel ast.SelectionSet, obj *models.CategoryGap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, categoryGapImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2370,8 +2199,8 @@ var conflictImplementors = []string{"Conflict", "Node"}
 func (ec *executionContext) _Conflict(ctx context.Context, sel ast.SelectionSet, obj *models.Conflict) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2461,8 +2290,8 @@ var conflictConnectionImplementors = []string{"ConflictConnection"}
 func (ec *executionContext) _ConflictConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Conflict]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2510,8 +2339,8 @@ var conflictEdgeImplementors = []string{"ConflictEdge"}
 func (ec *executionContext) _ConflictEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Conflict]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, conflictEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2548,8 +2377,8 @@ var qualityReportImplementors = []string{"QualityReport"}
 func (ec *executionContext) _QualityReport(ctx context.Context, sel ast.SelectionSet, obj *models.QualityReport) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, qualityReportImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2611,8 +2440,8 @@ var resolveConflictPayloadImplementors = []string{"ResolveConflictPayload"}
 func (ec *executionContext) _ResolveConflictPayload(ctx context.Context, sel ast.SelectionSet, obj *models.ResolveConflictPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, resolveConflictPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2664,8 +2493,8 @@ var specificationImplementors = []string{"Specification", "Node"}
 func (ec *executionContext) _Specification(ctx context.Context, sel ast.SelectionSet, obj *models.Specification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, specificationImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2777,8 +2606,8 @@ var specificationConnectionImplementors = []string{"SpecificationConnection"}
 func (ec *executionContext) _SpecificationConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Specification]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, specificationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2826,8 +2655,8 @@ var specificationEdgeImplementors = []string{"SpecificationEdge"}
 func (ec *executionContext) _SpecificationEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Specification]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, specificationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2864,8 +2693,8 @@ var updateSpecificationPayloadImplementors = []string{"UpdateSpecificationPayloa
 func (ec *executionContext) _UpdateSpecificationPayload(ctx context.Context, sel ast.SelectionSet, obj *models.UpdateSpecificationPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateSpecificationPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2935,7 +2764,7 @@ func (ec *executionContext) marshalNAddSpecificationPayload2ᚖsocratesᚋmodels
 }
 
 func (ec *executionContext) marshalNCategoryCoverage2ᚕᚖsocratesᚋmodelsᚐCategoryCoverageᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.CategoryCoverage) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialCategoryCoverage(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategoryCoverage2ᚖsocratesᚋmodelsᚐCategoryCoverage(ctx, sel, v[i])
@@ -2959,7 +2788,7 @@ func (ec *executionContext) marshalNCategoryCoverage2ᚖsocratesᚋmodelsᚐCate
 }
 
 func (ec *executionContext) marshalNCategoryGap2ᚕᚖsocratesᚋmodelsᚐCategoryGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.CategoryGap) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialCategoryGap(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCategoryGap2ᚖsocratesᚋmodelsᚐCategoryGap(ctx, sel, v[i])
@@ -2983,7 +2812,7 @@ func (ec *executionContext) marshalNCategoryGap2ᚖsocratesᚋmodelsᚐCategoryG
 }
 
 func (ec *executionContext) marshalNConflict2ᚕᚖsocratesᚋmodelsᚐConflictᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Conflict) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialConflict(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConflict2ᚖsocratesᚋmodelsᚐConflict(ctx, sel, v[i])
@@ -3015,7 +2844,7 @@ func (ec *executionContext) marshalNConflictConnection2ᚖsocratesᚋmodelsᚐCo
 }
 
 func (ec *executionContext) marshalNConflictEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Conflict]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialConflictEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNConflictEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -3140,7 +2969,7 @@ func (ec *executionContext) marshalNSpecStatus2socratesᚋmodelsᚐSpecStatus(ct
 }
 
 func (ec *executionContext) marshalNSpecification2ᚕᚖsocratesᚋmodelsᚐSpecificationᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Specification) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialSpecification(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSpecification2ᚖsocratesᚋmodelsᚐSpecification(ctx, sel, v[i])
@@ -3172,7 +3001,7 @@ func (ec *executionContext) marshalNSpecificationConnection2ᚖsocratesᚋmodels
 }
 
 func (ec *executionContext) marshalNSpecificationEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Specification]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialSpecificationEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSpecificationEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -3303,3 +3132,83 @@ func (ec *executionContext) marshalOSpecification2ᚖsocratesᚋmodelsᚐSpecifi
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// leanSequentialCategoryCoverage reports whether sel selects only leaf fields of CategoryCoverage
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialCategoryCoverage(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, categoryCoverageImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialCategoryGap reports whether sel selects only leaf fields of CategoryGap
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialCategoryGap(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, categoryGapImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialConflict reports whether sel selects only leaf fields of Conflict
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialConflict(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, conflictImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "project", "specifications", "resolvedBy":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialConflictEdge reports whether sel selects only leaf fields of ConflictEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialConflictEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, conflictEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialSpecification reports whether sel selects only leaf fields of Specification
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialSpecification(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, specificationImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "project", "question", "supersededBy", "supersedes", "conflicts":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialSpecificationEdge reports whether sel selects only leaf fields of SpecificationEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialSpecificationEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, specificationEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}

@@ -72,23 +72,7 @@ func (ec *executionContext) field_Subscription_sessionEvents_args(ctx context.Co
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _ProjectEvent_type(ctx context.Context, field graphql.CollectedField, obj *models.Event) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectEvent_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SessionEventType) graphql.Marshaler {
-			return ec.marshalNSessionEventType2socratesᚋmodelsᚐSessionEventType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSessionEventType2socratesᚋmodelsᚐSessionEventType(ctx, field.Selections, obj.Type)
 }
 func (ec *executionContext) fieldContext_ProjectEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectEvent", field, false, false, "SessionEventType")
@@ -287,69 +271,21 @@ func (ec *executionContext) fieldContext_ProjectEvent_message(_ context.Context,
 }
 
 func (ec *executionContext) _ProjectEvent_previousMaturity(ctx context.Context, field graphql.CollectedField, obj *models.Event) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectEvent_previousMaturity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PreviousMaturity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.PreviousMaturity)
 }
 func (ec *executionContext) fieldContext_ProjectEvent_previousMaturity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectEvent", field, false, false, "Int")
 }
 
 func (ec *executionContext) _QuestionStreamEvent_kind(ctx context.Context, field graphql.CollectedField, obj *models.QuestionStreamEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_QuestionStreamEvent_kind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.QuestionStreamEventKind) graphql.Marshaler {
-			return ec.marshalNQuestionStreamEventKind2socratesᚋmodelsᚐQuestionStreamEventKind(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNQuestionStreamEventKind2socratesᚋmodelsᚐQuestionStreamEventKind(ctx, field.Selections, obj.Kind)
 }
 func (ec *executionContext) fieldContext_QuestionStreamEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QuestionStreamEvent", field, false, false, "QuestionStreamEventKind")
 }
 
 func (ec *executionContext) _QuestionStreamEvent_delta(ctx context.Context, field graphql.CollectedField, obj *models.QuestionStreamEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_QuestionStreamEvent_delta(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Delta, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Delta)
 }
 func (ec *executionContext) fieldContext_QuestionStreamEvent_delta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QuestionStreamEvent", field, false, false, "String")
@@ -388,52 +324,23 @@ func (ec *executionContext) fieldContext_QuestionStreamEvent_question(_ context.
 }
 
 func (ec *executionContext) _QuestionStreamEvent_message(ctx context.Context, field graphql.CollectedField, obj *models.QuestionStreamEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_QuestionStreamEvent_message(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Message)
 }
 func (ec *executionContext) fieldContext_QuestionStreamEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QuestionStreamEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _QuestionStreamEvent_provider(ctx context.Context, field graphql.CollectedField, obj *models.QuestionStreamEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_QuestionStreamEvent_provider(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Provider, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Provider)
 }
 func (ec *executionContext) fieldContext_QuestionStreamEvent_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QuestionStreamEvent", field, false, false, "String")
 }
 
 func (ec *executionContext) _QuestionStreamEvent_fallback(ctx context.Context, field graphql.CollectedField, obj *models.QuestionStreamEvent) (ret graphql.Marshaler) {
+	if res := leanNBoolean2bool(obj.Fallback); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -457,23 +364,7 @@ func (ec *executionContext) fieldContext_QuestionStreamEvent_fallback(_ context.
 }
 
 func (ec *executionContext) _SessionEvent_type(ctx context.Context, field graphql.CollectedField, obj *models.Event) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SessionEvent_type(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.SessionEventType) graphql.Marshaler {
-			return ec.marshalNSessionEventType2socratesᚋmodelsᚐSessionEventType(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNSessionEventType2socratesᚋmodelsᚐSessionEventType(ctx, field.Selections, obj.Type)
 }
 func (ec *executionContext) fieldContext_SessionEvent_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SessionEvent", field, false, false, "SessionEventType")
@@ -672,23 +563,7 @@ func (ec *executionContext) fieldContext_SessionEvent_message(_ context.Context,
 }
 
 func (ec *executionContext) _SessionEvent_previousMaturity(ctx context.Context, field graphql.CollectedField, obj *models.Event) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SessionEvent_previousMaturity(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PreviousMaturity, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.PreviousMaturity)
 }
 func (ec *executionContext) fieldContext_SessionEvent_previousMaturity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SessionEvent", field, false, false, "Int")
@@ -843,8 +718,8 @@ var projectEventImplementors = []string{"ProjectEvent"}
 func (ec *executionContext) _ProjectEvent(ctx context.Context, sel ast.SelectionSet, obj *models.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -911,8 +786,8 @@ var questionStreamEventImplementors = []string{"QuestionStreamEvent"}
 func (ec *executionContext) _QuestionStreamEvent(ctx context.Context, sel ast.SelectionSet, obj *models.QuestionStreamEvent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionStreamEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -969,8 +844,8 @@ var sessionEventImplementors = []string{"SessionEvent"}
 func (ec *executionContext) _SessionEvent(ctx context.Context, sel ast.SelectionSet, obj *models.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sessionEventImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -161,6 +161,9 @@ func (ec *executionContext) field_Team_projects_args(ctx context.Context, rawArg
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Activity_id(ctx context.Context, field graphql.CollectedField, obj *models.Activity) (ret graphql.Marshaler) {
+	if res := leanNID2string(obj.GlobalID()); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -216,6 +219,9 @@ func (ec *executionContext) fieldContext_Activity_actor(_ context.Context, field
 }
 
 func (ec *executionContext) _Activity_action(ctx context.Context, field graphql.CollectedField, obj *models.Activity) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Action); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -335,29 +341,16 @@ func (ec *executionContext) fieldContext_Activity_subject(_ context.Context, fie
 }
 
 func (ec *executionContext) _Activity_details(ctx context.Context, field graphql.CollectedField, obj *models.Activity) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Activity_details(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Details, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Details)
 }
 func (ec *executionContext) fieldContext_Activity_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Activity", field, false, false, "String")
 }
 
 func (ec *executionContext) _Activity_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Activity) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -500,6 +493,9 @@ func (ec *executionContext) fieldContext_ActivityConnection_totalCount(_ context
 }
 
 func (ec *executionContext) _ActivityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.Activity]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -651,23 +647,7 @@ func (ec *executionContext) fieldContext_AddTeamMemberPayload_userErrors(_ conte
 }
 
 func (ec *executionContext) _AddTeamMemberPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.AddTeamMemberPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AddTeamMemberPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_AddTeamMemberPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AddTeamMemberPayload", field, false, false, "String")
@@ -738,46 +718,14 @@ func (ec *executionContext) fieldContext_CreateTeamPayload_userErrors(_ context.
 }
 
 func (ec *executionContext) _CreateTeamPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.CreateTeamPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CreateTeamPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_CreateTeamPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreateTeamPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _DeleteProjectPayload_deletedProjectId(ctx context.Context, field graphql.CollectedField, obj *models.DeleteProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeleteProjectPayload_deletedProjectId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeletedProjectID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOID2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.DeletedProjectID)
 }
 func (ec *executionContext) fieldContext_DeleteProjectPayload_deletedProjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteProjectPayload", field, false, false, "ID")
@@ -816,46 +764,14 @@ func (ec *executionContext) fieldContext_DeleteProjectPayload_userErrors(_ conte
 }
 
 func (ec *executionContext) _DeleteProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.DeleteProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeleteProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_DeleteProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteProjectPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _DeleteTeamPayload_deletedTeamId(ctx context.Context, field graphql.CollectedField, obj *models.DeleteTeamPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeleteTeamPayload_deletedTeamId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeletedTeamID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOID2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.DeletedTeamID)
 }
 func (ec *executionContext) fieldContext_DeleteTeamPayload_deletedTeamId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteTeamPayload", field, false, false, "ID")
@@ -894,23 +810,7 @@ func (ec *executionContext) fieldContext_DeleteTeamPayload_userErrors(_ context.
 }
 
 func (ec *executionContext) _DeleteTeamPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.DeleteTeamPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_DeleteTeamPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_DeleteTeamPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteTeamPayload", field, false, false, "String")
@@ -949,23 +849,7 @@ func (ec *executionContext) fieldContext_ProjectShare_team(_ context.Context, fi
 }
 
 func (ec *executionContext) _ProjectShare_permission(ctx context.Context, field graphql.CollectedField, obj *models.ProjectShare) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ProjectShare_permission(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Permission, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.ProjectPermission) graphql.Marshaler {
-			return ec.marshalNProjectPermission2socratesᚋmodelsᚐProjectPermission(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNProjectPermission2socratesᚋmodelsᚐProjectPermission(ctx, field.Selections, obj.Permission)
 }
 func (ec *executionContext) fieldContext_ProjectShare_permission(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ProjectShare", field, false, false, "ProjectPermission")
@@ -1004,6 +888,9 @@ func (ec *executionContext) fieldContext_ProjectShare_sharedBy(_ context.Context
 }
 
 func (ec *executionContext) _ProjectShare_sharedAt(ctx context.Context, field graphql.CollectedField, obj *models.ProjectShare) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.SharedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1059,23 +946,7 @@ func (ec *executionContext) fieldContext_RemoveTeamMemberPayload_team(_ context.
 }
 
 func (ec *executionContext) _RemoveTeamMemberPayload_removedUserId(ctx context.Context, field graphql.CollectedField, obj *models.RemoveTeamMemberPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RemoveTeamMemberPayload_removedUserId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RemovedUserID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOID2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.RemovedUserID)
 }
 func (ec *executionContext) fieldContext_RemoveTeamMemberPayload_removedUserId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RemoveTeamMemberPayload", field, false, false, "ID")
@@ -1114,23 +985,7 @@ func (ec *executionContext) fieldContext_RemoveTeamMemberPayload_userErrors(_ co
 }
 
 func (ec *executionContext) _RemoveTeamMemberPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.RemoveTeamMemberPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RemoveTeamMemberPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_RemoveTeamMemberPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RemoveTeamMemberPayload", field, false, false, "String")
@@ -1233,29 +1088,16 @@ func (ec *executionContext) fieldContext_ShareProjectPayload_userErrors(_ contex
 }
 
 func (ec *executionContext) _ShareProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.ShareProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ShareProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_ShareProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShareProjectPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Team_id(ctx context.Context, field graphql.CollectedField, obj *models.Team) (ret graphql.Marshaler) {
+	if res := leanNID2string(obj.GlobalID()); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1279,6 +1121,9 @@ func (ec *executionContext) fieldContext_Team_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Team_name(ctx context.Context, field graphql.CollectedField, obj *models.Team) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Name); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1302,23 +1147,7 @@ func (ec *executionContext) fieldContext_Team_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Team_description(ctx context.Context, field graphql.CollectedField, obj *models.Team) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Team_description(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description)
 }
 func (ec *executionContext) fieldContext_Team_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Team", field, false, false, "String")
@@ -1480,6 +1309,9 @@ func (ec *executionContext) fieldContext_Team_activity(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _Team_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.Team) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1622,6 +1454,9 @@ func (ec *executionContext) fieldContext_TeamConnection_totalCount(_ context.Con
 }
 
 func (ec *executionContext) _TeamEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.Team]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1709,29 +1544,16 @@ func (ec *executionContext) fieldContext_TeamMember_user(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TeamMember_role(ctx context.Context, field graphql.CollectedField, obj *models.TeamMember) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TeamMember_role(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.TeamRole) graphql.Marshaler {
-			return ec.marshalNTeamRole2socratesᚋmodelsᚐTeamRole(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNTeamRole2socratesᚋmodelsᚐTeamRole(ctx, field.Selections, obj.Role)
 }
 func (ec *executionContext) fieldContext_TeamMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TeamMember", field, false, false, "TeamRole")
 }
 
 func (ec *executionContext) _TeamMember_joinedAt(ctx context.Context, field graphql.CollectedField, obj *models.TeamMember) (ret graphql.Marshaler) {
+	if res := leanNTime2timeᚐTime(obj.JoinedAt); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1874,6 +1696,9 @@ func (ec *executionContext) fieldContext_TeamMemberConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _TeamMemberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *models.Edge[*models.TeamMember]) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Cursor); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -1993,23 +1818,7 @@ func (ec *executionContext) fieldContext_TransferProjectPayload_userErrors(_ con
 }
 
 func (ec *executionContext) _TransferProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.TransferProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TransferProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_TransferProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TransferProjectPayload", field, false, false, "String")
@@ -2080,23 +1889,7 @@ func (ec *executionContext) fieldContext_UnshareProjectPayload_userErrors(_ cont
 }
 
 func (ec *executionContext) _UnshareProjectPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.UnshareProjectPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UnshareProjectPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_UnshareProjectPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UnshareProjectPayload", field, false, false, "String")
@@ -2199,23 +1992,7 @@ func (ec *executionContext) fieldContext_UpdateTeamMemberRolePayload_userErrors(
 }
 
 func (ec *executionContext) _UpdateTeamMemberRolePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.UpdateTeamMemberRolePayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UpdateTeamMemberRolePayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_UpdateTeamMemberRolePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpdateTeamMemberRolePayload", field, false, false, "String")
@@ -2286,23 +2063,7 @@ func (ec *executionContext) fieldContext_UpdateTeamPayload_userErrors(_ context.
 }
 
 func (ec *executionContext) _UpdateTeamPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.UpdateTeamPayload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UpdateTeamPayload_clientMutationId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClientMutationID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
 }
 func (ec *executionContext) fieldContext_UpdateTeamPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UpdateTeamPayload", field, false, false, "String")
@@ -2903,8 +2664,8 @@ var activityImplementors = []string{"Activity", "Node"}
 func (ec *executionContext) _Activity(ctx context.Context, sel ast.SelectionSet, obj *models.Activity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -2975,8 +2736,8 @@ var activityConnectionImplementors = []string{"ActivityConnection"}
 func (ec *executionContext) _ActivityConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Activity]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3024,8 +2785,8 @@ var activityEdgeImplementors = []string{"ActivityEdge"}
 func (ec *executionContext) _ActivityEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Activity]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, activityEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3062,8 +2823,8 @@ var addTeamMemberPayloadImplementors = []string{"AddTeamMemberPayload"}
 func (ec *executionContext) _AddTeamMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *models.AddTeamMemberPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, addTeamMemberPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3110,8 +2871,8 @@ var createTeamPayloadImplementors = []string{"CreateTeamPayload"}
 func (ec *executionContext) _CreateTeamPayload(ctx context.Context, sel ast.SelectionSet, obj *models.CreateTeamPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, createTeamPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3153,8 +2914,8 @@ var deleteProjectPayloadImplementors = []string{"DeleteProjectPayload"}
 func (ec *executionContext) _DeleteProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.DeleteProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3196,8 +2957,8 @@ var deleteTeamPayloadImplementors = []string{"DeleteTeamPayload"}
 func (ec *executionContext) _DeleteTeamPayload(ctx context.Context, sel ast.SelectionSet, obj *models.DeleteTeamPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteTeamPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3239,8 +3000,8 @@ var projectShareImplementors = []string{"ProjectShare"}
 func (ec *executionContext) _ProjectShare(ctx context.Context, sel ast.SelectionSet, obj *models.ProjectShare) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, projectShareImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3289,8 +3050,8 @@ var removeTeamMemberPayloadImplementors = []string{"RemoveTeamMemberPayload"}
 func (ec *executionContext) _RemoveTeamMemberPayload(ctx context.Context, sel ast.SelectionSet, obj *models.RemoveTeamMemberPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, removeTeamMemberPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3337,8 +3098,8 @@ var shareProjectPayloadImplementors = []string{"ShareProjectPayload"}
 func (ec *executionContext) _ShareProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.ShareProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shareProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3385,8 +3146,8 @@ var teamImplementors = []string{"Team", "Node"}
 func (ec *executionContext) _Team(ctx context.Context, sel ast.SelectionSet, obj *models.Team) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3457,8 +3218,8 @@ var teamConnectionImplementors = []string{"TeamConnection"}
 func (ec *executionContext) _TeamConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.Team]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3506,8 +3267,8 @@ var teamEdgeImplementors = []string{"TeamEdge"}
 func (ec *executionContext) _TeamEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.Team]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3544,8 +3305,8 @@ var teamMemberImplementors = []string{"TeamMember"}
 func (ec *executionContext) _TeamMember(ctx context.Context, sel ast.SelectionSet, obj *models.TeamMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamMemberImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3588,8 +3349,8 @@ var teamMemberConnectionImplementors = []string{"TeamMemberConnection"}
 func (ec *executionContext) _TeamMemberConnection(ctx context.Context, sel ast.SelectionSet, obj *models.Connection[*models.TeamMember]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamMemberConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3637,8 +3398,8 @@ var teamMemberEdgeImplementors = []string{"TeamMemberEdge"}
 func (ec *executionContext) _TeamMemberEdge(ctx context.Context, sel ast.SelectionSet, obj *models.Edge[*models.TeamMember]) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, teamMemberEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3675,8 +3436,8 @@ var transferProjectPayloadImplementors = []string{"TransferProjectPayload"}
 func (ec *executionContext) _TransferProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.TransferProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, transferProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3718,8 +3479,8 @@ var unshareProjectPayloadImplementors = []string{"UnshareProjectPayload"}
 func (ec *executionContext) _UnshareProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *models.UnshareProjectPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, unshareProjectPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3761,8 +3522,8 @@ var updateTeamMemberRolePayloadImplementors = []string{"UpdateTeamMemberRolePayl
 func (ec *executionContext) _UpdateTeamMemberRolePayload(ctx context.Context, sel ast.SelectionSet, obj *models.UpdateTeamMemberRolePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateTeamMemberRolePayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3809,8 +3570,8 @@ var updateTeamPayloadImplementors = []string{"UpdateTeamPayload"}
 func (ec *executionContext) _UpdateTeamPayload(ctx context.Context, sel ast.SelectionSet, obj *models.UpdateTeamPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, updateTeamPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -3852,7 +3613,7 @@ func (ec *executionContext) _UpdateTeamPayload(ctx context.Context, sel ast.Sele
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNActivity2ᚕᚖsocratesᚋmodelsᚐActivityᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Activity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialActivity(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActivity2ᚖsocratesᚋmodelsᚐActivity(ctx, sel, v[i])
@@ -3876,7 +3637,7 @@ func (ec *executionContext) marshalNActivity2ᚖsocratesᚋmodelsᚐActivity(ctx
 }
 
 func (ec *executionContext) marshalNActivityEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Activity]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialActivityEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActivityEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -3952,7 +3713,7 @@ func (ec *executionContext) marshalNDeleteTeamPayload2ᚖsocratesᚋmodelsᚐDel
 }
 
 func (ec *executionContext) marshalNProjectShare2ᚕᚖsocratesᚋmodelsᚐProjectShareᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.ProjectShare) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialProjectShare(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNProjectShare2ᚖsocratesᚋmodelsᚐProjectShare(ctx, sel, v[i])
@@ -4002,7 +3763,7 @@ func (ec *executionContext) marshalNShareProjectPayload2ᚖsocratesᚋmodelsᚐS
 }
 
 func (ec *executionContext) marshalNTeam2ᚕᚖsocratesᚋmodelsᚐTeamᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Team) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialTeam(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTeam2ᚖsocratesᚋmodelsᚐTeam(ctx, sel, v[i])
@@ -4034,7 +3795,7 @@ func (ec *executionContext) marshalNTeamConnection2ᚖsocratesᚋmodelsᚐConnec
 }
 
 func (ec *executionContext) marshalNTeamEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.Team]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialTeamEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTeamEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -4058,7 +3819,7 @@ func (ec *executionContext) marshalNTeamEdge2ᚖsocratesᚋmodelsᚐEdge(ctx con
 }
 
 func (ec *executionContext) marshalNTeamMember2ᚕᚖsocratesᚋmodelsᚐTeamMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.TeamMember) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialTeamMember(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTeamMember2ᚖsocratesᚋmodelsᚐTeamMember(ctx, sel, v[i])
@@ -4090,7 +3851,7 @@ func (ec *executionContext) marshalNTeamMemberConnection2ᚖsocratesᚋmodelsᚐ
 }
 
 func (ec *executionContext) marshalNTeamMemberEdge2ᚕᚖsocratesᚋmodelsᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*models.Edge[*models.TeamMember]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := leanMarshalSlice(ctx, ec.leanSequentialTeamMemberEdge(sel), len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTeamMemberEdge2ᚖsocratesᚋmodelsᚐEdge(ctx, sel, v[i])
@@ -4236,3 +3997,103 @@ func (ec *executionContext) marshalOTeamRole2ᚖsocratesᚋmodelsᚐTeamRole(ctx
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// leanSequentialActivity reports whether sel selects only leaf fields of Activity
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialActivity(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, activityImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "actor", "team", "project", "subject":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialActivityEdge reports whether sel selects only leaf fields of ActivityEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialActivityEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, activityEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialProjectShare reports whether sel selects only leaf fields of ProjectShare
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialProjectShare(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, projectShareImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "team", "sharedBy":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialTeam reports whether sel selects only leaf fields of Team
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialTeam(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, teamImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "members", "projects", "viewerRole", "activity":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialTeamEdge reports whether sel selects only leaf fields of TeamEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialTeamEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, teamEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialTeamMember reports whether sel selects only leaf fields of TeamMember
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialTeamMember(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, teamMemberImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+		switch f.Name {
+		case "user":
+			return false
+		}
+	}
+	return true
+}
+
+// leanSequentialTeamMemberEdge reports whether sel selects only leaf fields of TeamMemberEdge
+// resolved in place, none deferred: a list of such objects never waits
+// on a loader, and is marshalled in order on one goroutine.
+func (ec *executionContext) leanSequentialTeamMemberEdge(sel ast.SelectionSet) bool {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, teamMemberEdgeImplementors) {
+		if len(f.Selections) > 0 || f.IsDeferred() {
+			return false
+		}
+	}
+	return true
+}
