@@ -24,29 +24,16 @@ import (
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Export_format(ctx context.Context, field graphql.CollectedField, obj *models.Export) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Export_format(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Format, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v models.ExportFormat) graphql.Marshaler {
-			return ec.marshalNExportFormat2socratesᚋmodelsᚐExportFormat(ctx, selections, v)
-		},
-		true,
-		true,
-	)
+	return ec.marshalNExportFormat2socratesᚋmodelsᚐExportFormat(ctx, field.Selections, obj.Format)
 }
 func (ec *executionContext) fieldContext_Export_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Export", field, false, false, "ExportFormat")
 }
 
 func (ec *executionContext) _Export_filename(ctx context.Context, field graphql.CollectedField, obj *models.Export) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Filename); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -70,6 +57,9 @@ func (ec *executionContext) fieldContext_Export_filename(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Export_mimeType(ctx context.Context, field graphql.CollectedField, obj *models.Export) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.MimeType); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -93,6 +83,9 @@ func (ec *executionContext) fieldContext_Export_mimeType(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Export_content(ctx context.Context, field graphql.CollectedField, obj *models.Export) (ret graphql.Marshaler) {
+	if res := leanNString2string(obj.Content); res != graphql.Null {
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -132,8 +125,8 @@ var exportImplementors = []string{"Export"}
 func (ec *executionContext) _Export(ctx context.Context, sel ast.SelectionSet, obj *models.Export) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, exportImplementors)
 
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":

@@ -2208,7 +2208,7 @@ func (ec *executionContext) leanSequentialProject(sel ast.SelectionSet) bool {
 			return false
 		}
 		switch f.Name {
-		case "owner", "viewerPermission", "sessions", "llmUsage", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
+		case "owner", "viewerPermission", "sessions", "export", "llmUsage", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
 			return false
 		}
 	}
