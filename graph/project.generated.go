@@ -21,6 +21,8 @@ type ProjectResolver interface {
 	ViewerPermission(ctx context.Context, obj *models.Project) (models.ProjectPermission, error)
 	Sessions(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.SessionStatus) (*models.Connection[*models.Session], error)
 
+	Export(ctx context.Context, obj *models.Project, format models.ExportFormat, includeHistory *bool) (*models.Export, error)
+
 	LlmUsage(ctx context.Context, obj *models.Project) (*models.LLMUsageSummary, error)
 	Specifications(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) (*models.Connection[*models.Specification], error)
 	Conflicts(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) (*models.Connection[*models.Conflict], error)
@@ -124,6 +126,28 @@ func (ec *executionContext) field_Project_conflicts_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["severity"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Project_export_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (models.ExportFormat, error) {
+			return ec.unmarshalNExportFormat2socratesᚋmodelsᚐExportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "includeHistory",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeHistory"] = arg1
 	return args, nil
 }
 
@@ -636,6 +660,50 @@ func (ec *executionContext) _Project_archivedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Project_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Project", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Project_export(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Export(ctx, obj, fc.Args["format"].(models.ExportFormat), fc.Args["includeHistory"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖsocratesᚋmodelsᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_export(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_export_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Project_llmProvider(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
@@ -1692,6 +1760,12 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "export":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_export(ctx, field, obj)
+				})
 		case "llmProvider":
 			out.Values[i] = ec._Project_llmProvider(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -2134,7 +2208,7 @@ func (ec *executionContext) leanSequentialProject(sel ast.SelectionSet) bool {
 			return false
 		}
 		switch f.Name {
-		case "owner", "viewerPermission", "sessions", "llmUsage", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
+		case "owner", "viewerPermission", "sessions", "export", "llmUsage", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
 			return false
 		}
 	}

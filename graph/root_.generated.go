@@ -225,6 +225,13 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	Export struct {
+		Content  func(childComplexity int) int
+		Filename func(childComplexity int) int
+		Format   func(childComplexity int) int
+		MimeType func(childComplexity int) int
+	}
+
 	LLMProvider struct {
 		BaseURL             func(childComplexity int) int
 		Configured          func(childComplexity int) int
@@ -338,6 +345,7 @@ type ComplexityRoot struct {
 		Conflicts         func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) int
 		CreatedAt         func(childComplexity int) int
 		Description       func(childComplexity int) int
+		Export            func(childComplexity int, format models.ExportFormat, includeHistory *bool) int
 		GlobalID          func(childComplexity int) int
 		LLMModel          func(childComplexity int) int
 		LLMProvider       func(childComplexity int) int
@@ -1381,6 +1389,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EndSessionPayload.UserErrors(childComplexity), true
 
+	case "Export.content":
+		if e.ComplexityRoot.Export.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Content(childComplexity), true
+	case "Export.filename":
+		if e.ComplexityRoot.Export.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Filename(childComplexity), true
+	case "Export.format":
+		if e.ComplexityRoot.Export.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Format(childComplexity), true
+	case "Export.mimeType":
+		if e.ComplexityRoot.Export.MimeType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.MimeType(childComplexity), true
+
 	case "LLMProvider.baseUrl":
 		if e.ComplexityRoot.LLMProvider.BaseURL == nil {
 			break
@@ -2073,6 +2106,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Description(childComplexity), true
+	case "Project.export":
+		if e.ComplexityRoot.Project.Export == nil {
+			break
+		}
+
+		args, err := ec.field_Project_export_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Export(childComplexity, args["format"].(models.ExportFormat), args["includeHistory"].(*bool)), true
 	case "Project.id":
 		if e.ComplexityRoot.Project.GlobalID == nil {
 			break
@@ -3916,6 +3960,43 @@ extend type Mutation {
   advanceProjectPhase(input: AdvanceProjectPhaseInput!): AdvanceProjectPhasePayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/export.graphqls", Input: `"""
+A file format a project can be exported in.
+"""
+enum ExportFormat {
+  "A readable document: title, phase, maturity with the coverage table, specifications by category, conflicts and the questions with their answers."
+  MARKDOWN
+  "The versioned export structure (schemaVersion 1) as JSON."
+  JSON
+  "The versioned export structure (schemaVersion 1) as YAML."
+  YAML
+  "One row per specification, with a header row."
+  CSV
+}
+
+"""
+A project rendered as a file. Two exports of an unchanged project are byte-identical.
+"""
+type Export {
+  "The format the content is in."
+  format: ExportFormat!
+  "A file name for the content: a slug of the project's name and the format's extension."
+  filename: String!
+  "The media type of the content, e.g. text/markdown; charset=utf-8."
+  mimeType: String!
+  "The whole file."
+  content: String!
+}
+
+extend type Project {
+  """
+  The project as a file (READ permission). Specifications are the CURRENT ones, or all of
+  them, superseded, pending and rejected included, when includeHistory is true. The same
+  file is served by GET /projects/{id}/export.{md,json,yaml,csv}.
+  """
+  export(format: ExportFormat!, includeHistory: Boolean = false): Export!
+}
+`, BuiltIn: false},
 	{Name: "../schema/llm.graphqls", Input: `"""
 An engine that can play the counselor.
 """
@@ -5475,6 +5556,20 @@ func (ec *executionContext) childFields_EndSessionPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type EndSessionPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Export(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "format":
+		return ec.fieldContext_Export_format(ctx, field)
+	case "filename":
+		return ec.fieldContext_Export_filename(ctx, field)
+	case "mimeType":
+		return ec.fieldContext_Export_mimeType(ctx, field)
+	case "content":
+		return ec.fieldContext_Export_content(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Export", field.Name)
+}
+
 func (ec *executionContext) childFields_LLMProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5635,6 +5730,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_updatedAt(ctx, field)
 	case "archivedAt":
 		return ec.fieldContext_Project_archivedAt(ctx, field)
+	case "export":
+		return ec.fieldContext_Project_export(ctx, field)
 	case "llmProvider":
 		return ec.fieldContext_Project_llmProvider(ctx, field)
 	case "llmModel":

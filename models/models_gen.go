@@ -239,6 +239,18 @@ type EndSessionPayload struct {
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
+// A project rendered as a file. Two exports of an unchanged project are byte-identical.
+type Export struct {
+	// The format the content is in.
+	Format ExportFormat `json:"format"`
+	// A file name for the content: a slug of the project's name and the format's extension.
+	Filename string `json:"filename"`
+	// The media type of the content, e.g. text/markdown; charset=utf-8.
+	MimeType string `json:"mimeType"`
+	// The whole file.
+	Content string `json:"content"`
+}
+
 // A provider and whether the viewer can use it.
 type LLMProvider struct {
 	ID LLMProviderID `json:"id"`
@@ -918,6 +930,70 @@ func (e *ConflictType) UnmarshalJSON(b []byte) error {
 }
 
 func (e ConflictType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A file format a project can be exported in.
+type ExportFormat string
+
+const (
+	// A readable document: title, phase, maturity with the coverage table, specifications by category, conflicts and the questions with their answers.
+	ExportFormatMarkdown ExportFormat = "MARKDOWN"
+	// The versioned export structure (schemaVersion 1) as JSON.
+	ExportFormatJSON ExportFormat = "JSON"
+	// The versioned export structure (schemaVersion 1) as YAML.
+	ExportFormatYaml ExportFormat = "YAML"
+	// One row per specification, with a header row.
+	ExportFormatCSV ExportFormat = "CSV"
+)
+
+var AllExportFormat = []ExportFormat{
+	ExportFormatMarkdown,
+	ExportFormatJSON,
+	ExportFormatYaml,
+	ExportFormatCSV,
+}
+
+func (e ExportFormat) IsValid() bool {
+	switch e {
+	case ExportFormatMarkdown, ExportFormatJSON, ExportFormatYaml, ExportFormatCSV:
+		return true
+	}
+	return false
+}
+
+func (e ExportFormat) String() string {
+	return string(e)
+}
+
+func (e *ExportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportFormat", str)
+	}
+	return nil
+}
+
+func (e ExportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportFormat) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

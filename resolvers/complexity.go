@@ -23,6 +23,8 @@ func Complexity() graph.ComplexityRoot {
 	c.Project.Conflicts = func(child int, first *int, _ *string, last *int, _ *string, _ *models.ConflictStatus, _ *models.ConflictSeverity) int {
 		return pageCost(child, first, last)
 	}
+	// An export reads everything the project holds.
+	c.Project.Export = func(child int, _ models.ExportFormat, _ *bool) int { return exportCost + child }
 	c.Project.Activity = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	c.Session.Questions = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	c.Session.Messages = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
@@ -33,6 +35,10 @@ func Complexity() graph.ComplexityRoot {
 	c.User.Activity = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	return c
 }
+
+// exportCost is the complexity of Project.export: a full page of a
+// connection with a few fields, since it reads the whole project.
+const exportCost = 100
 
 func pageCost(child int, first, last *int) int {
 	n := page.DefaultSize

@@ -7,6 +7,7 @@ import (
 	"socrates/internal/account"
 	"socrates/internal/apitoken"
 	"socrates/internal/dialogue"
+	"socrates/internal/export"
 	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
 	"socrates/internal/plan"
@@ -23,6 +24,7 @@ type Resolver struct {
 	SessionService  *session.Service
 	SpecService     *spec.Service
 	DialogueService *dialogue.Service
+	ExportService   *export.Service
 	LLMService      *llmsettings.Service
 	TeamService     *team.Service
 	TokenService    *apitoken.Service

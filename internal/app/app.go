@@ -28,6 +28,7 @@ import (
 	"socrates/internal/counsel"
 	"socrates/internal/database"
 	"socrates/internal/dialogue"
+	"socrates/internal/export"
 	"socrates/internal/httpserver"
 	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
@@ -193,6 +194,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		OpenAIKey: cfg.OpenAIKey, OpenAIBaseURL: cfg.OpenAIBaseURL,
 		Timeout: cfg.LLMTimeout, MaxRetries: cfg.LLMMaxRetries, AllowPrivateURLs: cfg.LLMAllowPrivateURLs,
 	}, o.Clock)
+	exports := export.NewService(read, projects, policy)
 	live := auth.NewLive()
 	tokenService := apitoken.NewService(st, read, live, o.Clock)
 	authn := auth.Chain{APIPrefix: apitoken.Prefix, API: tokenService, JWT: tokens}
@@ -211,7 +213,8 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 			Store: st, Policy: policy, Read: read, Specs: specs, Engines: llmSettings,
 			Counselor: counsel.New(socratic.NewExtractor(), logger, tp, metrics), Broker: publisher, Clock: o.Clock, Logger: logger,
 		}),
-		Read: read,
+		ExportService: exports,
+		Read:          read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	if cfg.PlanReads {
@@ -239,6 +242,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		Metrics:              metrics,
 		SeparateMetrics:      cfg.MetricsAddr != "",
 		TracerProvider:       tp,
+		Exports:              exports,
 	})
 	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker, Tracing: tracing, Metrics: metrics, events: events}, nil
 }

@@ -337,6 +337,13 @@ var fieldRules = map[string]map[string]bool{
 	"User.activity":    {pOwner: true, pToken: true},
 }
 
+// argFields select the fields that take required arguments, which the
+// generic selection leaves out; each is read as every principal, with the
+// access of its type's row. Every such field of a Node type needs a row.
+var argFields = map[string]string{
+	"Project.export": "export(format: JSON) { filename }",
+}
+
 // narrowedFields are the field names above: deeper in a query they answer
 // FORBIDDEN (or NOT_FOUND inside a team the viewer is not in) for some.
 var narrowedFields = map[string]bool{"activity": true}
@@ -435,6 +442,33 @@ func TestAccessMatrixReads(t *testing.T) {
 					n, _ := tokens["totalCount"].(float64)
 					if (p == pOwner || p == pToken) != (n > 0) {
 						t.Errorf("User.apiTokens as %s lists %v tokens", p, n)
+					}
+				}
+			}
+		}
+		// The fields that take required arguments.
+		for _, impl := range s.PossibleTypes["Node"] {
+			for _, f := range impl.Fields {
+				if !hasRequiredArgs(f) {
+					continue
+				}
+				sel, ok := argFields[impl.Name+"."+f.Name]
+				if !ok {
+					t.Errorf("%s.%s takes required arguments and has no row in the matrix", impl.Name, f.Name)
+					continue
+				}
+				query := fmt.Sprintf(`query($id: ID!) { node(id: $id) { ... on %s { %s } } }`, impl.Name, sel)
+				for _, p := range principals {
+					r := x.clients[p].Do(query, map[string]any{"id": x.ids[impl.Name]})
+					var data struct{ Node map[string]any }
+					_ = json.Unmarshal(r.Data, &data)
+					want := visibleOr(p, nodeVisibility[impl.Name])
+					got := ""
+					if len(r.Errors) > 0 {
+						got = r.Errors[0].Code()
+					}
+					if got != want || (want == "" && (data.Node == nil || data.Node[f.Name] == nil)) {
+						t.Errorf("%s.%s as %s: got %q, want %q: %s", impl.Name, f.Name, p, got, want, r.Raw)
 					}
 				}
 			}

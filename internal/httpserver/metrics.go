@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -167,6 +168,9 @@ func route(path string) string {
 	}
 	if len(path) > 5 && path[:5] == "/ide/" {
 		return "/ide/"
+	}
+	if strings.HasPrefix(path, "/projects/") {
+		return exportRoute
 	}
 	return "other"
 }

@@ -77,6 +77,9 @@ type Options struct {
 	// SeparateMetrics leaves /metrics off the main handler, for
 	// ServeMetrics on a listener of its own (METRICS_ADDR).
 	SeparateMetrics bool
+	// Exports, when set, serves GET /projects/{id}/export.{md,json,yaml,csv}
+	// with the same authentication as /query.
+	Exports Exporter
 	// TracerProvider, when set, traces each HTTP request (but streams,
 	// health checks and metrics), each query and mutation and each root
 	// field; nil, the server installs no tracing at all.
@@ -140,6 +143,14 @@ func New(o Options) *Server {
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", query)
+	if o.Exports != nil {
+		mux.Handle(exportPattern, auth.Middleware(o.Auth, reject)(exportDownload{exports: o.Exports, logger: o.Logger, timeout: o.QueryTimeout}))
+		mux.HandleFunc(exportAnyMethod, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", "GET, HEAD")
+			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+				fmt.Sprintf("the method %s is not allowed on an export; use GET", r.Method))
+		})
+	}
 	if o.Introspection {
 		mux.HandleFunc("GET /schema.graphql", s.schemaSDL)
 	}

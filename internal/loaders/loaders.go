@@ -58,6 +58,7 @@ type Loaders struct {
 	conflictSpecifications atomic.Pointer[Loader[int64, []*models.Specification]]
 	categoryScores         atomic.Pointer[Loader[int64, map[models.SpecCategory]socratic.CategoryScore]]
 	usage                  atomic.Pointer[Loader[int64, []store.UsageRow]]
+	contents               atomic.Pointer[Loader[int64, *store.ProjectContents]]
 	grants                 atomic.Pointer[Loader[UserKey, []store.Grant]]
 	roles                  atomic.Pointer[Loader[UserKey, models.TeamRole]]
 	team                   atomic.Pointer[Loader[int64, *models.Team]]
@@ -225,6 +226,13 @@ func (l *Loaders) ConflictSpecifications() *Loader[int64, []*models.Specificatio
 func (l *Loaders) CategoryScores() *Loader[int64, map[models.SpecCategory]socratic.CategoryScore] {
 	return lazy(l, "CategoryScores", &l.categoryScores, func(f *Factory) dataloader.BatchFunc[int64, map[models.SpecCategory]socratic.CategoryScore] {
 		return grouped(f.store.CategoryScores)
+	})
+}
+
+// Contents batches the reads of everything projects hold, for exports.
+func (l *Loaders) Contents() *Loader[int64, *store.ProjectContents] {
+	return lazy(l, "Contents", &l.contents, func(f *Factory) dataloader.BatchFunc[int64, *store.ProjectContents] {
+		return grouped(f.store.ProjectContents)
 	})
 }
 

@@ -130,6 +130,13 @@ func (r *Reader) CategoryScores(ctx context.Context, projectID int64) (map[model
 	}, r.store.CategoryScores)
 }
 
+// Contents reads everything a project holds (sessions, questions,
+// specifications in every status, conflicts and their links), batched
+// with the other projects of the operation.
+func (r *Reader) Contents(ctx context.Context, projectID int64) (*store.ProjectContents, error) {
+	return children(ctx, projectID, func(l *Loaders) *Loader[int64, *store.ProjectContents] { return l.Contents() }, r.store.ProjectContents)
+}
+
 // Usage reads a project's language-model usage per provider and model.
 func (r *Reader) Usage(ctx context.Context, projectID int64) ([]store.UsageRow, error) {
 	return children(ctx, projectID, func(l *Loaders) *Loader[int64, []store.UsageRow] { return l.Usage() }, r.store.UsageByProject)

@@ -1,0 +1,136 @@
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"socrates/internal/apperr"
+	"socrates/internal/database"
+	"socrates/internal/export"
+	"socrates/internal/ids"
+	"socrates/models"
+)
+
+// Exporter builds the export of a project for the principal in ctx:
+// UNAUTHENTICATED when anonymous, NOT_FOUND when the project does not
+// exist or the principal may not read it.
+type Exporter interface {
+	ByID(ctx context.Context, projectID int64, f models.ExportFormat, history bool) (*models.Export, error)
+}
+
+// exportRoute is the pattern of the export download, and the route its
+// requests are counted and traced under.
+// exportAnyMethod matches the same paths with any other method.
+const (
+	exportPattern   = "GET /projects/{id}/{file}"
+	exportAnyMethod = "/projects/{id}/{file}"
+	exportRoute     = "/projects/{id}/export"
+)
+
+// exportDownload serves GET /projects/{id}/export.{md,json,yaml,csv}
+// (with ?history=true for every status of specification) as an
+// attachment. The project's contents are read through the pool, every
+// connection released before the file is written.
+type exportDownload struct {
+	exports Exporter
+	logger  *slog.Logger
+	timeout time.Duration
+}
+
+// ServeHTTP implements http.Handler.
+func (h exportDownload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ext, ok := strings.CutPrefix(r.PathValue("file"), "export.")
+	if !ok {
+		refuse(w, r, h.logger, http.StatusNotFound, string(apperr.NotFound),
+			"no such file; a project's exports are export.md, export.json, export.yaml and export.csv")
+		return
+	}
+	format, ok := export.FormatOf(ext)
+	if !ok {
+		refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest,
+			fmt.Sprintf("unknown export extension %q; use md, json, yaml or csv", ext))
+		return
+	}
+	projectID, err := ids.DecodeAs(ids.Project, r.PathValue("id"))
+	if err != nil {
+		refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest, "the project id is malformed: "+err.Error())
+		return
+	}
+	history := false
+	if v := r.URL.Query()["history"]; len(v) > 0 {
+		if history, err = strconv.ParseBool(v[len(v)-1]); err != nil || len(v) > 1 {
+			refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest, "history must be given once, as true or false")
+			return
+		}
+	}
+	ctx := r.Context()
+	if h.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.timeout)
+		defer cancel()
+	}
+	out, err := h.exports.ByID(ctx, projectID, format, history)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", out.MimeType)
+	hd.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", out.Filename))
+	hd.Set("Content-Length", strconv.Itoa(len(out.Content)))
+	// The file is the viewer's own view of a project: never kept by a
+	// shared cache.
+	hd.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write([]byte(out.Content))
+	}
+}
+
+// fail answers a failed export: the client's mistakes with their code,
+// an unavailable database with 503, anything else with a bare INTERNAL
+// and the request id, logged.
+func (h exportDownload) fail(w http.ResponseWriter, r *http.Request, err error) {
+	id := RequestID(r.Context())
+	if e, ok := apperr.As(err); ok {
+		switch e.Code {
+		case apperr.Unauthenticated:
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			refuse(w, r, h.logger, http.StatusUnauthorized, string(e.Code), e.Message)
+			return
+		case apperr.NotFound:
+			refuse(w, r, h.logger, http.StatusNotFound, string(e.Code), e.Message)
+			return
+		case apperr.Forbidden:
+			refuse(w, r, h.logger, http.StatusForbidden, string(e.Code), e.Message)
+			return
+		case apperr.BadUserInput:
+			refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest, e.Message)
+			return
+		}
+	}
+	if e, ok := apperr.As(err); (ok && e.Code == apperr.Unavailable) || (!ok && database.Unavailable(err)) {
+		u := apperr.UnavailableNow()
+		h.logger.WarnContext(r.Context(), "export: database unavailable", "request_id", id, "error", err.Error())
+		w.Header().Set("Retry-After", strconv.Itoa(u.RetryAfterSeconds()))
+		writeError(w, mediaJSON, http.StatusServiceUnavailable, string(u.Code), u.Message)
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		h.logger.WarnContext(r.Context(), "export timed out", "request_id", id, "error", err.Error())
+		writeError(w, mediaJSON, http.StatusServiceUnavailable, "TIMEOUT", "the export took too long and was stopped")
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		h.logger.InfoContext(r.Context(), "export cancelled", "request_id", id, "error", err.Error())
+		return
+	}
+	h.logger.ErrorContext(r.Context(), "export failed", "request_id", id, "error", err.Error())
+	writeError(w, mediaJSON, http.StatusInternalServerError, string(apperr.Internal), "internal error (request id "+id+")")
+}
