@@ -29,7 +29,9 @@ type gqlReply struct {
 	Data        json.RawMessage
 	HasData     bool
 	Errors      []testenv.GQLError
-	Raw         []byte
+	// Cost is extensions.cost, nil when absent.
+	Cost *struct{ Requested, Limit int }
+	Raw  []byte
 }
 
 // sendQuery sends a document as a client does: POST with a JSON body, or
@@ -72,14 +74,17 @@ func sendQuery(t *testing.T, srv *testenv.Server, method, query, operationName, 
 func decodeReply(t *testing.T, status int, contentType string, raw []byte) gqlReply {
 	t.Helper()
 	var body struct {
-		Data   *json.RawMessage   `json:"data"`
-		Errors []testenv.GQLError `json:"errors"`
+		Data       *json.RawMessage   `json:"data"`
+		Errors     []testenv.GQLError `json:"errors"`
+		Extensions struct {
+			Cost *struct{ Requested, Limit int } `json:"cost"`
+		} `json:"extensions"`
 	}
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &body); err != nil || json.Unmarshal(raw, &keys) != nil {
 		t.Fatalf("response (%d) is not GraphQL JSON: %.300s", status, raw)
 	}
-	r := gqlReply{Status: status, ContentType: contentType, Errors: body.Errors, Raw: raw}
+	r := gqlReply{Status: status, ContentType: contentType, Errors: body.Errors, Cost: body.Extensions.Cost, Raw: raw}
 	if d, ok := keys["data"]; ok {
 		r.HasData, r.Data = true, d
 	}
@@ -214,6 +219,54 @@ func TestComplexityRefusalAndIntrospectionIsFree(t *testing.T) {
 			if r.Status != status || len(r.Errors) != 1 || r.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED" || r.Errors[0].Message != want {
 				t.Fatalf("Accept %q: %d %s, want %d with %q", accept, r.Status, r.Raw, status, want)
 			}
+		}
+	})
+}
+
+// TestCostIsVisible checks that every query and mutation answer carries
+// extensions.cost {requested, limit}, computed by the rules that refuse,
+// also when they refuse, over POST and GET.
+func TestCostIsVisible(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		srv := testenv.StartServer(t, dbURL, testenv.WithConfig(func(c *config.Config) { c.MaxComplexity = 40 }))
+		_, tok := srv.Client(t).NewUser()
+		cases := []struct {
+			query     string
+			requested int
+			refused   bool
+		}{
+			{"{ viewer { id } }", 2, false},
+			{"{ viewer { id email } }", 3, false},
+			// introspection and __typename are free
+			{`{ __typename __type(name: "Project") { name } }`, 0, false},
+			// a page counts its size: 1 + 10 x (1 + 1 + 1)
+			{"{ projects(first: 10) { nodes { id name } } }", 0, false},
+			{"{ projects(first: 100) { nodes { id name } } }", 0, true},
+		}
+		for _, c := range cases {
+			for _, method := range []string{http.MethodPost, http.MethodGet} {
+				r := sendQuery(t, srv, method, c.query, "", "", tok.AccessToken)
+				if r.Cost == nil || r.Cost.Limit != 40 {
+					t.Fatalf("%s %s: no cost or wrong limit: %s", method, c.query, r.Raw)
+				}
+				if c.requested > 0 && r.Cost.Requested != c.requested {
+					t.Errorf("%s %s: requested %d, want %d", method, c.query, r.Cost.Requested, c.requested)
+				}
+				if refused := len(r.Errors) == 1 && r.Errors[0].Code() == "COMPLEXITY_LIMIT_EXCEEDED"; refused != c.refused {
+					t.Errorf("%s %s: refused %v: %s", method, c.query, refused, r.Raw)
+				}
+				if c.refused != (r.Cost.Requested > r.Cost.Limit) {
+					t.Errorf("%s %s: cost %+v disagrees with the refusal", method, c.query, *r.Cost)
+				}
+				if c.requested == 0 && !c.refused && c.query[2] == '_' && r.Cost.Requested != 0 {
+					t.Errorf("introspection costs %d", r.Cost.Requested)
+				}
+			}
+		}
+		// A mutation's answer carries it as well.
+		r := sendQuery(t, srv, http.MethodPost, `mutation { createProject(input: {name: "Cost"}) { project { id } } }`, "", "", tok.AccessToken)
+		if r.Cost == nil || r.Cost.Requested < 2 || len(r.Errors) != 0 {
+			t.Fatalf("mutation: %s", r.Raw)
 		}
 	})
 }

@@ -125,6 +125,7 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 		if kind == string(ast.Subscription) {
 			return next(ctx)
 		}
+		defer func() { withCost(ctx, resp) }()
 		if tracer != nil && op != nil {
 			var span trace.Span
 			ctx, span = operationSpan(ctx, tracer, op)
@@ -147,6 +148,25 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 		return resp
 	})
 	return srv
+}
+
+// withCost adds extensions.cost to the response of a query or mutation:
+// {requested, limit}, the operation's complexity as the limit that refuses
+// it computes it, and that limit. A refused operation carries it too, so a
+// client sees by how much it went over. Nothing is added without a limit
+// or before an operation was parsed.
+func withCost(ctx context.Context, resp *graphql.Response) {
+	if resp == nil || !graphql.HasOperationContext(ctx) {
+		return
+	}
+	st := extension.GetComplexityStats(ctx)
+	if st == nil {
+		return
+	}
+	if resp.Extensions == nil {
+		resp.Extensions = map[string]any{}
+	}
+	resp.Extensions["cost"] = map[string]int{"requested": st.Complexity, "limit": st.ComplexityLimit}
 }
 
 // gate bounds how many operations run at once.
