@@ -5079,13 +5079,13 @@ enum ProjectAffiliation {
 }
 
 """
-A recorded change to a team, a share or an API token.
+A recorded change to a team, a share, an API token or a specification (rejected or restored).
 """
 type Activity implements Node {
   id: ID!
   "Who made the change."
   actor: User
-  "What happened, e.g. TEAM_MEMBER_ADDED or PROJECT_SHARED."
+  "What happened, e.g. TEAM_MEMBER_ADDED, PROJECT_SHARED or SPECIFICATION_REJECTED."
   action: String!
   team: Team
   project: Project
@@ -5116,7 +5116,7 @@ extend type Query {
 extend type Project {
   "The teams the project is shared with."
   shares: [ProjectShare!]!
-  "Changes to the project's shares and ownership; null with a FORBIDDEN error for anyone but its ADMINs."
+  "Changes to the project's shares and ownership, and its specifications rejected or restored; null with a FORBIDDEN error for anyone but its ADMINs."
   activity(first: Int, after: String, last: Int, before: String): ActivityConnection
 }
 
