@@ -305,10 +305,12 @@ type ComplexityRoot struct {
 		PauseSession         func(childComplexity int, input models.PauseSessionInput) int
 		RefreshToken         func(childComplexity int, input models.RefreshTokenInput) int
 		Register             func(childComplexity int, input models.RegisterInput) int
+		RejectSpecification  func(childComplexity int, input models.RejectSpecificationInput) int
 		RemoveLLMCredential  func(childComplexity int, input models.RemoveLLMCredentialInput) int
 		RemoveTeamMember     func(childComplexity int, input models.RemoveTeamMemberInput) int
 		ResolveConflict      func(childComplexity int, input models.ResolveConflictInput) int
 		RestoreProject       func(childComplexity int, input models.RestoreProjectInput) int
+		RestoreSpecification func(childComplexity int, input models.RestoreSpecificationInput) int
 		ResumeSession        func(childComplexity int, input models.ResumeSessionInput) int
 		RevokeAPIToken       func(childComplexity int, input models.RevokeAPITokenInput) int
 		SendChatMessage      func(childComplexity int, input models.SendChatMessageInput) int
@@ -450,6 +452,14 @@ type ComplexityRoot struct {
 		Question func(childComplexity int) int
 	}
 
+	RejectSpecificationPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Conflicts        func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Specification    func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
 	RemoveLLMCredentialPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Provider         func(childComplexity int) int
@@ -475,6 +485,14 @@ type ComplexityRoot struct {
 	RestoreProjectPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Project          func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	RestoreSpecificationPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Conflicts        func(childComplexity int) int
+		Project          func(childComplexity int) int
+		Specification    func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
@@ -563,22 +581,23 @@ type ComplexityRoot struct {
 	}
 
 	Specification struct {
-		Category     func(childComplexity int) int
-		Confidence   func(childComplexity int) int
-		Conflicts    func(childComplexity int) int
-		Content      func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		GlobalID     func(childComplexity int) int
-		Key          func(childComplexity int) int
-		Project      func(childComplexity int) int
-		Question     func(childComplexity int) int
-		Reasoning    func(childComplexity int) int
-		Source       func(childComplexity int) int
-		Status       func(childComplexity int) int
-		SupersededBy func(childComplexity int) int
-		Supersedes   func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
-		Value        func(childComplexity int) int
+		Category      func(childComplexity int) int
+		Confidence    func(childComplexity int) int
+		Conflicts     func(childComplexity int) int
+		Content       func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		GlobalID      func(childComplexity int) int
+		Key           func(childComplexity int) int
+		Project       func(childComplexity int) int
+		Question      func(childComplexity int) int
+		Reasoning     func(childComplexity int) int
+		RejectionNote func(childComplexity int) int
+		Source        func(childComplexity int) int
+		Status        func(childComplexity int) int
+		SupersededBy  func(childComplexity int) int
+		Supersedes    func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Value         func(childComplexity int) int
 	}
 
 	SpecificationConnection struct {
@@ -1817,6 +1836,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Register(childComplexity, args["input"].(models.RegisterInput)), true
+	case "Mutation.rejectSpecification":
+		if e.ComplexityRoot.Mutation.RejectSpecification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectSpecification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectSpecification(childComplexity, args["input"].(models.RejectSpecificationInput)), true
 	case "Mutation.removeLLMCredential":
 		if e.ComplexityRoot.Mutation.RemoveLLMCredential == nil {
 			break
@@ -1861,6 +1891,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RestoreProject(childComplexity, args["input"].(models.RestoreProjectInput)), true
+	case "Mutation.restoreSpecification":
+		if e.ComplexityRoot.Mutation.RestoreSpecification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreSpecification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreSpecification(childComplexity, args["input"].(models.RestoreSpecificationInput)), true
 	case "Mutation.resumeSession":
 		if e.ComplexityRoot.Mutation.ResumeSession == nil {
 			break
@@ -2595,6 +2636,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.QuestionStreamEvent.Question(childComplexity), true
 
+	case "RejectSpecificationPayload.clientMutationId":
+		if e.ComplexityRoot.RejectSpecificationPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectSpecificationPayload.ClientMutationID(childComplexity), true
+	case "RejectSpecificationPayload.conflicts":
+		if e.ComplexityRoot.RejectSpecificationPayload.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectSpecificationPayload.Conflicts(childComplexity), true
+	case "RejectSpecificationPayload.project":
+		if e.ComplexityRoot.RejectSpecificationPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectSpecificationPayload.Project(childComplexity), true
+	case "RejectSpecificationPayload.specification":
+		if e.ComplexityRoot.RejectSpecificationPayload.Specification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectSpecificationPayload.Specification(childComplexity), true
+	case "RejectSpecificationPayload.userErrors":
+		if e.ComplexityRoot.RejectSpecificationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RejectSpecificationPayload.UserErrors(childComplexity), true
+
 	case "RemoveLLMCredentialPayload.clientMutationId":
 		if e.ComplexityRoot.RemoveLLMCredentialPayload.ClientMutationID == nil {
 			break
@@ -2694,6 +2766,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreProjectPayload.UserErrors(childComplexity), true
+
+	case "RestoreSpecificationPayload.clientMutationId":
+		if e.ComplexityRoot.RestoreSpecificationPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSpecificationPayload.ClientMutationID(childComplexity), true
+	case "RestoreSpecificationPayload.conflicts":
+		if e.ComplexityRoot.RestoreSpecificationPayload.Conflicts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSpecificationPayload.Conflicts(childComplexity), true
+	case "RestoreSpecificationPayload.project":
+		if e.ComplexityRoot.RestoreSpecificationPayload.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSpecificationPayload.Project(childComplexity), true
+	case "RestoreSpecificationPayload.specification":
+		if e.ComplexityRoot.RestoreSpecificationPayload.Specification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSpecificationPayload.Specification(childComplexity), true
+	case "RestoreSpecificationPayload.userErrors":
+		if e.ComplexityRoot.RestoreSpecificationPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreSpecificationPayload.UserErrors(childComplexity), true
 
 	case "ResumeSessionPayload.clientMutationId":
 		if e.ComplexityRoot.ResumeSessionPayload.ClientMutationID == nil {
@@ -3082,6 +3185,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Specification.Reasoning(childComplexity), true
+	case "Specification.rejectionNote":
+		if e.ComplexityRoot.Specification.RejectionNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Specification.RejectionNote(childComplexity), true
 	case "Specification.source":
 		if e.ComplexityRoot.Specification.Source == nil {
 			break
@@ -3601,10 +3710,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("RefreshTokenInput", ec.unmarshalInputRefreshTokenInput),
 			graphql.NewInputUnmarshaler("RegisterInput", ec.unmarshalInputRegisterInput),
+			graphql.NewInputUnmarshaler("RejectSpecificationInput", ec.unmarshalInputRejectSpecificationInput),
 			graphql.NewInputUnmarshaler("RemoveLLMCredentialInput", ec.unmarshalInputRemoveLLMCredentialInput),
 			graphql.NewInputUnmarshaler("RemoveTeamMemberInput", ec.unmarshalInputRemoveTeamMemberInput),
 			graphql.NewInputUnmarshaler("ResolveConflictInput", ec.unmarshalInputResolveConflictInput),
 			graphql.NewInputUnmarshaler("RestoreProjectInput", ec.unmarshalInputRestoreProjectInput),
+			graphql.NewInputUnmarshaler("RestoreSpecificationInput", ec.unmarshalInputRestoreSpecificationInput),
 			graphql.NewInputUnmarshaler("ResumeSessionInput", ec.unmarshalInputResumeSessionInput),
 			graphql.NewInputUnmarshaler("RevokeApiTokenInput", ec.unmarshalInputRevokeApiTokenInput),
 			graphql.NewInputUnmarshaler("SendChatMessageInput", ec.unmarshalInputSendChatMessageInput),
@@ -4547,6 +4658,8 @@ type Specification implements Node {
   confidence: Float!
   reasoning: String
   status: SpecStatus!
+  "Why it was last rejected with rejectSpecification, as given then; kept as history when it is restored."
+  rejectionNote: String
   "The question whose answer produced it."
   question: Question
   "The specification that replaced this one."
@@ -4698,6 +4811,60 @@ type ResolveConflictPayload {
   clientMutationId: String
 }
 
+"""
+Rejects a wrong specification.
+"""
+input RejectSpecificationInput {
+  "A CURRENT or PENDING specification."
+  specificationId: ID!
+  "Why it is wrong, kept on the specification; at most 2000 characters."
+  note: String
+  "Returned unchanged in the payload."
+  clientMutationId: String
+}
+
+"""
+What rejecting a specification changed.
+"""
+type RejectSpecificationPayload {
+  "The specification, now REJECTED."
+  specification: Specification
+  "The project, with its maturity recomputed."
+  project: Project
+  "The conflicts this rejection closed (it was the only live specification on its side) or opened (a PENDING specification it freed conflicts with another CURRENT one)."
+  conflicts: [Conflict!]!
+  "Why nothing was changed, if so."
+  userErrors: [UserError!]!
+  "The input's clientMutationId."
+  clientMutationId: String
+}
+
+"""
+Brings back a rejected specification.
+"""
+input RestoreSpecificationInput {
+  "A REJECTED specification."
+  specificationId: ID!
+  "Returned unchanged in the payload."
+  clientMutationId: String
+}
+
+"""
+What restoring a specification changed.
+"""
+type RestoreSpecificationPayload {
+  "The specification, CURRENT again or PENDING when it conflicts with a CURRENT one."
+  specification: Specification
+  "The project, with its maturity recomputed."
+  project: Project
+  "The conflicts the restored specification raised."
+  conflicts: [Conflict!]!
+  "Why nothing was changed, if so."
+  userErrors: [UserError!]!
+  "The input's clientMutationId."
+  clientMutationId: String
+}
+
 extend type Mutation {
   "Records a specification by hand (source USER_INPUT)."
   addSpecification(input: AddSpecificationInput!): AddSpecificationPayload!
@@ -4705,6 +4872,10 @@ extend type Mutation {
   updateSpecification(input: UpdateSpecificationInput!): UpdateSpecificationPayload!
   "Decides an OPEN conflict: KEEP_OLD, REPLACE, MERGE (with mergedValue) or IGNORE."
   resolveConflict(input: ResolveConflictInput!): ResolveConflictPayload!
+  "Marks a CURRENT or PENDING specification REJECTED, keeping it and the note; open conflicts left with nothing to decide are closed."
+  rejectSpecification(input: RejectSpecificationInput!): RejectSpecificationPayload!
+  "Brings a REJECTED specification back, checked against the CURRENT ones as a specification added by hand is."
+  restoreSpecification(input: RestoreSpecificationInput!): RestoreSpecificationPayload!
 }
 
 """
@@ -4908,13 +5079,13 @@ enum ProjectAffiliation {
 }
 
 """
-A recorded change to a team, a share or an API token.
+A recorded change to a team, a share, an API token or a specification (rejected or restored).
 """
 type Activity implements Node {
   id: ID!
   "Who made the change."
   actor: User
-  "What happened, e.g. TEAM_MEMBER_ADDED or PROJECT_SHARED."
+  "What happened, e.g. TEAM_MEMBER_ADDED, PROJECT_SHARED or SPECIFICATION_REJECTED."
   action: String!
   team: Team
   project: Project
@@ -4945,7 +5116,7 @@ extend type Query {
 extend type Project {
   "The teams the project is shared with."
   shares: [ProjectShare!]!
-  "Changes to the project's shares and ownership; null with a FORBIDDEN error for anyone but its ADMINs."
+  "Changes to the project's shares and ownership, and its specifications rejected or restored; null with a FORBIDDEN error for anyone but its ADMINs."
   activity(first: Int, after: String, last: Int, before: String): ActivityConnection
 }
 
@@ -5908,6 +6079,22 @@ func (ec *executionContext) childFields_QuestionStreamEvent(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type QuestionStreamEvent", field.Name)
 }
 
+func (ec *executionContext) childFields_RejectSpecificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "specification":
+		return ec.fieldContext_RejectSpecificationPayload_specification(ctx, field)
+	case "project":
+		return ec.fieldContext_RejectSpecificationPayload_project(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_RejectSpecificationPayload_conflicts(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RejectSpecificationPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RejectSpecificationPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RejectSpecificationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RemoveLLMCredentialPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "provider":
@@ -5962,6 +6149,22 @@ func (ec *executionContext) childFields_RestoreProjectPayload(ctx context.Contex
 		return ec.fieldContext_RestoreProjectPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestoreProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreSpecificationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "specification":
+		return ec.fieldContext_RestoreSpecificationPayload_specification(ctx, field)
+	case "project":
+		return ec.fieldContext_RestoreSpecificationPayload_project(ctx, field)
+	case "conflicts":
+		return ec.fieldContext_RestoreSpecificationPayload_conflicts(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_RestoreSpecificationPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_RestoreSpecificationPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreSpecificationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResumeSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6154,6 +6357,8 @@ func (ec *executionContext) childFields_Specification(ctx context.Context, field
 		return ec.fieldContext_Specification_reasoning(ctx, field)
 	case "status":
 		return ec.fieldContext_Specification_status(ctx, field)
+	case "rejectionNote":
+		return ec.fieldContext_Specification_rejectionNote(ctx, field)
 	case "question":
 		return ec.fieldContext_Specification_question(ctx, field)
 	case "supersededBy":

@@ -44,6 +44,8 @@ type MutationResolver interface {
 	AddSpecification(ctx context.Context, input models.AddSpecificationInput) (*models.AddSpecificationPayload, error)
 	UpdateSpecification(ctx context.Context, input models.UpdateSpecificationInput) (*models.UpdateSpecificationPayload, error)
 	ResolveConflict(ctx context.Context, input models.ResolveConflictInput) (*models.ResolveConflictPayload, error)
+	RejectSpecification(ctx context.Context, input models.RejectSpecificationInput) (*models.RejectSpecificationPayload, error)
+	RestoreSpecification(ctx context.Context, input models.RestoreSpecificationInput) (*models.RestoreSpecificationPayload, error)
 	CreateTeam(ctx context.Context, input models.CreateTeamInput) (*models.CreateTeamPayload, error)
 	UpdateTeam(ctx context.Context, input models.UpdateTeamInput) (*models.UpdateTeamPayload, error)
 	DeleteTeam(ctx context.Context, input models.DeleteTeamInput) (*models.DeleteTeamPayload, error)
@@ -323,6 +325,20 @@ func (ec *executionContext) field_Mutation_register_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rejectSpecification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.RejectSpecificationInput, error) {
+			return ec.unmarshalNRejectSpecificationInput2socratesᚋmodelsᚐRejectSpecificationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeLLMCredential_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -371,6 +387,20 @@ func (ec *executionContext) field_Mutation_restoreProject_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (models.RestoreProjectInput, error) {
 			return ec.unmarshalNRestoreProjectInput2socratesᚋmodelsᚐRestoreProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreSpecification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.RestoreSpecificationInput, error) {
+			return ec.unmarshalNRestoreSpecificationInput2socratesᚋmodelsᚐRestoreSpecificationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1799,6 +1829,94 @@ func (ec *executionContext) fieldContext_Mutation_resolveConflict(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_rejectSpecification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectSpecification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectSpecification(ctx, fc.Args["input"].(models.RejectSpecificationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.RejectSpecificationPayload) graphql.Marshaler {
+			return ec.marshalNRejectSpecificationPayload2ᚖsocratesᚋmodelsᚐRejectSpecificationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectSpecification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RejectSpecificationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectSpecification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreSpecification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreSpecification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreSpecification(ctx, fc.Args["input"].(models.RestoreSpecificationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.RestoreSpecificationPayload) graphql.Marshaler {
+			return ec.marshalNRestoreSpecificationPayload2ᚖsocratesᚋmodelsᚐRestoreSpecificationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreSpecification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreSpecificationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreSpecification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createTeam(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3106,6 +3224,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "resolveConflict":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_resolveConflict(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectSpecification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectSpecification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreSpecification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreSpecification(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

@@ -955,6 +955,141 @@ func (ec *executionContext) fieldContext_QualityReport_blockers(_ context.Contex
 	return graphql.NewScalarFieldContext("QualityReport", field, false, false, "String")
 }
 
+func (ec *executionContext) _RejectSpecificationPayload_specification(ctx context.Context, field graphql.CollectedField, obj *models.RejectSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectSpecificationPayload_specification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Specification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Specification) graphql.Marshaler {
+			return ec.marshalOSpecification2ᚖsocratesᚋmodelsᚐSpecification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RejectSpecificationPayload_specification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RejectSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Specification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RejectSpecificationPayload_project(ctx context.Context, field graphql.CollectedField, obj *models.RejectSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectSpecificationPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖsocratesᚋmodelsᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RejectSpecificationPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RejectSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RejectSpecificationPayload_conflicts(ctx context.Context, field graphql.CollectedField, obj *models.RejectSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectSpecificationPayload_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Conflict) graphql.Marshaler {
+			return ec.marshalNConflict2ᚕᚖsocratesᚋmodelsᚐConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectSpecificationPayload_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RejectSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RejectSpecificationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *models.RejectSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RejectSpecificationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖsocratesᚋmodelsᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RejectSpecificationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RejectSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RejectSpecificationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.RejectSpecificationPayload) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_RejectSpecificationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RejectSpecificationPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _ResolveConflictPayload_conflict(ctx context.Context, field graphql.CollectedField, obj *models.ResolveConflictPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -1088,6 +1223,141 @@ func (ec *executionContext) _ResolveConflictPayload_clientMutationId(ctx context
 }
 func (ec *executionContext) fieldContext_ResolveConflictPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ResolveConflictPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _RestoreSpecificationPayload_specification(ctx context.Context, field graphql.CollectedField, obj *models.RestoreSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSpecificationPayload_specification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Specification, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Specification) graphql.Marshaler {
+			return ec.marshalOSpecification2ᚖsocratesᚋmodelsᚐSpecification(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSpecificationPayload_specification(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Specification(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSpecificationPayload_project(ctx context.Context, field graphql.CollectedField, obj *models.RestoreSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSpecificationPayload_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖsocratesᚋmodelsᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSpecificationPayload_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSpecificationPayload_conflicts(ctx context.Context, field graphql.CollectedField, obj *models.RestoreSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSpecificationPayload_conflicts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Conflicts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Conflict) graphql.Marshaler {
+			return ec.marshalNConflict2ᚕᚖsocratesᚋmodelsᚐConflictᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSpecificationPayload_conflicts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Conflict(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSpecificationPayload_userErrors(ctx context.Context, field graphql.CollectedField, obj *models.RestoreSpecificationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreSpecificationPayload_userErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.UserError) graphql.Marshaler {
+			return ec.marshalNUserError2ᚕᚖsocratesᚋmodelsᚐUserErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreSpecificationPayload_userErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreSpecificationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreSpecificationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *models.RestoreSpecificationPayload) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.ClientMutationID)
+}
+func (ec *executionContext) fieldContext_RestoreSpecificationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreSpecificationPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Specification_id(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
@@ -1278,6 +1548,13 @@ func (ec *executionContext) _Specification_status(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Specification_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Specification", field, false, false, "SpecStatus")
+}
+
+func (ec *executionContext) _Specification_rejectionNote(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.RejectionNote)
+}
+func (ec *executionContext) fieldContext_Specification_rejectionNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Specification", field, false, false, "String")
 }
 
 func (ec *executionContext) _Specification_question(ctx context.Context, field graphql.CollectedField, obj *models.Specification) (ret graphql.Marshaler) {
@@ -1899,6 +2176,62 @@ func UnmarshalAddSpecificationInput(ctx context.Context, raw any) (models.AddSpe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRejectSpecificationInput(ctx context.Context, obj any) (models.RejectSpecificationInput, error) {
+	var it models.RejectSpecificationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"specificationId", "note", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "specificationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specificationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecificationID = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRejectSpecificationInput unmarshals raw into the RejectSpecificationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRejectSpecificationInput(ctx context.Context, raw any) (models.RejectSpecificationInput, error) {
+	var out models.RejectSpecificationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RejectSpecificationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResolveConflictInput(ctx context.Context, obj any) (models.ResolveConflictInput, error) {
 	var it models.ResolveConflictInput
 	if obj == nil {
@@ -1966,6 +2299,55 @@ func (ec *executionContext) unmarshalInputResolveConflictInput(ctx context.Conte
 func UnmarshalResolveConflictInput(ctx context.Context, raw any) (models.ResolveConflictInput, error) {
 	var out models.ResolveConflictInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResolveConflictInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRestoreSpecificationInput(ctx context.Context, obj any) (models.RestoreSpecificationInput, error) {
+	var it models.RestoreSpecificationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"specificationId", "clientMutationId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "specificationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("specificationId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SpecificationID = data
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRestoreSpecificationInput unmarshals raw into the RestoreSpecificationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRestoreSpecificationInput(ctx context.Context, raw any) (models.RestoreSpecificationInput, error) {
+	var out models.RestoreSpecificationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreSpecificationInput", raw, &out)
 	return out, err
 }
 
@@ -2435,6 +2817,59 @@ func (ec *executionContext) _QualityReport(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var rejectSpecificationPayloadImplementors = []string{"RejectSpecificationPayload"}
+
+func (ec *executionContext) _RejectSpecificationPayload(ctx context.Context, sel ast.SelectionSet, obj *models.RejectSpecificationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rejectSpecificationPayloadImplementors)
+
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RejectSpecificationPayload")
+		case "specification":
+			out.Values[i] = ec._RejectSpecificationPayload_specification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._RejectSpecificationPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "conflicts":
+			out.Values[i] = ec._RejectSpecificationPayload_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RejectSpecificationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._RejectSpecificationPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resolveConflictPayloadImplementors = []string{"ResolveConflictPayload"}
 
 func (ec *executionContext) _ResolveConflictPayload(ctx context.Context, sel ast.SelectionSet, obj *models.ResolveConflictPayload) graphql.Marshaler {
@@ -2468,6 +2903,59 @@ func (ec *executionContext) _ResolveConflictPayload(ctx context.Context, sel ast
 			}
 		case "clientMutationId":
 			out.Values[i] = ec._ResolveConflictPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreSpecificationPayloadImplementors = []string{"RestoreSpecificationPayload"}
+
+func (ec *executionContext) _RestoreSpecificationPayload(ctx context.Context, sel ast.SelectionSet, obj *models.RestoreSpecificationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreSpecificationPayloadImplementors)
+
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreSpecificationPayload")
+		case "specification":
+			out.Values[i] = ec._RestoreSpecificationPayload_specification(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._RestoreSpecificationPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "conflicts":
+			out.Values[i] = ec._RestoreSpecificationPayload_conflicts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userErrors":
+			out.Values[i] = ec._RestoreSpecificationPayload_userErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._RestoreSpecificationPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -2548,6 +3036,11 @@ func (ec *executionContext) _Specification(ctx context.Context, sel ast.Selectio
 		case "status":
 			out.Values[i] = ec._Specification_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rejectionNote":
+			out.Values[i] = ec._Specification_rejectionNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "question":
@@ -2925,6 +3418,19 @@ func (ec *executionContext) marshalNQualityReport2ᚖsocratesᚋmodelsᚐQuality
 	return ec._QualityReport(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRejectSpecificationInput2socratesᚋmodelsᚐRejectSpecificationInput(ctx context.Context, v any) (models.RejectSpecificationInput, error) {
+	res, err := ec.unmarshalInputRejectSpecificationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRejectSpecificationPayload2ᚖsocratesᚋmodelsᚐRejectSpecificationPayload(ctx context.Context, sel ast.SelectionSet, v *models.RejectSpecificationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RejectSpecificationPayload!")
+		return graphql.Null
+	}
+	return ec._RejectSpecificationPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNResolveConflictInput2socratesᚋmodelsᚐResolveConflictInput(ctx context.Context, v any) (models.ResolveConflictInput, error) {
 	res, err := ec.unmarshalInputResolveConflictInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -2936,6 +3442,19 @@ func (ec *executionContext) marshalNResolveConflictPayload2ᚖsocratesᚋmodels�
 		return graphql.Null
 	}
 	return ec._ResolveConflictPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRestoreSpecificationInput2socratesᚋmodelsᚐRestoreSpecificationInput(ctx context.Context, v any) (models.RestoreSpecificationInput, error) {
+	res, err := ec.unmarshalInputRestoreSpecificationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreSpecificationPayload2ᚖsocratesᚋmodelsᚐRestoreSpecificationPayload(ctx context.Context, sel ast.SelectionSet, v *models.RestoreSpecificationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreSpecificationPayload!")
+		return graphql.Null
+	}
+	return ec._RestoreSpecificationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSpecCategory2socratesᚋmodelsᚐSpecCategory(ctx context.Context, v any) (models.SpecCategory, error) {

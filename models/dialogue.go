@@ -61,6 +61,7 @@ type Specification struct {
 	Confidence     float64      `bun:"confidence,notnull"`
 	Reasoning      *string      `bun:"reasoning"`
 	Status         SpecStatus   `bun:"status,notnull"`
+	RejectionNote  *string      `bun:"rejection_note"`
 	SupersededByID *int64       `bun:"superseded_by_id"`
 	CreatedByID    *int64       `bun:"created_by_id"`
 	CreatedAt      time.Time    `bun:"created_at,notnull"`

@@ -373,6 +373,30 @@ type RegisterInput struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// Rejects a wrong specification.
+type RejectSpecificationInput struct {
+	// A CURRENT or PENDING specification.
+	SpecificationID string `json:"specificationId"`
+	// Why it is wrong, kept on the specification; at most 2000 characters.
+	Note *string `json:"note,omitempty"`
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// What rejecting a specification changed.
+type RejectSpecificationPayload struct {
+	// The specification, now REJECTED.
+	Specification *Specification `json:"specification,omitempty"`
+	// The project, with its maturity recomputed.
+	Project *Project `json:"project,omitempty"`
+	// The conflicts this rejection closed (it was the only live specification on its side) or opened (a PENDING specification it freed conflicts with another CURRENT one).
+	Conflicts []*Conflict `json:"conflicts"`
+	// Why nothing was changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 type RemoveLLMCredentialInput struct {
 	Provider         LLMProviderID `json:"provider"`
 	ClientMutationID *string       `json:"clientMutationId,omitempty"`
@@ -427,6 +451,28 @@ type RestoreProjectPayload struct {
 	Project          *Project     `json:"project,omitempty"`
 	UserErrors       []*UserError `json:"userErrors"`
 	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+}
+
+// Brings back a rejected specification.
+type RestoreSpecificationInput struct {
+	// A REJECTED specification.
+	SpecificationID string `json:"specificationId"`
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// What restoring a specification changed.
+type RestoreSpecificationPayload struct {
+	// The specification, CURRENT again or PENDING when it conflicts with a CURRENT one.
+	Specification *Specification `json:"specification,omitempty"`
+	// The project, with its maturity recomputed.
+	Project *Project `json:"project,omitempty"`
+	// The conflicts the restored specification raised.
+	Conflicts []*Conflict `json:"conflicts"`
+	// Why nothing was changed, if so.
+	UserErrors []*UserError `json:"userErrors"`
+	// The input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 type ResumeSessionInput struct {

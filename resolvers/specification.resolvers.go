@@ -81,6 +81,40 @@ func (r *mutationResolver) ResolveConflict(ctx context.Context, input models.Res
 	return out, nil
 }
 
+func (r *mutationResolver) RejectSpecification(ctx context.Context, input models.RejectSpecificationInput) (*models.RejectSpecificationPayload, error) {
+	id, err := decodeID(ids.Specification, input.SpecificationID)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := r.SpecService.Reject(ctx, id, input.Note)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.RejectSpecificationPayload{UserErrors: ue, ClientMutationID: input.ClientMutationID, Conflicts: []*models.Conflict{}}
+	if ch != nil {
+		out.Specification, out.Project, out.Conflicts = ch.Specification, ch.Project, nonNil(ch.Conflicts)
+	}
+	return out, nil
+}
+
+func (r *mutationResolver) RestoreSpecification(ctx context.Context, input models.RestoreSpecificationInput) (*models.RestoreSpecificationPayload, error) {
+	id, err := decodeID(ids.Specification, input.SpecificationID)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := r.SpecService.Restore(ctx, id)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	out := &models.RestoreSpecificationPayload{UserErrors: ue, ClientMutationID: input.ClientMutationID, Conflicts: []*models.Conflict{}}
+	if ch != nil {
+		out.Specification, out.Project, out.Conflicts = ch.Specification, ch.Project, nonNil(ch.Conflicts)
+	}
+	return out, nil
+}
+
 func (r *projectResolver) Specifications(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) (*models.Connection[*models.Specification], error) {
 	return r.SpecService.ForProject(ctx, obj, spec.ListInput{Page: pageArgs(first, after, last, before), Category: category, Status: status, Search: search})
 }

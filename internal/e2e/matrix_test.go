@@ -115,6 +115,7 @@ var mutationRules = map[string]mutationRule{
 	"advanceProjectPhase": {project: 2}, "startSession": {project: 2}, "pauseSession": {project: 2}, "resumeSession": {project: 2},
 	"endSession": {project: 2}, "setSessionMode": {project: 2}, "askNextQuestion": {project: 2}, "answerQuestion": {project: 2},
 	"sendChatMessage": {project: 2}, "addSpecification": {project: 2}, "updateSpecification": {project: 2}, "resolveConflict": {project: 2},
+	"rejectSpecification": {project: 2}, "restoreSpecification": {project: 2},
 	"shareProject": {project: 3, team: "MEMBER"}, "unshareProject": {project: 3},
 	"updateTeam": {team: "LEAD"}, "deleteTeam": {team: "OWNER"}, "addTeamMember": {team: "LEAD"},
 	"updateTeamMemberRole": {team: "OWNER"}, "removeTeamMember": {team: "OWNER"},

@@ -76,6 +76,8 @@ type Recorded struct {
 	// Scores is the project's evidence per category once recorded, from
 	// which its maturity follows.
 	Scores map[models.SpecCategory]socratic.CategoryScore
+	// Closed are conflicts the change closed (set by corrections).
+	Closed []*models.Conflict
 }
 
 // Record stores found specifications for a project locked by the caller's
@@ -137,11 +139,7 @@ func planRecord(projectID int64, known []*models.Specification, found []socratic
 		if repeated(f, seen) != nil {
 			continue
 		}
-		n := socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}
-		findings := socratic.Detect(n, existing, siblings)
-		if fs := socratic.DetectScope(n, requirements, existing); fs != nil && !hasRule(findings, fs.Rule) {
-			findings = append(findings, *fs)
-		}
+		findings := detect(socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}, existing, siblings, requirements)
 		sp := &models.Specification{
 			ProjectID: projectID, QuestionID: o.QuestionID, MessageID: o.MessageID, Category: f.Category,
 			Key: f.Key, Value: f.Value, Content: f.Content, Source: o.Source, Confidence: clamp(f.Confidence),
@@ -163,19 +161,35 @@ func planRecord(projectID int64, known []*models.Specification, found []socratic
 				requirements++
 			}
 		}
-		for _, fd := range findings {
-			out.conflicts = append(out.conflicts, &models.Conflict{
-				ProjectID: projectID, Type: fd.Type, Severity: fd.Severity, Status: models.ConflictStatusOpen,
-				Rule: fd.Rule, Description: fd.Description, DetectedAt: now,
-			})
-			links := []models.ConflictSpecification{{SpecificationID: ref, Role: models.ConflictRoleNew}}
-			for _, e := range fd.Existing {
-				links = append(links, models.ConflictSpecification{SpecificationID: e, Role: models.ConflictRoleExisting})
-			}
-			out.links = append(out.links, links)
-		}
+		out.add(projectID, ref, findings, now)
 	}
 	return out
+}
+
+// add appends the conflicts of findings about the specification ref.
+func (p *recordPlan) add(projectID, ref int64, findings []socratic.Finding, now time.Time) {
+	for _, fd := range findings {
+		p.conflicts = append(p.conflicts, &models.Conflict{
+			ProjectID: projectID, Type: fd.Type, Severity: fd.Severity, Status: models.ConflictStatusOpen,
+			Rule: fd.Rule, Description: fd.Description, DetectedAt: now,
+		})
+		links := []models.ConflictSpecification{{SpecificationID: ref, Role: models.ConflictRoleNew}}
+		for _, e := range fd.Existing {
+			links = append(links, models.ConflictSpecification{SpecificationID: e, Role: models.ConflictRoleExisting})
+		}
+		p.links = append(p.links, links)
+	}
+}
+
+// detect checks a specification against the current ones (existing),
+// those found beside it (siblings) and the number of current
+// requirements.
+func detect(n socratic.SpecView, existing, siblings []socratic.SpecView, requirements int) []socratic.Finding {
+	findings := socratic.Detect(n, existing, siblings)
+	if fs := socratic.DetectScope(n, requirements, existing); fs != nil && !hasRule(findings, fs.Rule) {
+		findings = append(findings, *fs)
+	}
+	return findings
 }
 
 func view(sp *models.Specification) socratic.SpecView {
@@ -235,12 +249,17 @@ func (s *Service) SetMaturity(ctx context.Context, p *models.Project, scores map
 	return prev, nil
 }
 
-// Announce publishes what a change to specifications did: extraction,
-// conflicts and a maturity change.
+// Announce publishes what a change to specifications did: the
+// specifications, conflicts closed, conflicts detected and a maturity
+// change, in that order.
 func (s *Service) Announce(ctx context.Context, p *models.Project, sessionID *int64, question *models.Question, rec Recorded, prevMaturity int) {
 	if len(rec.Specifications) > 0 {
 		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeSpecificationsExtracted, ProjectID: p.ID, SessionID: sessionID,
 			Project: p, Question: question, Specifications: rec.Specifications})
+	}
+	if len(rec.Closed) > 0 {
+		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictResolved, ProjectID: p.ID, SessionID: sessionID,
+			Project: p, Question: question, Specifications: rec.Specifications, Conflicts: rec.Closed})
 	}
 	if len(rec.Conflicts) > 0 {
 		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictDetected, ProjectID: p.ID, SessionID: sessionID,

@@ -305,3 +305,34 @@ func (s *Store) SetSessionQuestion(ctx context.Context, sessionID, questionID in
 	}
 	return nil
 }
+
+// SetSpecificationsStatus sets the status of several specifications in one
+// statement.
+func (s *Store) SetSpecificationsStatus(ctx context.Context, ids []int64, status models.SpecStatus, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.DB(ctx).NewUpdate().Model((*models.Specification)(nil)).
+		Set("status = ?", status).Set("updated_at = ?", now).
+		Where("id IN (?)", bun.List(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("set specifications status: %w", err)
+	}
+	return nil
+}
+
+// CloseConflicts marks several conflicts RESOLVED with one resolution
+// (none when nil) and note, in one statement.
+func (s *Store) CloseConflicts(ctx context.Context, ids []int64, resolution *string, note string, by int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.DB(ctx).NewUpdate().Model((*models.Conflict)(nil)).
+		Set("status = ?", models.ConflictStatusResolved).Set("resolution = ?", resolution).
+		Set("resolution_note = ?", note).Set("resolved_by_id = ?", by).Set("resolved_at = ?", now).
+		Where("id IN (?)", bun.List(ids)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("close conflicts: %w", err)
+	}
+	return nil
+}
