@@ -96,7 +96,9 @@ func TestIntegratorExample(t *testing.T) {
 		if out, err := runIt("-project", pid, "-format", "markdown", "-out", mdFile); err != nil {
 			t.Fatalf("integrator export: %v\n%s", err, out)
 		}
-		var exp struct{ Project struct{ Export struct{ Content string } } }
+		var exp struct {
+			Project struct{ Export struct{ Content string } }
+		}
 		me.Must(`query($p: ID!) { project(id: $p) { export(format: MARKDOWN) { content } } }`, map[string]any{"p": pid}, &exp)
 		if md, _ := os.ReadFile(mdFile); string(md) != exp.Project.Export.Content || !strings.Contains(string(md), "feature_119") {
 			t.Errorf("the Markdown written differs from the export (%d vs %d bytes)", len(md), len(exp.Project.Export.Content))
