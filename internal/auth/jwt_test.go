@@ -119,3 +119,63 @@ func TestPasswords(t *testing.T) {
 		t.Fatal("accepted a foreign hash format")
 	}
 }
+
+// A token verified once is remembered, but each use checks its times
+// again: it expires on time, is not valid before its time, and a token
+// that differs by one character is verified afresh (and refused).
+func TestVerifiedTokensCheckTheirTimesOnEveryUse(t *testing.T) {
+	issued := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	now := issued
+	tok := NewTokens(secret, func() time.Time { return now })
+	raw, exp, err := tok.Issue(42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{issued, issued.Add(time.Minute), exp.Add(4 * time.Second)} {
+		now = at
+		if p, err := tok.Verify(raw); err != nil || p.UserID != 42 || !p.ExpiresAt.Equal(exp) {
+			t.Fatalf("at %v: %+v, %v", at, p, err)
+		}
+	}
+	for _, at := range []time.Time{exp.Add(5 * time.Second), exp.Add(time.Hour), issued.Add(-6 * time.Second)} {
+		now = at
+		if _, err := tok.Verify(raw); err != ErrInvalidToken {
+			t.Fatalf("at %v the remembered token was accepted: %v", at, err)
+		}
+	}
+	now = issued
+	// Change one character of the signature.
+	c := byte('A')
+	if raw[len(raw)-2] == 'A' {
+		c = 'B'
+	}
+	tampered := raw[:len(raw)-2] + string(c) + raw[len(raw)-1:]
+	if _, err := tok.Verify(tampered); err != ErrInvalidToken {
+		t.Fatalf("a tampered token was accepted: %v", err)
+	}
+	// A token that failed is not remembered as good.
+	if _, err := tok.Verify(tampered); err != ErrInvalidToken {
+		t.Fatal("a refused token was accepted the second time")
+	}
+}
+
+// The memory of verified tokens is bounded.
+func TestVerifiedTokensAreBounded(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	tok := NewTokens(secret, fixedClock(now))
+	for i := range verifiedLimit + 10 {
+		raw, _, err := tok.Issue(int64(i + 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tok.Verify(raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok.mu.Lock()
+	n := len(tok.verified)
+	tok.mu.Unlock()
+	if n > verifiedLimit {
+		t.Fatalf("%d tokens remembered, limit %d", n, verifiedLimit)
+	}
+}
