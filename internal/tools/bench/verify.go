@@ -124,7 +124,7 @@ func compareIDs(socrates, peer []string) error {
 		}
 	}
 	if len(socrates) != len(peer) {
-		return fmt.Errorf("Socrates returned %d ids, PostGraphile %d", len(socrates), len(peer))
+		return fmt.Errorf("the two servers returned different numbers of ids: Socrates %d, PostGraphile %d", len(socrates), len(peer))
 	}
 	return nil
 }

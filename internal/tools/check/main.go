@@ -3,7 +3,7 @@
 //
 //	go run ./internal/tools/check
 //
-// It runs go vet, a go mod tidy check, a gofmt check, `go generate ./...`
+// It runs go vet, staticcheck, a go mod tidy check, a gofmt check, `go generate ./...`
 // (which must leave no diff), the whole test suite with -race against SQLite and PostgreSQL, and
 // then every fuzz target for a few seconds beyond its committed corpus.
 // Without a PostgreSQL server it says plainly that the PostgreSQL suite was
@@ -46,6 +46,11 @@ func check(skipGenerate bool, run string, fuzzTime time.Duration) error {
 		return fmt.Errorf("go vet: %w", err)
 	}
 
+	step("staticcheck")
+	if err := sh("go", "tool", "staticcheck", "./..."); err != nil {
+		return fmt.Errorf("staticcheck: %w", err)
+	}
+
 	step("go mod tidy -diff")
 	if err := sh("go", "mod", "tidy", "-diff"); err != nil {
 		return fmt.Errorf("go.mod or go.sum is not tidy (run go mod tidy and commit the result): %w", err)
@@ -70,7 +75,7 @@ func check(skipGenerate bool, run string, fuzzTime time.Duration) error {
 		if exec.Command("git", "rev-parse", "--is-inside-work-tree").Run() != nil {
 			notes = append(notes, "go generate: ran, but this is not a git checkout, so the diff was not checked")
 		} else {
-			diff, err := exec.Command("git", "status", "--porcelain", "--", "graph", "models", "resolvers", "schema").Output()
+			diff, err := exec.Command("git", "status", "--porcelain", "--", "graph", "models", "resolvers", "schema", "client").Output()
 			if err != nil {
 				return fmt.Errorf("git status: %w", err)
 			}
