@@ -1,17 +1,13 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"socrates/internal/config"
 	"socrates/internal/llm/llmfake"
-	"socrates/internal/pubsub"
 	"socrates/internal/testenv"
 )
 
@@ -89,78 +85,6 @@ func TestQuestionStatisticsAreKept(t *testing.T) {
 		}
 		if rows[0].AvgSpecsPerAnswer <= 0 || rows[0].AvgSpecsPerAnswer >= 2 {
 			t.Fatalf("moving average of yield %v", rows[0].AvgSpecsPerAnswer)
-		}
-	})
-}
-
-// TestSubscriptionOverSSE streams sessionEvents over server-sent events.
-func TestSubscriptionOverSSE(t *testing.T) {
-	srv := testenv.StartServer(t, testenv.NewDatabase(t, testenv.SQLite))
-	me, tok := srv.Client(t).NewUser()
-	sid := me.StartSession(me.CreateProject("sse"))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	body := `{"query":"subscription($s: ID!) { sessionEvents(sessionId: $s) { type question { text } } }","variables":{"s":"` + sid + `"}}`
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/query", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	topic := pubsub.SessionTopic(sessionNumber(t, sid))
-	for srv.App.Broker.Subscribers(topic) == 0 {
-		if ctx.Err() != nil {
-			t.Fatal("SSE subscription never registered")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	q := ask(t, me, sid).AskNextQuestion.Question
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "data:") && strings.Contains(line, "QUESTION_ASKED") {
-			if !strings.Contains(line, q.Text) {
-				t.Fatalf("event without the question: %s", line)
-			}
-			return
-		}
-	}
-	t.Fatalf("no QUESTION_ASKED over SSE: %v", sc.Err())
-}
-
-// TestEventsOnlyAfterCommit fails the answer's transaction after its
-// events were published inside it: subscribers hear nothing.
-func TestEventsOnlyAfterCommit(t *testing.T) {
-	testenv.EachDB(t, func(t *testing.T, dbURL string) {
-		srv := testenv.StartServer(t, dbURL)
-		me, tok := srv.Client(t).NewUser()
-		sid := me.StartSession(me.CreateProject("rollback"))
-		q := ask(t, me, sid).AskNextQuestion.Question
-		events := subscribe(t, srv, tok.AccessToken, pubsub.SessionTopic(sessionNumber(t, sid)),
-			`subscription($s: ID!) { sessionEvents(sessionId: $s) { type } }`, map[string]any{"s": sid})
-		injectFailure(t, srv.App.DB, "llm_calls", "INSERT")
-		r := me.Do(answerMutation, map[string]any{"q": q.ID, "a": "We will store everything in PostgreSQL"})
-		if len(r.Errors) != 1 || r.Errors[0].Code() != "INTERNAL" {
-			t.Fatalf("answer with a failing write: %s", r.Raw)
-		}
-		// The next event must be the session status change below, not
-		// anything from the rolled-back answer.
-		me.Must(`mutation($s: ID!) { pauseSession(input: {sessionId: $s}) { userErrors { code } } }`, map[string]any{"s": sid}, nil)
-		if e := events.next(); e["type"] != "SESSION_STATUS_CHANGED" {
-			t.Fatalf("an event of a rolled-back transaction was delivered: %v", e)
-		}
-		var got struct {
-			Node struct {
-				Answer         *string
-				Specifications []struct{ ID string }
-			}
-		}
-		me.Must(`query($q: ID!) { node(id: $q) { ... on Question { answer specifications { id } } } }`, map[string]any{"q": q.ID}, &got)
-		if got.Node.Answer != nil || len(got.Node.Specifications) != 0 {
-			t.Fatalf("half-written answer: %+v", got.Node)
 		}
 	})
 }
