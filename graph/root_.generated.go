@@ -5840,7 +5840,7 @@ The input of the ` + "`" + `updateTeamMemberRole` + "`" + ` mutation.
 input UpdateTeamMemberRoleInput {
   "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
-  "The global id of the user. BAD_USER_INPUT when it is not a user id; NOT_FOUND when no such user exists or the viewer may not see it."
+  "The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team."
   userId: ID!
   "The member's new role. Demoting the last OWNER gives LAST_OWNER."
   role: TeamRole!
@@ -5868,7 +5868,7 @@ The input of the ` + "`" + `removeTeamMember` + "`" + ` mutation.
 input RemoveTeamMemberInput {
   "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
-  "The global id of the user. BAD_USER_INPUT when it is not a user id; NOT_FOUND when no such user exists or the viewer may not see it."
+  "The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team."
   userId: ID!
   "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String

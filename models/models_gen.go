@@ -542,7 +542,7 @@ type RemoveLLMCredentialPayload struct {
 type RemoveTeamMemberInput struct {
 	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
 	TeamID string `json:"teamId"`
-	// The global id of the user. BAD_USER_INPUT when it is not a user id; NOT_FOUND when no such user exists or the viewer may not see it.
+	// The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team.
 	UserID string `json:"userId"`
 	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -890,7 +890,7 @@ type UpdateTeamInput struct {
 type UpdateTeamMemberRoleInput struct {
 	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
 	TeamID string `json:"teamId"`
-	// The global id of the user. BAD_USER_INPUT when it is not a user id; NOT_FOUND when no such user exists or the viewer may not see it.
+	// The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team.
 	UserID string `json:"userId"`
 	// The member's new role. Demoting the last OWNER gives LAST_OWNER.
 	Role TeamRole `json:"role"`
