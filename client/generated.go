@@ -12,13 +12,18 @@ import (
 )
 
 // AnswerQuestionAnswerQuestionAnswerQuestionPayload includes the requested fields of the GraphQL type AnswerQuestionPayload.
+// The GraphQL type's documentation follows.
+//
+// The result of the `answerQuestion` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type AnswerQuestionAnswerQuestionAnswerQuestionPayload struct {
 	// The specifications extracted from the answer (PENDING where they conflict).
 	Specifications []AnswerQuestionAnswerQuestionAnswerQuestionPayloadSpecificationsSpecification `json:"specifications"`
 	// The conflicts the answer raised.
-	Conflicts  []AnswerQuestionAnswerQuestionAnswerQuestionPayloadConflictsConflict `json:"conflicts"`
-	Project    *AnswerQuestionAnswerQuestionAnswerQuestionPayloadProject            `json:"project"`
-	UserErrors []UserError                                                          `json:"userErrors"`
+	Conflicts []AnswerQuestionAnswerQuestionAnswerQuestionPayloadConflictsConflict `json:"conflicts"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *AnswerQuestionAnswerQuestionAnswerQuestionPayloadProject `json:"project"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // GetSpecifications returns AnswerQuestionAnswerQuestionAnswerQuestionPayload.Specifications, and is useful for accessing the field via an interface.
@@ -44,12 +49,16 @@ func (v *AnswerQuestionAnswerQuestionAnswerQuestionPayload) GetUserErrors() []Us
 // AnswerQuestionAnswerQuestionAnswerQuestionPayloadConflictsConflict includes the requested fields of the GraphQL type Conflict.
 // The GraphQL type's documentation follows.
 //
-// Two or more specifications that contradict each other.
+// Two or more specifications that contradict each other. Visible to whoever may read the project; decided (resolveConflict) with WRITE permission.
 type AnswerQuestionAnswerQuestionAnswerQuestionPayloadConflictsConflict struct {
-	Id          string           `json:"id"`
-	Type        ConflictType     `json:"type"`
-	Severity    ConflictSeverity `json:"severity"`
-	Description string           `json:"description"`
+	// The conflict's opaque global id, for node(id:) and the mutations that take it.
+	Id string `json:"id"`
+	// What kind of contradiction it is.
+	Type ConflictType `json:"type"`
+	// How serious the contradiction is.
+	Severity ConflictSeverity `json:"severity"`
+	// A sentence saying what contradicts what, written when the conflict was detected.
+	Description string `json:"description"`
 }
 
 // GetId returns AnswerQuestionAnswerQuestionAnswerQuestionPayloadConflictsConflict.Id, and is useful for accessing the field via an interface.
@@ -75,8 +84,9 @@ func (v *AnswerQuestionAnswerQuestionAnswerQuestionPayloadConflictsConflict) Get
 // AnswerQuestionAnswerQuestionAnswerQuestionPayloadProject includes the requested fields of the GraphQL type Project.
 // The GraphQL type's documentation follows.
 //
-// A requirements-elicitation project.
+// A requirements-elicitation project. Visible (READ) to its owner and to the members of the teams it is shared with; to anyone else it does not exist (NOT_FOUND). viewerPermission says what the viewer may change.
 type AnswerQuestionAnswerQuestionAnswerQuestionPayloadProject struct {
+	// The project's opaque global id, for node(id:) and the mutations that take it.
 	Id string `json:"id"`
 	// How complete the specification is, 0 to 100.
 	Maturity int `json:"maturity"`
@@ -93,13 +103,17 @@ func (v *AnswerQuestionAnswerQuestionAnswerQuestionPayloadProject) GetMaturity()
 // AnswerQuestionAnswerQuestionAnswerQuestionPayloadSpecificationsSpecification includes the requested fields of the GraphQL type Specification.
 // The GraphQL type's documentation follows.
 //
-// One structured fact about the system being specified. Its history is its supersede chain.
+// One structured fact about the system being specified. Its history is its supersede chain. Visible to whoever may read the project; changed with WRITE permission.
 type AnswerQuestionAnswerQuestionAnswerQuestionPayloadSpecificationsSpecification struct {
-	Id       string       `json:"id"`
+	// The specification's opaque global id, for node(id:) and the mutations that take it.
+	Id string `json:"id"`
+	// The category it counts toward.
 	Category SpecCategory `json:"category"`
 	// A snake_case name for what is specified, e.g. database or expected_users.
-	Key    string     `json:"key"`
-	Value  string     `json:"value"`
+	Key string `json:"key"`
+	// The value, e.g. PostgreSQL or 10000; 1 to 2000 characters.
+	Value string `json:"value"`
+	// Where it stands: only CURRENT specifications count toward maturity and coverage.
 	Status SpecStatus `json:"status"`
 }
 
@@ -130,7 +144,7 @@ func (v *AnswerQuestionAnswerQuestionAnswerQuestionPayloadSpecificationsSpecific
 
 // AnswerQuestionResponse is returned by AnswerQuestion on success.
 type AnswerQuestionResponse struct {
-	// Answers a question: the answer is kept, specifications are extracted and checked for conflicts.
+	// Answers a question: the answer is kept, specifications are extracted and checked for conflicts, and maturity is recomputed, in one transaction. WRITE permission. userErrors: ALREADY_ANSWERED, INVALID_STATE (session not ACTIVE, or the project is archived), REQUIRED, TOO_LONG, INVALID, DUPLICATE.
 	AnswerQuestion AnswerQuestionAnswerQuestionAnswerQuestionPayload `json:"answerQuestion"`
 }
 
@@ -140,9 +154,14 @@ func (v *AnswerQuestionResponse) GetAnswerQuestion() AnswerQuestionAnswerQuestio
 }
 
 // AskNextQuestionAskNextQuestionAskNextQuestionPayload includes the requested fields of the GraphQL type AskNextQuestionPayload.
+// The GraphQL type's documentation follows.
+//
+// The result of the `askNextQuestion` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type AskNextQuestionAskNextQuestionAskNextQuestionPayload struct {
-	Question   *AskNextQuestionAskNextQuestionAskNextQuestionPayloadQuestion `json:"question"`
-	UserErrors []UserError                                                   `json:"userErrors"`
+	// The question as it is after the change; null when the mutation was refused.
+	Question *AskNextQuestionAskNextQuestionAskNextQuestionPayloadQuestion `json:"question"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []UserError `json:"userErrors"`
 }
 
 // GetQuestion returns AskNextQuestionAskNextQuestionAskNextQuestionPayload.Question, and is useful for accessing the field via an interface.
@@ -158,10 +177,13 @@ func (v *AskNextQuestionAskNextQuestionAskNextQuestionPayload) GetUserErrors() [
 // AskNextQuestionAskNextQuestionAskNextQuestionPayloadQuestion includes the requested fields of the GraphQL type Question.
 // The GraphQL type's documentation follows.
 //
-// A question the counselor asked in a session.
+// A question the counselor asked in a session. Visible to whoever may read the project; answered with WRITE permission.
 type AskNextQuestionAskNextQuestionAskNextQuestionPayloadQuestion struct {
-	Id       string       `json:"id"`
-	Text     string       `json:"text"`
+	// The question's opaque global id, for node(id:) and the mutations that take it.
+	Id string `json:"id"`
+	// The question, at most two sentences.
+	Text string `json:"text"`
+	// The category the question is about.
 	Category SpecCategory `json:"category"`
 }
 
@@ -180,7 +202,7 @@ func (v *AskNextQuestionAskNextQuestionAskNextQuestionPayloadQuestion) GetCatego
 
 // AskNextQuestionResponse is returned by AskNextQuestion on success.
 type AskNextQuestionResponse struct {
-	// Generates, saves and streams the session's next question (SOCRATIC sessions).
+	// Generates, saves and streams (questionStream) the next question of a SOCRATIC session, for the least covered category unless one is given. WRITE permission (FORBIDDEN below, NOT_FOUND without READ). userErrors: INVALID_STATE (not ACTIVE, DIRECT_CHAT, or the project is archived), EXHAUSTED, QUESTION_IN_PROGRESS, INVALID.
 	AskNextQuestion AskNextQuestionAskNextQuestionAskNextQuestionPayload `json:"askNextQuestion"`
 }
 
@@ -189,13 +211,17 @@ func (v *AskNextQuestionResponse) GetAskNextQuestion() AskNextQuestionAskNextQue
 	return v.AskNextQuestion
 }
 
-// How serious a conflict is.
+// How serious a conflict is. Whatever its severity, an OPEN conflict blocks every phase advance.
 type ConflictSeverity string
 
 const (
-	ConflictSeverityLow      ConflictSeverity = "LOW"
-	ConflictSeverityMedium   ConflictSeverity = "MEDIUM"
-	ConflictSeverityHigh     ConflictSeverity = "HIGH"
+	// The least serious level. The built-in detection rules do not give it at present.
+	ConflictSeverityLow ConflictSeverity = "LOW"
+	// A contradiction to decide, e.g. two values of one requirement, two message queues, or a single developer against 99.99 % availability.
+	ConflictSeverityMedium ConflictSeverity = "MEDIUM"
+	// A contradiction that decides the architecture, e.g. two databases or clouds, an embedded database with multi-region writes, or a tiny budget against 99.99 % availability.
+	ConflictSeverityHigh ConflictSeverity = "HIGH"
+	// The most serious level. The built-in detection rules do not give it at present.
 	ConflictSeverityCritical ConflictSeverity = "CRITICAL"
 )
 
@@ -210,10 +236,14 @@ var AllConflictSeverity = []ConflictSeverity{
 type ConflictType string
 
 const (
-	ConflictTypeTechnology  ConflictType = "TECHNOLOGY"
+	// Two different technologies for the same purpose, e.g. two databases.
+	ConflictTypeTechnology ConflictType = "TECHNOLOGY"
+	// Contradictory requirements, e.g. two values of one key in a category.
 	ConflictTypeRequirement ConflictType = "REQUIREMENT"
-	ConflictTypeTimeline    ConflictType = "TIMELINE"
-	ConflictTypeResource    ConflictType = "RESOURCE"
+	// A schedule that is impossible for the scope, e.g. two weeks for a million users.
+	ConflictTypeTimeline ConflictType = "TIMELINE"
+	// A budget, team or infrastructure that contradicts a requirement, e.g. a single developer and 99.99 % availability.
+	ConflictTypeResource ConflictType = "RESOURCE"
 )
 
 var AllConflictType = []ConflictType{
@@ -291,7 +321,7 @@ func (v *PageInfo) GetEndCursor() *string { return v.EndCursor }
 // ProjectExportProject includes the requested fields of the GraphQL type Project.
 // The GraphQL type's documentation follows.
 //
-// A requirements-elicitation project.
+// A requirements-elicitation project. Visible (READ) to its owner and to the members of the teams it is shared with; to anyone else it does not exist (NOT_FOUND). viewerPermission says what the viewer may change.
 type ProjectExportProject struct {
 	// The project as a file (READ permission). Specifications are the CURRENT ones, or all of
 	// them, superseded, pending and rejected included, when includeHistory is true. The same
@@ -304,7 +334,7 @@ func (v *ProjectExportProject) GetExport() Export { return v.Export }
 
 // ProjectExportResponse is returned by ProjectExport on success.
 type ProjectExportResponse struct {
-	// A project the viewer may see, or null with a NOT_FOUND error.
+	// A project the viewer may read (owner, or member of a team it is shared with), or null with a NOT_FOUND error, whether it is missing or hidden.
 	Project *ProjectExportProject `json:"project"`
 }
 
@@ -315,9 +345,13 @@ func (v *ProjectExportResponse) GetProject() *ProjectExportProject { return v.Pr
 type ProjectPhase string
 
 const (
-	ProjectPhaseDiscovery      ProjectPhase = "DISCOVERY"
-	ProjectPhaseAnalysis       ProjectPhase = "ANALYSIS"
-	ProjectPhaseDesign         ProjectPhase = "DESIGN"
+	// The first phase: finding out what to build. Every project starts here.
+	ProjectPhaseDiscovery ProjectPhase = "DISCOVERY"
+	// Needs maturity of at least 60 and no OPEN conflict.
+	ProjectPhaseAnalysis ProjectPhase = "ANALYSIS"
+	// Needs maturity 100 and no OPEN conflict.
+	ProjectPhaseDesign ProjectPhase = "DESIGN"
+	// The last phase. Needs maturity 100 and no OPEN conflict.
 	ProjectPhaseImplementation ProjectPhase = "IMPLEMENTATION"
 )
 
@@ -331,9 +365,11 @@ var AllProjectPhase = []ProjectPhase{
 // ProjectSpecificationsProject includes the requested fields of the GraphQL type Project.
 // The GraphQL type's documentation follows.
 //
-// A requirements-elicitation project.
+// A requirements-elicitation project. Visible (READ) to its owner and to the members of the teams it is shared with; to anyone else it does not exist (NOT_FOUND). viewerPermission says what the viewer may change.
 type ProjectSpecificationsProject struct {
-	Id   string `json:"id"`
+	// The project's opaque global id, for node(id:) and the mutations that take it.
+	Id string `json:"id"`
+	// The project's name, 1 to 200 characters.
 	Name string `json:"name"`
 	// How complete the specification is, 0 to 100.
 	Maturity int `json:"maturity"`
@@ -356,10 +392,16 @@ func (v *ProjectSpecificationsProject) GetSpecifications() ProjectSpecifications
 }
 
 // ProjectSpecificationsProjectSpecificationsSpecificationConnection includes the requested fields of the GraphQL type SpecificationConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of specifications (a Relay connection).
 type ProjectSpecificationsProjectSpecificationsSpecificationConnection struct {
-	TotalCount int             `json:"totalCount"`
-	Nodes      []Specification `json:"nodes"`
-	PageInfo   PageInfo        `json:"pageInfo"`
+	// The number of items in the whole list, all pages together, with the same filters.
+	TotalCount int `json:"totalCount"`
+	// The items of the page, without cursors, in the list's order.
+	Nodes []Specification `json:"nodes"`
+	// Whether more items exist before and after the page, and the cursors to fetch them.
+	PageInfo PageInfo `json:"pageInfo"`
 }
 
 // GetTotalCount returns ProjectSpecificationsProjectSpecificationsSpecificationConnection.TotalCount, and is useful for accessing the field via an interface.
@@ -379,7 +421,7 @@ func (v *ProjectSpecificationsProjectSpecificationsSpecificationConnection) GetP
 
 // ProjectSpecificationsResponse is returned by ProjectSpecifications on success.
 type ProjectSpecificationsResponse struct {
-	// A project the viewer may see, or null with a NOT_FOUND error.
+	// A project the viewer may read (owner, or member of a team it is shared with), or null with a NOT_FOUND error, whether it is missing or hidden.
 	Project *ProjectSpecificationsProject `json:"project"`
 }
 
@@ -390,8 +432,11 @@ func (v *ProjectSpecificationsResponse) GetProject() *ProjectSpecificationsProje
 type ProjectStatus string
 
 const (
-	ProjectStatusActive    ProjectStatus = "ACTIVE"
-	ProjectStatusArchived  ProjectStatus = "ARCHIVED"
+	// In use: sessions run and specifications change.
+	ProjectStatusActive ProjectStatus = "ACTIVE"
+	// Frozen by archiveProject: its sessions are paused and every change is refused with INVALID_STATE until restoreProject.
+	ProjectStatusArchived ProjectStatus = "ARCHIVED"
+	// Finished. Reserved: the server does not set it at present.
 	ProjectStatusCompleted ProjectStatus = "COMPLETED"
 )
 
@@ -404,11 +449,15 @@ var AllProjectStatus = []ProjectStatus{
 // ProjectSummary includes the requested fields of the GraphQL type Project.
 // The GraphQL type's documentation follows.
 //
-// A requirements-elicitation project.
+// A requirements-elicitation project. Visible (READ) to its owner and to the members of the teams it is shared with; to anyone else it does not exist (NOT_FOUND). viewerPermission says what the viewer may change.
 type ProjectSummary struct {
-	Id     string        `json:"id"`
-	Name   string        `json:"name"`
-	Phase  ProjectPhase  `json:"phase"`
+	// The project's opaque global id, for node(id:) and the mutations that take it.
+	Id string `json:"id"`
+	// The project's name, 1 to 200 characters.
+	Name string `json:"name"`
+	// The stage the project has reached; it moves only through advanceProjectPhase.
+	Phase ProjectPhase `json:"phase"`
+	// Whether the project is ACTIVE or ARCHIVED.
 	Status ProjectStatus `json:"status"`
 	// How complete the specification is, 0 to 100.
 	Maturity int `json:"maturity"`
@@ -430,9 +479,14 @@ func (v *ProjectSummary) GetStatus() ProjectStatus { return v.Status }
 func (v *ProjectSummary) GetMaturity() int { return v.Maturity }
 
 // ProjectsProjectsProjectConnection includes the requested fields of the GraphQL type ProjectConnection.
+// The GraphQL type's documentation follows.
+//
+// A page of projects (a Relay connection).
 type ProjectsProjectsProjectConnection struct {
-	Nodes    []ProjectSummary `json:"nodes"`
-	PageInfo PageInfo         `json:"pageInfo"`
+	// The items of the page, without cursors, in the list's order.
+	Nodes []ProjectSummary `json:"nodes"`
+	// Whether more items exist before and after the page, and the cursors to fetch them.
+	PageInfo PageInfo `json:"pageInfo"`
 }
 
 // GetNodes returns ProjectsProjectsProjectConnection.Nodes, and is useful for accessing the field via an interface.
@@ -454,14 +508,22 @@ func (v *ProjectsResponse) GetProjects() ProjectsProjectsProjectConnection { ret
 type SessionEventType string
 
 const (
-	SessionEventTypeQuestionAsked           SessionEventType = "QUESTION_ASKED"
-	SessionEventTypeQuestionAnswered        SessionEventType = "QUESTION_ANSWERED"
+	// A question was asked (question is set).
+	SessionEventTypeQuestionAsked SessionEventType = "QUESTION_ASKED"
+	// A question was answered (question is set).
+	SessionEventTypeQuestionAnswered SessionEventType = "QUESTION_ANSWERED"
+	// Specifications were recorded, from an answer, a chat message or by hand (specifications is set).
 	SessionEventTypeSpecificationsExtracted SessionEventType = "SPECIFICATIONS_EXTRACTED"
-	SessionEventTypeConflictDetected        SessionEventType = "CONFLICT_DETECTED"
-	SessionEventTypeConflictResolved        SessionEventType = "CONFLICT_RESOLVED"
-	SessionEventTypeMaturityChanged         SessionEventType = "MATURITY_CHANGED"
-	SessionEventTypeSessionStatusChanged    SessionEventType = "SESSION_STATUS_CHANGED"
-	SessionEventTypeMessageAdded            SessionEventType = "MESSAGE_ADDED"
+	// New specifications raised conflicts (conflicts is set).
+	SessionEventTypeConflictDetected SessionEventType = "CONFLICT_DETECTED"
+	// A conflict was decided (conflicts and the specifications it changed are set).
+	SessionEventTypeConflictResolved SessionEventType = "CONFLICT_RESOLVED"
+	// The project's maturity changed (project and previousMaturity are set).
+	SessionEventTypeMaturityChanged SessionEventType = "MATURITY_CHANGED"
+	// The session was paused, resumed or ended (session is set).
+	SessionEventTypeSessionStatusChanged SessionEventType = "SESSION_STATUS_CHANGED"
+	// A turn was added to the conversation (message is set).
+	SessionEventTypeMessageAdded SessionEventType = "MESSAGE_ADDED"
 )
 
 var AllSessionEventType = []SessionEventType{
@@ -491,7 +553,9 @@ func (v *SessionEventsResponse) GetSessionEvents() SessionEventsSessionEventsSes
 //
 // A change in a session.
 type SessionEventsSessionEventsSessionEvent struct {
-	Type     SessionEventType                                `json:"type"`
+	// What happened; it says which of the other fields are set.
+	Type SessionEventType `json:"type"`
+	// The question asked or answered.
 	Question *SessionEventsSessionEventsSessionEventQuestion `json:"question"`
 }
 
@@ -506,9 +570,11 @@ func (v *SessionEventsSessionEventsSessionEvent) GetQuestion() *SessionEventsSes
 // SessionEventsSessionEventsSessionEventQuestion includes the requested fields of the GraphQL type Question.
 // The GraphQL type's documentation follows.
 //
-// A question the counselor asked in a session.
+// A question the counselor asked in a session. Visible to whoever may read the project; answered with WRITE permission.
 type SessionEventsSessionEventsSessionEventQuestion struct {
-	Id   string `json:"id"`
+	// The question's opaque global id, for node(id:) and the mutations that take it.
+	Id string `json:"id"`
+	// The question, at most two sentences.
 	Text string `json:"text"`
 }
 
@@ -522,15 +588,25 @@ func (v *SessionEventsSessionEventsSessionEventQuestion) GetText() string { retu
 type SpecCategory string
 
 const (
-	SpecCategoryGoals            SpecCategory = "GOALS"
-	SpecCategoryRequirements     SpecCategory = "REQUIREMENTS"
-	SpecCategoryTechStack        SpecCategory = "TECH_STACK"
-	SpecCategoryScalability      SpecCategory = "SCALABILITY"
-	SpecCategorySecurity         SpecCategory = "SECURITY"
-	SpecCategoryPerformance      SpecCategory = "PERFORMANCE"
-	SpecCategoryTesting          SpecCategory = "TESTING"
-	SpecCategoryMonitoring       SpecCategory = "MONITORING"
-	SpecCategoryDataRetention    SpecCategory = "DATA_RETENTION"
+	// The problem, the users, success criteria. Target 10.
+	SpecCategoryGoals SpecCategory = "GOALS"
+	// Functional requirements, features, user stories. Target 15.
+	SpecCategoryRequirements SpecCategory = "REQUIREMENTS"
+	// Languages, frameworks, databases, hosting, libraries. Target 12.
+	SpecCategoryTechStack SpecCategory = "TECH_STACK"
+	// Users, data volume, growth, concurrency. Target 8.
+	SpecCategoryScalability SpecCategory = "SCALABILITY"
+	// Authentication, authorization, compliance, secrets. Target 10.
+	SpecCategorySecurity SpecCategory = "SECURITY"
+	// Latency, throughput, resource budgets. Target 8.
+	SpecCategoryPerformance SpecCategory = "PERFORMANCE"
+	// Test strategy, coverage, environments. Target 8.
+	SpecCategoryTesting SpecCategory = "TESTING"
+	// Logging, metrics, alerting. Target 6.
+	SpecCategoryMonitoring SpecCategory = "MONITORING"
+	// How long data is kept, deletion, archival. Target 5.
+	SpecCategoryDataRetention SpecCategory = "DATA_RETENTION"
+	// Backups, RPO/RTO, failover. Target 8.
 	SpecCategoryDisasterRecovery SpecCategory = "DISASTER_RECOVERY"
 )
 
@@ -551,10 +627,14 @@ var AllSpecCategory = []SpecCategory{
 type SpecStatus string
 
 const (
-	SpecStatusCurrent    SpecStatus = "CURRENT"
-	SpecStatusPending    SpecStatus = "PENDING"
+	// In force; counts toward maturity and coverage.
+	SpecStatusCurrent SpecStatus = "CURRENT"
+	// Waiting on an OPEN conflict it raised; does not count until the conflict is decided.
+	SpecStatusPending SpecStatus = "PENDING"
+	// Replaced by a later specification (see supersededBy): by updateSpecification, REPLACE or MERGE.
 	SpecStatusSuperseded SpecStatus = "SUPERSEDED"
-	SpecStatusRejected   SpecStatus = "REJECTED"
+	// Turned down by a KEEP_OLD resolution.
+	SpecStatusRejected SpecStatus = "REJECTED"
 )
 
 var AllSpecStatus = []SpecStatus{
@@ -567,19 +647,24 @@ var AllSpecStatus = []SpecStatus{
 // Specification includes the requested fields of the GraphQL type Specification.
 // The GraphQL type's documentation follows.
 //
-// One structured fact about the system being specified. Its history is its supersede chain.
+// One structured fact about the system being specified. Its history is its supersede chain. Visible to whoever may read the project; changed with WRITE permission.
 type Specification struct {
-	Id       string       `json:"id"`
+	// The specification's opaque global id, for node(id:) and the mutations that take it.
+	Id string `json:"id"`
+	// The category it counts toward.
 	Category SpecCategory `json:"category"`
 	// A snake_case name for what is specified, e.g. database or expected_users.
-	Key   string `json:"key"`
+	Key string `json:"key"`
+	// The value, e.g. PostgreSQL or 10000; 1 to 2000 characters.
 	Value string `json:"value"`
 	// A human sentence stating the specification.
 	Content string `json:"content"`
 	// 0 to 1: 1.0 stated explicitly, 0.8-0.9 strongly implied, 0.6-0.7 inferred, 0.4-0.5 a weak guess.
-	Confidence float64    `json:"confidence"`
-	Status     SpecStatus `json:"status"`
-	CreatedAt  time.Time  `json:"createdAt"`
+	Confidence float64 `json:"confidence"`
+	// Where it stands: only CURRENT specifications count toward maturity and coverage.
+	Status SpecStatus `json:"status"`
+	// When it was recorded.
+	CreatedAt time.Time `json:"createdAt"`
 }
 
 // GetId returns Specification.Id, and is useful for accessing the field via an interface.
@@ -609,13 +694,51 @@ func (v *Specification) GetCreatedAt() time.Time { return v.CreatedAt }
 // UserError includes the requested fields of the GraphQL type UserError.
 // The GraphQL type's documentation follows.
 //
-// A validation failure reported by a mutation. Nothing was changed.
+// A validation failure reported by a mutation in its payload's userErrors. When
+// a payload has any, nothing was changed.
+//
+// Everything else is a top-level error in the response's `errors`, with a
+// stable `extensions.code`:
+//
+// - `UNAUTHENTICATED`: no valid credential: the operation needs a signed-in user, or the `Authorization` token is invalid, expired or revoked (HTTP 401 when the header was refused).
+// - `FORBIDDEN`: the viewer may see the object but not do this: too low a project permission or team role, a READ API token calling a mutation, an API token managing credentials.
+// - `NOT_FOUND`: no such object, or the viewer may not see it; the two are not told apart.
+// - `BAD_USER_INPUT`: a malformed id, cursor, page size or argument, or a document over a size limit.
+// - `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`: the document does not parse, or does not validate against this schema.
+// - `COMPLEXITY_LIMIT_EXCEEDED`: the operation would cost more than the server's complexity limit (20000 by default; a connection costs first × its selection).
+// - `INTROSPECTION_DISABLED`: introspection (`__schema`, `__type`) is switched off on this server.
+// - `PERSISTED_QUERY_NOT_FOUND`: an automatic persisted query hash the server does not know; send the query with it.
+// - `RATE_LIMITED`: too many register, login or refreshToken attempts; `extensions.retryAfter` is the wait in whole seconds.
+// - `TIMEOUT`: the operation ran longer than the server's query timeout (30 s by default), or waited that long for its turn.
+// - `UNAVAILABLE`: the database cannot be reached or written just now; try again after `extensions.retryAfter` seconds.
+// - `INTERNAL`: the server failed; the message and `extensions.requestId` name the request id to find it in the server log.
+// - `BAD_REQUEST`, `PAYLOAD_TOO_LARGE`, `METHOD_NOT_ALLOWED`: the HTTP request itself was refused before GraphQL ran (malformed, over the body limit, or a method the endpoint does not take).
 type UserError struct {
-	// The path to the input field that caused the error, e.g. ["input", "name"].
+	// The path to the input field that caused the error, e.g. ["input", "name"]; ["input"] when the failure concerns the input as a whole.
 	Field []string `json:"field"`
-	// A stable machine-readable code, e.g. TOO_LONG or INVALID_STATE.
+	// A stable machine-readable code. Every code a mutation can give:
+	//
+	// - `REQUIRED`: a value is missing or empty after trimming.
+	// - `TOO_SHORT`: a value is shorter than its minimum (passwords: 8 characters).
+	// - `TOO_LONG`: a value is longer than its maximum (the input field's description gives it).
+	// - `INVALID`: a value is malformed or not allowed: control characters or invalid UTF-8, a bad email, not snake_case, out of range, an unknown value, a combination that does not apply.
+	// - `TAKEN`: the email already belongs to an account.
+	// - `INVALID_STATE`: the object is not in a state that allows this: an archived project, an ended or paused session, a mode that does not take the mutation, a conflict already decided, a specification no longer CURRENT.
+	// - `INVALID_CREDENTIALS`: the email or password (or currentPassword) is wrong.
+	// - `INVALID_TOKEN`: the refresh token is unknown, expired, used or revoked.
+	// - `EXHAUSTED`: every question of the bank has been asked in this session.
+	// - `QUESTION_IN_PROGRESS`: another question was asked in the session at the same moment; ask again.
+	// - `ALREADY_ANSWERED`: the question already has an answer.
+	// - `DUPLICATE`: the project already has a specification with this key and value.
+	// - `PHASE_GATE`: the project cannot move to that phase yet; the message names the condition that failed.
+	// - `NOT_CONFIGURED`: the server cannot store provider keys (it has no encryption key).
+	// - `ALREADY_MEMBER`: the user is already a member of the team.
+	// - `NOT_A_MEMBER`: the user is not a member of the team.
+	// - `USER_NOT_FOUND`: no registered user has this email.
+	// - `LAST_OWNER`: a team keeps at least one OWNER; make someone else OWNER first.
+	// - `NOT_SHARED`: the project is not shared with this team.
 	Code string `json:"code"`
-	// A human-readable description of the problem.
+	// A human-readable description of the problem, in English, saying what to change.
 	Message string `json:"message"`
 }
 
@@ -630,7 +753,7 @@ func (v *UserError) GetMessage() string { return v.Message }
 
 // ViewerResponse is returned by Viewer on success.
 type ViewerResponse struct {
-	// The authenticated user, or null for an anonymous request.
+	// The authenticated user (the token's user for an API token), or null for an anonymous request. Never an error.
 	Viewer *ViewerViewerUser `json:"viewer"`
 }
 
@@ -640,8 +763,9 @@ func (v *ViewerResponse) GetViewer() *ViewerViewerUser { return v.Viewer }
 // ViewerViewerUser includes the requested fields of the GraphQL type User.
 // The GraphQL type's documentation follows.
 //
-// A person with an account.
+// A person with an account. Visible (node(id:)) to themselves and to the members of their teams.
 type ViewerViewerUser struct {
+	// The user's opaque global id, for node(id:) and the mutations that take it.
 	Id string `json:"id"`
 	// The user's email address, stored in lower case.
 	Email string `json:"email"`

@@ -3824,9 +3824,10 @@ func newExecutionContext(
 
 var sources = []*ast.Source{
 	{Name: "../schema/auth.graphqls", Input: `"""
-A person with an account.
+A person with an account. Visible (node(id:)) to themselves and to the members of their teams.
 """
 type User implements Node {
+  "The user's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
   "The user's email address, stored in lower case."
   email: String!
@@ -3837,10 +3838,13 @@ type User implements Node {
 }
 
 extend type Query {
-  "The authenticated user, or null for an anonymous request."
+  "The authenticated user (the token's user for an API token), or null for an anonymous request. Never an error."
   viewer: User
 }
 
+"""
+The input of the ` + "`" + `register` + "`" + ` mutation.
+"""
 input RegisterInput {
   "An email address, unique among users (case-insensitive)."
   email: String!
@@ -3848,18 +3852,29 @@ input RegisterInput {
   password: String!
   "An optional display name of at most 100 characters."
   name: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `login` + "`" + ` mutation.
+"""
 input LoginInput {
+  "The account's email address, in any letter case."
   email: String!
+  "The account's password, exactly as set (it is not trimmed)."
   password: String!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `refreshToken` + "`" + ` mutation.
+"""
 input RefreshTokenInput {
   "A refresh token issued by register, login or an earlier refreshToken. It can be used once."
   refreshToken: String!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
@@ -3877,59 +3892,99 @@ type AuthPayload {
   refreshTokenExpiresAt: Time
   "The authenticated user."
   user: User
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `logout` + "`" + ` mutation.
+"""
 input LogoutInput {
   "The refresh token of the login to end. Optional when allSessions is true and the request is authenticated."
   refreshToken: String
   "Revoke every refresh token of the user, ending all logins."
   allSessions: Boolean
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `logout` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type LogoutPayload {
   "How many logins (live refresh tokens) were ended."
   revokedCount: Int!
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `changePassword` + "`" + ` mutation.
+"""
 input ChangePasswordInput {
+  "The viewer's present password; INVALID_CREDENTIALS when it is wrong."
   currentPassword: String!
   "A password of 8 to 128 characters."
   newPassword: String!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `changePassword` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type ChangePasswordPayload {
   "The user whose password changed. Every refresh token of this user was revoked."
   user: User
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Creates an account and logs it in."
-  register(input: RegisterInput!): AuthPayload!
-  "Logs in with email and password."
-  login(input: LoginInput!): AuthPayload!
-  "Exchanges a refresh token for a new token pair. Presenting a used token revokes its whole family."
-  refreshToken(input: RefreshTokenInput!): AuthPayload!
-  "Revokes one login (its refresh token family) or, with allSessions, all of them."
-  logout(input: LogoutInput!): LogoutPayload!
-  "Changes the viewer's password and revokes all refresh tokens."
-  changePassword(input: ChangePasswordInput!): ChangePasswordPayload!
+  "Creates an account and logs it in. Needs no credential; rate-limited per client address (RATE_LIMITED). userErrors: REQUIRED, TOO_SHORT, TOO_LONG, INVALID, TAKEN."
+  register(
+    "What to do; see RegisterInput."
+    input: RegisterInput!
+  ): AuthPayload!
+  "Logs in with email and password. Needs no credential; rate-limited per client address and, after repeated failures, per email (RATE_LIMITED). userErrors: INVALID_CREDENTIALS, REQUIRED, INVALID."
+  login(
+    "What to do; see LoginInput."
+    input: LoginInput!
+  ): AuthPayload!
+  "Exchanges a refresh token for a new token pair. Presenting a used token revokes its whole family. Needs no other credential; rate-limited per client address (RATE_LIMITED). userErrors: INVALID_TOKEN."
+  refreshToken(
+    "What to do; see RefreshTokenInput."
+    input: RefreshTokenInput!
+  ): AuthPayload!
+  "Revokes one login (its refresh token family) or, with allSessions, all of them. With a refresh token it needs no other credential; allSessions without one needs an access token (API tokens get FORBIDDEN). userErrors: REQUIRED, INVALID_TOKEN."
+  logout(
+    "What to do; see LogoutInput."
+    input: LogoutInput!
+  ): LogoutPayload!
+  "Changes the viewer's password and revokes all refresh tokens. Signed-in users only, not API tokens (FORBIDDEN). userErrors: INVALID_CREDENTIALS (currentPassword), TOO_SHORT, TOO_LONG, INVALID (the same password)."
+  changePassword(
+    "What to do; see ChangePasswordInput."
+    input: ChangePasswordInput!
+  ): ChangePasswordPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/dialogue.graphqls", Input: `"""
-A question the counselor asked in a session.
+A question the counselor asked in a session. Visible to whoever may read the project; answered with WRITE permission.
 """
 type Question implements Node {
+  "The question's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "The session the question was asked in."
   session: Session!
+  "The question, at most two sentences."
   text: String!
+  "The category the question is about."
   category: SpecCategory!
   "Why the question matters."
   context: String
@@ -3937,23 +3992,39 @@ type Question implements Node {
   qualityScore: Float!
   "How much the question pushes an answer, 0 to 1."
   biasScore: Float!
+  "When the question was asked."
   askedAt: Time!
+  "The answer, 1 to 20000 characters; null until answered."
   answer: String
+  "When the question was answered; null until then."
   answeredAt: Time
+  "Who answered; null until answered."
   answeredBy: User
   "The specifications extracted from the answer."
   specifications: [Specification!]!
 }
 
+"""
+An edge of a page of questions: one item with its cursor.
+"""
 type QuestionEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Question!
 }
 
+"""
+A page of questions (a Relay connection).
+"""
 type QuestionConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [QuestionEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Question!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
@@ -3961,25 +4032,41 @@ type QuestionConnection {
 One turn of a session's conversation.
 """
 type Message implements Node {
+  "The message's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "Who wrote the turn."
   role: MessageRole!
+  "The text of the turn: a question, an answer, a chat message or a reply."
   content: String!
   "Who wrote a USER message."
   author: User
   "The question this turn asks or answers."
   question: Question
+  "When the turn was written."
   createdAt: Time!
 }
 
+"""
+An edge of a page of messages: one item with its cursor.
+"""
 type MessageEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Message!
 }
 
+"""
+A page of messages (a Relay connection).
+"""
 type MessageConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [MessageEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Message!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
@@ -3987,49 +4074,98 @@ extend type Session {
   "The latest question asked, answered or not."
   currentQuestion: Question
   "The session's questions, oldest first."
-  questions(first: Int, after: String, last: Int, before: String): QuestionConnection!
+  questions(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): QuestionConnection!
   "The conversation history, oldest first."
-  messages(first: Int, after: String, last: Int, before: String): MessageConnection!
+  messages(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): MessageConnection!
 }
 
+"""
+The input of the ` + "`" + `askNextQuestion` + "`" + ` mutation.
+"""
 input AskNextQuestionInput {
+  "The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it."
   sessionId: ID!
   "Ask about this category instead of the least covered one."
   category: SpecCategory
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `askNextQuestion` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type AskNextQuestionPayload {
+  "The question as it is after the change; null when the mutation was refused."
   question: Question
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `answerQuestion` + "`" + ` mutation.
+"""
 input AnswerQuestionInput {
+  "The global id of the question. BAD_USER_INPUT when it is not a question id; NOT_FOUND when no such question exists or the viewer may not see it."
   questionId: ID!
   "1 to 20000 characters."
   answer: String!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `answerQuestion` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type AnswerQuestionPayload {
+  "The question as it is after the change; null when the mutation was refused."
   question: Question
   "The specifications extracted from the answer (PENDING where they conflict)."
   specifications: [Specification!]!
   "The conflicts the answer raised."
   conflicts: [Conflict!]!
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `sendChatMessage` + "`" + ` mutation.
+"""
 input SendChatMessageInput {
+  "The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it."
   sessionId: ID!
   "1 to 20000 characters."
   message: String!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `sendChatMessage` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type SendChatMessagePayload {
   "The user's message as stored."
   message: Message
@@ -4037,38 +4173,66 @@ type SendChatMessagePayload {
   reply: Message
   "A question for the least covered category, to keep the conversation going."
   suggestedQuestion: String
+  "The specifications extracted from the message (PENDING where they conflict)."
   specifications: [Specification!]!
+  "The conflicts the message raised."
   conflicts: [Conflict!]!
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Generates, saves and streams the session's next question (SOCRATIC sessions)."
-  askNextQuestion(input: AskNextQuestionInput!): AskNextQuestionPayload!
-  "Answers a question: the answer is kept, specifications are extracted and checked for conflicts."
-  answerQuestion(input: AnswerQuestionInput!): AnswerQuestionPayload!
-  "Talks freely in a DIRECT_CHAT session; specifications are still extracted."
-  sendChatMessage(input: SendChatMessageInput!): SendChatMessagePayload!
+  "Generates, saves and streams (questionStream) the next question of a SOCRATIC session, for the least covered category unless one is given. WRITE permission (FORBIDDEN below, NOT_FOUND without READ). userErrors: INVALID_STATE (not ACTIVE, DIRECT_CHAT, or the project is archived), EXHAUSTED, QUESTION_IN_PROGRESS, INVALID."
+  askNextQuestion(
+    "What to do; see AskNextQuestionInput."
+    input: AskNextQuestionInput!
+  ): AskNextQuestionPayload!
+  "Answers a question: the answer is kept, specifications are extracted and checked for conflicts, and maturity is recomputed, in one transaction. WRITE permission. userErrors: ALREADY_ANSWERED, INVALID_STATE (session not ACTIVE, or the project is archived), REQUIRED, TOO_LONG, INVALID, DUPLICATE."
+  answerQuestion(
+    "What to do; see AnswerQuestionInput."
+    input: AnswerQuestionInput!
+  ): AnswerQuestionPayload!
+  "Talks freely in a DIRECT_CHAT session: the message is kept, specifications are extracted and checked for conflicts, and the counselor replies. WRITE permission. userErrors: INVALID_STATE (SOCRATIC, not ACTIVE, or the project is archived), REQUIRED, TOO_LONG, INVALID."
+  sendChatMessage(
+    "What to do; see SendChatMessageInput."
+    input: SendChatMessageInput!
+  ): SendChatMessagePayload!
 }
 
+"""
+The input of the ` + "`" + `advanceProjectPhase` + "`" + ` mutation.
+"""
 input AdvanceProjectPhaseInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
   "The next phase."
   phase: ProjectPhase!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `advanceProjectPhase` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type AdvanceProjectPhasePayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Moves a project to its next phase when the phase's gate is met; a refusal names the failed condition."
-  advanceProjectPhase(input: AdvanceProjectPhaseInput!): AdvanceProjectPhasePayload!
+  "Moves a project one phase forward when the gate is met: ANALYSIS needs maturity of at least 60, DESIGN and IMPLEMENTATION need 100, and none may have an OPEN conflict. WRITE permission. userErrors: PHASE_GATE (not the next phase, or a gate condition failed; the message names it), INVALID_STATE (archived)."
+  advanceProjectPhase(
+    "What to do; see AdvanceProjectPhaseInput."
+    input: AdvanceProjectPhaseInput!
+  ): AdvanceProjectPhasePayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/export.graphqls", Input: `"""
@@ -4105,7 +4269,12 @@ extend type Project {
   them, superseded, pending and rejected included, when includeHistory is true. The same
   file is served by GET /projects/{id}/export.{md,json,yaml,csv}.
   """
-  export(format: ExportFormat!, includeHistory: Boolean = false): Export!
+  export(
+    "The file format."
+    format: ExportFormat!
+    "Include the SUPERSEDED, PENDING and REJECTED specifications (each with its status and supersededById), not only the CURRENT ones."
+    includeHistory: Boolean = false
+  ): Export!
 }
 `, BuiltIn: false},
 	{Name: "../schema/llm.graphqls", Input: `"""
@@ -4124,6 +4293,7 @@ enum LLMProviderID {
 A provider and whether the viewer can use it.
 """
 type LLMProvider {
+  "Which provider."
   id: LLMProviderID!
   "Known model names; others may be set too."
   models: [String!]!
@@ -4141,21 +4311,33 @@ type LLMProvider {
 Language-model usage summed over a project.
 """
 type LLMUsageSummary {
+  "The number of calls, built-in ones included."
   calls: Int!
+  "Input (prompt) tokens, summed over the calls."
   inputTokens: Int!
+  "Output (completion) tokens, summed over the calls."
   outputTokens: Int!
+  "The cost in US dollars at list prices; built-in calls and unknown or local models cost 0."
   costUsd: Float!
   "Calls where the provider failed and the built-in engine answered."
   fallbacks: Int!
+  "The same sums per provider and model."
   byProvider: [LLMProviderUsage!]!
 }
 
+"Language-model usage of one provider and model within a project."
 type LLMProviderUsage {
+  "The provider."
   provider: LLMProviderID!
+  "The model name as called, e.g. claude-3-5-haiku-20241022."
   model: String!
+  "The number of calls."
   calls: Int!
+  "Input (prompt) tokens, summed over the calls."
   inputTokens: Int!
+  "Output (completion) tokens, summed over the calls."
   outputTokens: Int!
+  "The cost in US dollars at list prices (a dated model name is priced as its family; unknown and local models cost 0)."
   costUsd: Float!
 }
 
@@ -4173,64 +4355,111 @@ extend type Project {
   llmUsage: LLMUsageSummary!
 }
 
+"""
+The input of the ` + "`" + `setLLMCredential` + "`" + ` mutation.
+"""
 input SetLLMCredentialInput {
+  "The provider the key is for: ANTHROPIC or OPENAI_COMPATIBLE (INVALID for BUILTIN, which needs no key)."
   provider: LLMProviderID!
   "The key; stored encrypted and never returned."
   apiKey: String!
   "For OPENAI_COMPATIBLE: the endpoint, e.g. http://localhost:11434/v1."
   baseUrl: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `setLLMCredential` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type SetLLMCredentialPayload {
+  "The provider as it is after the change; null when the mutation was refused."
   provider: LLMProvider
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `removeLLMCredential` + "`" + ` mutation.
+"""
 input RemoveLLMCredentialInput {
+  "The provider whose stored key to delete."
   provider: LLMProviderID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `removeLLMCredential` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type RemoveLLMCredentialPayload {
+  "The provider as it is after the change; null when the mutation was refused."
   provider: LLMProvider
   "Whether a stored key was removed."
   removed: Boolean!
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `setProjectLLM` + "`" + ` mutation.
+"""
 input SetProjectLLMInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
   "null returns the project to the server's default."
   provider: LLMProviderID
+  "The model name, at most 200 characters; null for the provider's default. Giving a model without a provider is INVALID."
   model: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `setProjectLLM` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type SetProjectLLMPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Stores the viewer's own key for a provider, encrypted at rest."
-  setLLMCredential(input: SetLLMCredentialInput!): SetLLMCredentialPayload!
-  "Deletes the viewer's key for a provider."
-  removeLLMCredential(input: RemoveLLMCredentialInput!): RemoveLLMCredentialPayload!
-  "Chooses the provider and model of a project's sessions."
-  setProjectLLM(input: SetProjectLLMInput!): SetProjectLLMPayload!
+  "Stores the viewer's own key for a provider, encrypted at rest and never returned. Signed-in users only, not API tokens (FORBIDDEN). userErrors: INVALID, REQUIRED, TOO_LONG (apiKey and baseUrl at most 500 characters), NOT_CONFIGURED."
+  setLLMCredential(
+    "What to do; see SetLLMCredentialInput."
+    input: SetLLMCredentialInput!
+  ): SetLLMCredentialPayload!
+  "Deletes the viewer's stored key for a provider. Signed-in users only, not API tokens (FORBIDDEN). userErrors: INVALID."
+  removeLLMCredential(
+    "What to do; see RemoveLLMCredentialInput."
+    input: RemoveLLMCredentialInput!
+  ): RemoveLLMCredentialPayload!
+  "Chooses the provider and model of a project's sessions. ADMIN permission (FORBIDDEN below, NOT_FOUND without READ). userErrors: INVALID, TOO_LONG."
+  setProjectLLM(
+    "What to do; see SetProjectLLMInput."
+    input: SetProjectLLMInput!
+  ): SetProjectLLMPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/project.graphqls", Input: `"""
 The stage a project has reached. Each advance is gated on maturity and open conflicts.
 """
 enum ProjectPhase {
+  "The first phase: finding out what to build. Every project starts here."
   DISCOVERY
+  "Needs maturity of at least 60 and no OPEN conflict."
   ANALYSIS
+  "Needs maturity 100 and no OPEN conflict."
   DESIGN
+  "The last phase. Needs maturity 100 and no OPEN conflict."
   IMPLEMENTATION
 }
 
@@ -4238,8 +4467,11 @@ enum ProjectPhase {
 Whether a project is in use.
 """
 enum ProjectStatus {
+  "In use: sessions run and specifications change."
   ACTIVE
+  "Frozen by archiveProject: its sessions are paused and every change is refused with INVALID_STATE until restoreProject."
   ARCHIVED
+  "Finished. Reserved: the server does not set it at present."
   COMPLETED
 }
 
@@ -4258,36 +4490,67 @@ enum ProjectPermission {
 }
 
 """
-A requirements-elicitation project.
+A requirements-elicitation project. Visible (READ) to its owner and to the members of the teams it is shared with; to anyone else it does not exist (NOT_FOUND). viewerPermission says what the viewer may change.
 """
 type Project implements Node {
+  "The project's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "The project's name, 1 to 200 characters."
   name: String!
+  "What the project is about, at most 5000 characters; null when none was given."
   description: String
+  "The stage the project has reached; it moves only through advanceProjectPhase."
   phase: ProjectPhase!
+  "Whether the project is ACTIVE or ARCHIVED."
   status: ProjectStatus!
   "How complete the specification is, 0 to 100."
   maturity: Int!
+  "The user who owns the project: OWNER permission, the only one who may delete or transfer it."
   owner: User!
   "The viewer's effective permission on this project."
   viewerPermission: ProjectPermission!
   "The project's sessions, newest first."
-  sessions(first: Int, after: String, last: Int, before: String, status: SessionStatus): SessionConnection!
+  sessions(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+    "Only sessions in this status; all when omitted."
+    status: SessionStatus
+  ): SessionConnection!
+  "When the project was created."
   createdAt: Time!
+  "When the project last changed: its name or description, status, phase, specifications and maturity, a new session, its language model or its owner."
   updatedAt: Time!
   "When the project was archived, if it is archived."
   archivedAt: Time
 }
 
+"""
+An edge of a page of projects: one item with its cursor.
+"""
 type ProjectEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Project!
 }
 
+"""
+A page of projects (a Relay connection).
+"""
 type ProjectConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [ProjectEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Project!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
@@ -4295,95 +4558,166 @@ type ProjectConnection {
 The field a project list is ordered by.
 """
 enum ProjectOrderField {
+  "By creation time."
   CREATED_AT
+  "By the time of the last change."
   UPDATED_AT
+  "By name, case-insensitively."
   NAME
+  "By maturity, 0 to 100."
   MATURITY
 }
 
+"How to order a list of projects. Ties are broken by the project's id in the same direction."
 input ProjectOrder {
+  "The field to order by."
   field: ProjectOrderField!
+  "Ascending or descending."
   direction: OrderDirection!
 }
 
 extend type Query {
   "The viewer's projects. Ordered by creation time, newest first, unless orderBy says otherwise."
   projects(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
     first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
     after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
     last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
     before: String
+    "Only projects in this status; all when omitted."
     status: ProjectStatus
     "Matches name or description, case-insensitively."
     search: String
+    "The ordering; creation time, newest first, when omitted. A cursor belongs to one ordering."
     orderBy: ProjectOrder
     "Owned, shared with the viewer's teams, or both (the default)."
     affiliation: ProjectAffiliation = ALL
   ): ProjectConnection!
-  "A project the viewer may see, or null with a NOT_FOUND error."
-  project(id: ID!): Project
+  "A project the viewer may read (owner, or member of a team it is shared with), or null with a NOT_FOUND error, whether it is missing or hidden."
+  project(
+    "The project's global id. A malformed id, or the id of another type, answers NOT_FOUND."
+    id: ID!
+  ): Project
 }
 
+"""
+The input of the ` + "`" + `createProject` + "`" + ` mutation.
+"""
 input CreateProjectInput {
   "1 to 200 characters."
   name: String!
   "At most 5000 characters."
   description: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `createProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type CreateProjectPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `updateProject` + "`" + ` mutation.
+"""
 input UpdateProjectInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
   "A new name; unchanged when omitted."
   name: String
   "A new description; unchanged when omitted, cleared when an empty string."
   description: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `updateProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type UpdateProjectPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `archiveProject` + "`" + ` mutation.
+"""
 input ArchiveProjectInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `archiveProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type ArchiveProjectPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `restoreProject` + "`" + ` mutation.
+"""
 input RestoreProjectInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `restoreProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type RestoreProjectPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Creates a project owned by the viewer."
-  createProject(input: CreateProjectInput!): CreateProjectPayload!
-  "Renames a project or changes its description."
-  updateProject(input: UpdateProjectInput!): UpdateProjectPayload!
-  "Archives a project: its active sessions are paused and it accepts no changes until restored."
-  archiveProject(input: ArchiveProjectInput!): ArchiveProjectPayload!
-  "Makes an archived project active again."
-  restoreProject(input: RestoreProjectInput!): RestoreProjectPayload!
+  "Creates a project owned by the viewer, in phase DISCOVERY with maturity 0. Any signed-in user (WRITE scope for an API token). userErrors: REQUIRED, TOO_LONG, INVALID."
+  createProject(
+    "What to do; see CreateProjectInput."
+    input: CreateProjectInput!
+  ): CreateProjectPayload!
+  "Renames a project or changes its description. ADMIN permission (FORBIDDEN below, NOT_FOUND without READ). userErrors: REQUIRED, TOO_LONG, INVALID, INVALID_STATE (archived)."
+  updateProject(
+    "What to do; see UpdateProjectInput."
+    input: UpdateProjectInput!
+  ): UpdateProjectPayload!
+  "Archives a project: its active sessions are paused and it accepts no changes until restored. ADMIN permission. userErrors: INVALID_STATE (already archived)."
+  archiveProject(
+    "What to do; see ArchiveProjectInput."
+    input: ArchiveProjectInput!
+  ): ArchiveProjectPayload!
+  "Makes an archived project ACTIVE again (its sessions stay PAUSED until resumed). ADMIN permission. userErrors: INVALID_STATE (not archived)."
+  restoreProject(
+    "What to do; see RestoreProjectInput."
+    input: RestoreProjectInput!
+  ): RestoreProjectPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `"""
@@ -4414,14 +4748,54 @@ type PageInfo {
 }
 
 """
-A validation failure reported by a mutation. Nothing was changed.
+A validation failure reported by a mutation in its payload's userErrors. When
+a payload has any, nothing was changed.
+
+Everything else is a top-level error in the response's ` + "`" + `errors` + "`" + `, with a
+stable ` + "`" + `extensions.code` + "`" + `:
+
+- ` + "`" + `UNAUTHENTICATED` + "`" + `: no valid credential: the operation needs a signed-in user, or the ` + "`" + `Authorization` + "`" + ` token is invalid, expired or revoked (HTTP 401 when the header was refused).
+- ` + "`" + `FORBIDDEN` + "`" + `: the viewer may see the object but not do this: too low a project permission or team role, a READ API token calling a mutation, an API token managing credentials.
+- ` + "`" + `NOT_FOUND` + "`" + `: no such object, or the viewer may not see it; the two are not told apart.
+- ` + "`" + `BAD_USER_INPUT` + "`" + `: a malformed id, cursor, page size or argument, or a document over a size limit.
+- ` + "`" + `GRAPHQL_PARSE_FAILED` + "`" + `, ` + "`" + `GRAPHQL_VALIDATION_FAILED` + "`" + `: the document does not parse, or does not validate against this schema.
+- ` + "`" + `COMPLEXITY_LIMIT_EXCEEDED` + "`" + `: the operation would cost more than the server's complexity limit (20000 by default; a connection costs first × its selection).
+- ` + "`" + `INTROSPECTION_DISABLED` + "`" + `: introspection (` + "`" + `__schema` + "`" + `, ` + "`" + `__type` + "`" + `) is switched off on this server.
+- ` + "`" + `PERSISTED_QUERY_NOT_FOUND` + "`" + `: an automatic persisted query hash the server does not know; send the query with it.
+- ` + "`" + `RATE_LIMITED` + "`" + `: too many register, login or refreshToken attempts; ` + "`" + `extensions.retryAfter` + "`" + ` is the wait in whole seconds.
+- ` + "`" + `TIMEOUT` + "`" + `: the operation ran longer than the server's query timeout (30 s by default), or waited that long for its turn.
+- ` + "`" + `UNAVAILABLE` + "`" + `: the database cannot be reached or written just now; try again after ` + "`" + `extensions.retryAfter` + "`" + ` seconds.
+- ` + "`" + `INTERNAL` + "`" + `: the server failed; the message and ` + "`" + `extensions.requestId` + "`" + ` name the request id to find it in the server log.
+- ` + "`" + `BAD_REQUEST` + "`" + `, ` + "`" + `PAYLOAD_TOO_LARGE` + "`" + `, ` + "`" + `METHOD_NOT_ALLOWED` + "`" + `: the HTTP request itself was refused before GraphQL ran (malformed, over the body limit, or a method the endpoint does not take).
 """
 type UserError {
-  "The path to the input field that caused the error, e.g. [\"input\", \"name\"]."
+  "The path to the input field that caused the error, e.g. [\"input\", \"name\"]; [\"input\"] when the failure concerns the input as a whole."
   field: [String!]
-  "A human-readable description of the problem."
+  "A human-readable description of the problem, in English, saying what to change."
   message: String!
-  "A stable machine-readable code, e.g. TOO_LONG or INVALID_STATE."
+  """
+  A stable machine-readable code. Every code a mutation can give:
+
+  - ` + "`" + `REQUIRED` + "`" + `: a value is missing or empty after trimming.
+  - ` + "`" + `TOO_SHORT` + "`" + `: a value is shorter than its minimum (passwords: 8 characters).
+  - ` + "`" + `TOO_LONG` + "`" + `: a value is longer than its maximum (the input field's description gives it).
+  - ` + "`" + `INVALID` + "`" + `: a value is malformed or not allowed: control characters or invalid UTF-8, a bad email, not snake_case, out of range, an unknown value, a combination that does not apply.
+  - ` + "`" + `TAKEN` + "`" + `: the email already belongs to an account.
+  - ` + "`" + `INVALID_STATE` + "`" + `: the object is not in a state that allows this: an archived project, an ended or paused session, a mode that does not take the mutation, a conflict already decided, a specification no longer CURRENT.
+  - ` + "`" + `INVALID_CREDENTIALS` + "`" + `: the email or password (or currentPassword) is wrong.
+  - ` + "`" + `INVALID_TOKEN` + "`" + `: the refresh token is unknown, expired, used or revoked.
+  - ` + "`" + `EXHAUSTED` + "`" + `: every question of the bank has been asked in this session.
+  - ` + "`" + `QUESTION_IN_PROGRESS` + "`" + `: another question was asked in the session at the same moment; ask again.
+  - ` + "`" + `ALREADY_ANSWERED` + "`" + `: the question already has an answer.
+  - ` + "`" + `DUPLICATE` + "`" + `: the project already has a specification with this key and value.
+  - ` + "`" + `PHASE_GATE` + "`" + `: the project cannot move to that phase yet; the message names the condition that failed.
+  - ` + "`" + `NOT_CONFIGURED` + "`" + `: the server cannot store provider keys (it has no encryption key).
+  - ` + "`" + `ALREADY_MEMBER` + "`" + `: the user is already a member of the team.
+  - ` + "`" + `NOT_A_MEMBER` + "`" + `: the user is not a member of the team.
+  - ` + "`" + `USER_NOT_FOUND` + "`" + `: no registered user has this email.
+  - ` + "`" + `LAST_OWNER` + "`" + `: a team keeps at least one OWNER; make someone else OWNER first.
+  - ` + "`" + `NOT_SHARED` + "`" + `: the project is not shared with this team.
+  """
   code: String!
 }
 
@@ -4435,20 +4809,39 @@ enum OrderDirection {
   DESC
 }
 
+"""
+The entry points for reading. Every field needs a signed-in user (an access
+token or an API token) unless its description says otherwise; what the viewer
+may not see answers NOT_FOUND, as if it did not exist.
+"""
 type Query {
   "Fetches any object the viewer may see by its global id; null with a NOT_FOUND error otherwise."
-  node(id: ID!): Node
+  node(
+    "A global id as the API returns it. A malformed id, or one of an object the viewer may not see, answers NOT_FOUND."
+    id: ID!
+  ): Node
   "Fetches several objects by global id; an entry is null where the object cannot be seen."
-  nodes(ids: [ID!]!): [Node]!
+  nodes(
+    "Global ids as the API returns them, at most 100 (BAD_USER_INPUT beyond). The answer has one entry per id, in the same order; null where the object does not exist or may not be seen."
+    ids: [ID!]!
+  ): [Node]!
 }
 
+"""
+The entry points for changes. Each mutation takes one input and returns a
+payload with userErrors. Every mutation needs a signed-in user, except
+register, login, refreshToken and logout with a refresh token; an API token
+with only the READ scope gets FORBIDDEN on every mutation.
+"""
 type Mutation
 `, BuiltIn: false},
 	{Name: "../schema/session.graphqls", Input: `"""
 How a session runs: the counselor asks, or the user talks freely.
 """
 enum SessionMode {
+  "The counselor asks with askNextQuestion and the user answers with answerQuestion."
   SOCRATIC
+  "The user talks freely with sendChatMessage; specifications are still extracted."
   DIRECT_CHAT
 }
 
@@ -4456,120 +4849,223 @@ enum SessionMode {
 The lifecycle state of a session.
 """
 enum SessionStatus {
+  "Running: questions are asked and answered."
   ACTIVE
+  "Stopped for now by pauseSession or by archiving the project; resumeSession makes it ACTIVE again."
   PAUSED
+  "Ended by endSession; it takes no more questions, answers or mode changes."
   COMPLETED
 }
 
 """
-One sitting of the Socratic dialogue on a project.
+One sitting of the Socratic dialogue on a project. Visible to whoever may read the project; changed with WRITE permission.
 """
 type Session implements Node {
+  "The session's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "The project the session belongs to."
   project: Project!
+  "Whether the counselor asks (SOCRATIC) or the user talks freely (DIRECT_CHAT)."
   mode: SessionMode!
+  "Where the session is in its lifecycle."
   status: SessionStatus!
   "The user who started the session."
   startedBy: User!
+  "When the session started."
   startedAt: Time!
+  "When endSession completed the session; null until then."
   endedAt: Time
 }
 
+"""
+An edge of a page of sessions: one item with its cursor.
+"""
 type SessionEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Session!
 }
 
+"""
+A page of sessions (a Relay connection).
+"""
 type SessionConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [SessionEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Session!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
+"""
+The input of the ` + "`" + `startSession` + "`" + ` mutation.
+"""
 input StartSessionInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
+  "How the session runs; SOCRATIC when omitted."
   mode: SessionMode = SOCRATIC
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `startSession` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type StartSessionPayload {
+  "The session as it is after the change; null when the mutation was refused."
   session: Session
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `pauseSession` + "`" + ` mutation.
+"""
 input PauseSessionInput {
+  "The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it."
   sessionId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `pauseSession` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type PauseSessionPayload {
+  "The session as it is after the change; null when the mutation was refused."
   session: Session
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `resumeSession` + "`" + ` mutation.
+"""
 input ResumeSessionInput {
+  "The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it."
   sessionId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `resumeSession` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type ResumeSessionPayload {
+  "The session as it is after the change; null when the mutation was refused."
   session: Session
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `endSession` + "`" + ` mutation.
+"""
 input EndSessionInput {
+  "The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it."
   sessionId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `endSession` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type EndSessionPayload {
+  "The session as it is after the change; null when the mutation was refused."
   session: Session
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `setSessionMode` + "`" + ` mutation.
+"""
 input SetSessionModeInput {
+  "The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it."
   sessionId: ID!
+  "The new mode."
   mode: SessionMode!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `setSessionMode` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type SetSessionModePayload {
+  "The session as it is after the change; null when the mutation was refused."
   session: Session
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Starts a session on a project the viewer may write."
-  startSession(input: StartSessionInput!): StartSessionPayload!
-  "Pauses an active session."
-  pauseSession(input: PauseSessionInput!): PauseSessionPayload!
-  "Resumes a paused session."
-  resumeSession(input: ResumeSessionInput!): ResumeSessionPayload!
-  "Completes an active or paused session."
-  endSession(input: EndSessionInput!): EndSessionPayload!
-  "Switches an unfinished session between SOCRATIC and DIRECT_CHAT."
-  setSessionMode(input: SetSessionModeInput!): SetSessionModePayload!
+  "Starts an ACTIVE session on a project. WRITE permission (FORBIDDEN below, NOT_FOUND without READ). userErrors: INVALID_STATE (the project is not ACTIVE), INVALID."
+  startSession(
+    "What to do; see StartSessionInput."
+    input: StartSessionInput!
+  ): StartSessionPayload!
+  "Pauses an ACTIVE session. WRITE permission. userErrors: INVALID_STATE (not ACTIVE, or the project is archived)."
+  pauseSession(
+    "What to do; see PauseSessionInput."
+    input: PauseSessionInput!
+  ): PauseSessionPayload!
+  "Resumes a PAUSED session. WRITE permission. userErrors: INVALID_STATE (not PAUSED, or the project is archived)."
+  resumeSession(
+    "What to do; see ResumeSessionInput."
+    input: ResumeSessionInput!
+  ): ResumeSessionPayload!
+  "Completes an ACTIVE or PAUSED session and sets endedAt. WRITE permission. userErrors: INVALID_STATE (already COMPLETED, or the project is archived)."
+  endSession(
+    "What to do; see EndSessionInput."
+    input: EndSessionInput!
+  ): EndSessionPayload!
+  "Switches an unfinished session between SOCRATIC and DIRECT_CHAT. WRITE permission. userErrors: INVALID_STATE (COMPLETED, or the project is archived), INVALID."
+  setSessionMode(
+    "What to do; see SetSessionModeInput."
+    input: SetSessionModeInput!
+  ): SetSessionModePayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/specification.graphqls", Input: `"""
 The ten areas a complete specification covers. Each has a target amount of confidence-weighted evidence.
 """
 enum SpecCategory {
+  "The problem, the users, success criteria. Target 10."
   GOALS
+  "Functional requirements, features, user stories. Target 15."
   REQUIREMENTS
+  "Languages, frameworks, databases, hosting, libraries. Target 12."
   TECH_STACK
+  "Users, data volume, growth, concurrency. Target 8."
   SCALABILITY
+  "Authentication, authorization, compliance, secrets. Target 10."
   SECURITY
+  "Latency, throughput, resource budgets. Target 8."
   PERFORMANCE
+  "Test strategy, coverage, environments. Target 8."
   TESTING
+  "Logging, metrics, alerting. Target 6."
   MONITORING
+  "How long data is kept, deletion, archival. Target 5."
   DATA_RETENTION
+  "Backups, RPO/RTO, failover. Target 8."
   DISASTER_RECOVERY
 }
 
@@ -4577,9 +5073,13 @@ enum SpecCategory {
 Where a specification came from.
 """
 enum SpecSource {
+  "Added by hand with addSpecification or updateSpecification, or written by a MERGE resolution."
   USER_INPUT
+  "Extracted from an answer or a chat message."
   EXTRACTED
+  "Inferred rather than stated. Reserved: the server does not set it at present."
   INFERRED
+  "Imported from elsewhere. Reserved: the server does not set it at present."
   IMPORTED
 }
 
@@ -4587,9 +5087,13 @@ enum SpecSource {
 The lifecycle state of a specification. Only CURRENT ones count toward maturity.
 """
 enum SpecStatus {
+  "In force; counts toward maturity and coverage."
   CURRENT
+  "Waiting on an OPEN conflict it raised; does not count until the conflict is decided."
   PENDING
+  "Replaced by a later specification (see supersededBy): by updateSpecification, REPLACE or MERGE."
   SUPERSEDED
+  "Turned down by a KEEP_OLD resolution."
   REJECTED
 }
 
@@ -4597,8 +5101,11 @@ enum SpecStatus {
 Who wrote a conversation turn.
 """
 enum MessageRole {
+  "A person: an answer or a chat message."
   USER
+  "The counselor: a question or a reply."
   ASSISTANT
+  "A note from the server. Reserved: the server does not write such turns at present."
   SYSTEM
 }
 
@@ -4606,19 +5113,27 @@ enum MessageRole {
 What kind of contradiction a conflict is.
 """
 enum ConflictType {
+  "Two different technologies for the same purpose, e.g. two databases."
   TECHNOLOGY
+  "Contradictory requirements, e.g. two values of one key in a category."
   REQUIREMENT
+  "A schedule that is impossible for the scope, e.g. two weeks for a million users."
   TIMELINE
+  "A budget, team or infrastructure that contradicts a requirement, e.g. a single developer and 99.99 % availability."
   RESOURCE
 }
 
 """
-How serious a conflict is.
+How serious a conflict is. Whatever its severity, an OPEN conflict blocks every phase advance.
 """
 enum ConflictSeverity {
+  "The least serious level. The built-in detection rules do not give it at present."
   LOW
+  "A contradiction to decide, e.g. two values of one requirement, two message queues, or a single developer against 99.99 % availability."
   MEDIUM
+  "A contradiction that decides the architecture, e.g. two databases or clouds, an embedded database with multi-region writes, or a tiny budget against 99.99 % availability."
   HIGH
+  "The most serious level. The built-in detection rules do not give it at present."
   CRITICAL
 }
 
@@ -4626,8 +5141,11 @@ enum ConflictSeverity {
 Whether a conflict still needs a decision.
 """
 enum ConflictStatus {
+  "Waiting for a decision. OPEN conflicts block every phase advance and code generation."
   OPEN
+  "Decided with KEEP_OLD, REPLACE or MERGE."
   RESOLVED
+  "Decided with IGNORE: both sides stay CURRENT."
   IGNORED
 }
 
@@ -4635,28 +5153,43 @@ enum ConflictStatus {
 How a conflict was decided.
 """
 enum ConflictResolution {
+  "Keep what was there: the new (PENDING) specifications become REJECTED and the existing ones stay CURRENT. The conflict becomes RESOLVED."
   KEEP_OLD
+  """
+  Take the new: the existing specifications become SUPERSEDED (their supersededBy is the new one) and the new ones become CURRENT. The conflict becomes RESOLVED.
+  """
   REPLACE
+  """
+  Write a new value that replaces both sides: a new CURRENT specification with ResolveConflictInput.mergedValue (required) supersedes the existing and the new ones. The conflict becomes RESOLVED.
+  """
   MERGE
+  "Keep both: the new specifications become CURRENT beside the existing ones, and the conflict becomes IGNORED."
   IGNORE
 }
 
 """
-One structured fact about the system being specified. Its history is its supersede chain.
+One structured fact about the system being specified. Its history is its supersede chain. Visible to whoever may read the project; changed with WRITE permission.
 """
 type Specification implements Node {
+  "The specification's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "The project the specification belongs to."
   project: Project!
+  "The category it counts toward."
   category: SpecCategory!
   "A snake_case name for what is specified, e.g. database or expected_users."
   key: String!
+  "The value, e.g. PostgreSQL or 10000; 1 to 2000 characters."
   value: String!
   "A human sentence stating the specification."
   content: String!
+  "Where it came from."
   source: SpecSource!
   "0 to 1: 1.0 stated explicitly, 0.8-0.9 strongly implied, 0.6-0.7 inferred, 0.4-0.5 a weak guess."
   confidence: Float!
+  "Why it was extracted or added, at most 2000 characters; null when none was given."
   reasoning: String
+  "Where it stands: only CURRENT specifications count toward maturity and coverage."
   status: SpecStatus!
   "Why it was last rejected with rejectSpecification, as given then; kept as history when it is restored."
   rejectionNote: String
@@ -4668,50 +5201,89 @@ type Specification implements Node {
   supersedes: [Specification!]!
   "The conflicts this specification is part of."
   conflicts: [Conflict!]!
+  "When it was recorded."
   createdAt: Time!
+  "When its status last changed."
   updatedAt: Time!
 }
 
+"""
+An edge of a page of specifications: one item with its cursor.
+"""
 type SpecificationEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Specification!
 }
 
+"""
+A page of specifications (a Relay connection).
+"""
 type SpecificationConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [SpecificationEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Specification!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
 """
-Two or more specifications that contradict each other.
+Two or more specifications that contradict each other. Visible to whoever may read the project; decided (resolveConflict) with WRITE permission.
 """
 type Conflict implements Node {
+  "The conflict's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "The project the conflict belongs to."
   project: Project!
+  "What kind of contradiction it is."
   type: ConflictType!
+  "How serious the contradiction is."
   severity: ConflictSeverity!
+  "OPEN until resolveConflict decides it; then RESOLVED, or IGNORED for the IGNORE resolution."
   status: ConflictStatus!
+  "A sentence saying what contradicts what, written when the conflict was detected."
   description: String!
   "The existing specifications first, then the new ones that caused the conflict."
   specifications: [Specification!]!
+  "How the conflict was decided; null while it is OPEN."
   resolution: ConflictResolution
+  """
+  The note given with the resolution (at most 2000 characters), or the note the server wrote when it closed the conflict because a resolution elsewhere rejected or superseded one of its specifications.
+  """
   resolutionNote: String
+  "Who decided the conflict; null while it is OPEN."
   resolvedBy: User
+  "When the conflict was detected."
   detectedAt: Time!
+  "When the conflict was decided; null while it is OPEN."
   resolvedAt: Time
 }
 
+"""
+An edge of a page of conflicts: one item with its cursor.
+"""
 type ConflictEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Conflict!
 }
 
+"""
+A page of conflicts (a Relay connection).
+"""
 type ConflictConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [ConflictEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Conflict!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
@@ -4719,11 +5291,15 @@ type ConflictConnection {
 How much of a category's target the current specifications cover.
 """
 type CategoryCoverage {
+  "The category."
   category: SpecCategory!
   "The number of CURRENT specifications in the category."
   specCount: Int!
   "The sum of their confidence."
   confidenceSum: Float!
+  """
+  The confidence-weighted evidence that makes the category complete: GOALS 10, REQUIREMENTS 15, TECH_STACK 12, SCALABILITY 8, SECURITY 10, PERFORMANCE 8, TESTING 8, MONITORING 6, DATA_RETENTION 5, DISASTER_RECOVERY 8 (90 in all).
+  """
   target: Int!
   "min(confidenceSum / target, 1)."
   coverage: Float!
@@ -4732,25 +5308,49 @@ type CategoryCoverage {
 extend type Project {
   "The project's specifications, oldest first; CURRENT ones unless status says otherwise."
   specifications(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
     first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
     after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
     last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
     before: String
+    "Only specifications of this category; all when omitted."
     category: SpecCategory
+    "Only specifications in this status; CURRENT when omitted. Pass null for every status."
     status: SpecStatus = CURRENT
     "Matches key, value or content, case-insensitively."
     search: String
   ): SpecificationConnection!
   "The project's conflicts, newest first."
-  conflicts(first: Int, after: String, last: Int, before: String, status: ConflictStatus, severity: ConflictSeverity): ConflictConnection!
+  conflicts(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+    "Only conflicts in this status; all when omitted."
+    status: ConflictStatus
+    "Only conflicts of this severity; all when omitted."
+    severity: ConflictSeverity
+  ): ConflictConnection!
   "Coverage of the ten categories, in table order."
   categoryCoverage: [CategoryCoverage!]!
   "The number of OPEN conflicts."
   openConflictCount: Int!
 }
 
+"""
+The input of the ` + "`" + `addSpecification` + "`" + ` mutation.
+"""
 input AddSpecificationInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
+  "The category the specification counts toward."
   category: SpecCategory!
   "snake_case, 1 to 100 characters."
   key: String!
@@ -4760,54 +5360,89 @@ input AddSpecificationInput {
   confidence: Float
   "A sentence stating it; made from key and value when omitted."
   content: String
+  "Why it holds; at most 2000 characters."
   reasoning: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `addSpecification` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type AddSpecificationPayload {
   "The new specification: CURRENT, or PENDING when it conflicts with a current one."
   specification: Specification
+  "The conflicts the new specification raised; empty when it is CURRENT."
   conflicts: [Conflict!]!
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `updateSpecification` + "`" + ` mutation.
+"""
 input UpdateSpecificationInput {
+  "The global id of the specification. BAD_USER_INPUT when it is not a specification id; NOT_FOUND when no such specification exists or the viewer may not see it."
   specificationId: ID!
   "The new value; unchanged when omitted."
   value: String
   "The new confidence; unchanged when omitted."
   confidence: Float
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `updateSpecification` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type UpdateSpecificationPayload {
   "The new specification, which supersedes the old one."
   specification: Specification
   "The old specification, now SUPERSEDED."
   previous: Specification
+  "The conflicts the new value raised."
   conflicts: [Conflict!]!
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `resolveConflict` + "`" + ` mutation.
+"""
 input ResolveConflictInput {
+  "The global id of the conflict. BAD_USER_INPUT when it is not a conflict id; NOT_FOUND when no such conflict exists or the viewer may not see it."
   conflictId: ID!
+  "How to decide it; see ConflictResolution for what each does to the specifications."
   resolution: ConflictResolution!
+  "Why it was decided so, kept as resolutionNote; at most 2000 characters."
   note: String
   "Required for MERGE: the value of the specification that replaces both."
   mergedValue: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `resolveConflict` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type ResolveConflictPayload {
+  "The conflict as it is after the change; null when the mutation was refused."
   conflict: Conflict
   "The specifications whose status the resolution changed or created."
   specifications: [Specification!]!
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
@@ -4866,23 +5501,40 @@ type RestoreSpecificationPayload {
 }
 
 extend type Mutation {
-  "Records a specification by hand (source USER_INPUT)."
-  addSpecification(input: AddSpecificationInput!): AddSpecificationPayload!
-  "Replaces a CURRENT specification with a new one that supersedes it."
-  updateSpecification(input: UpdateSpecificationInput!): UpdateSpecificationPayload!
-  "Decides an OPEN conflict: KEEP_OLD, REPLACE, MERGE (with mergedValue) or IGNORE."
-  resolveConflict(input: ResolveConflictInput!): ResolveConflictPayload!
-  "Marks a CURRENT or PENDING specification REJECTED, keeping it and the note; open conflicts left with nothing to decide are closed."
-  rejectSpecification(input: RejectSpecificationInput!): RejectSpecificationPayload!
-  "Brings a REJECTED specification back, checked against the CURRENT ones as a specification added by hand is."
-  restoreSpecification(input: RestoreSpecificationInput!): RestoreSpecificationPayload!
+  "Records a specification by hand (source USER_INPUT), checks it for conflicts and recomputes maturity. WRITE permission (FORBIDDEN below, NOT_FOUND without READ). userErrors: REQUIRED, TOO_LONG, INVALID, DUPLICATE, INVALID_STATE (archived)."
+  addSpecification(
+    "What to do; see AddSpecificationInput."
+    input: AddSpecificationInput!
+  ): AddSpecificationPayload!
+  "Replaces a CURRENT specification with a new one that supersedes it, checked for conflicts. WRITE permission. userErrors: REQUIRED (neither value nor confidence), INVALID (nothing would change, confidence out of range), TOO_LONG, DUPLICATE, INVALID_STATE (not CURRENT, or archived)."
+  updateSpecification(
+    "What to do; see UpdateSpecificationInput."
+    input: UpdateSpecificationInput!
+  ): UpdateSpecificationPayload!
+  "Decides an OPEN conflict: KEEP_OLD, REPLACE, MERGE (with mergedValue) or IGNORE; see ConflictResolution for what each does. Other OPEN conflicts raised by a specification this rejects or supersedes are closed too. WRITE permission. userErrors: INVALID_STATE (already decided, or archived), REQUIRED (MERGE without mergedValue), INVALID, TOO_LONG."
+  resolveConflict(
+    "What to do; see ResolveConflictInput."
+    input: ResolveConflictInput!
+  ): ResolveConflictPayload!
+  "Marks a CURRENT or PENDING specification REJECTED, keeping it and the note; open conflicts left with nothing to decide are closed, and a PENDING specification they held back becomes CURRENT when nothing else holds it. Maturity is recomputed. WRITE permission (FORBIDDEN below, NOT_FOUND without READ). userErrors: TOO_LONG (note over 2000 characters), INVALID (control characters), INVALID_STATE (not CURRENT or PENDING, or archived)."
+  rejectSpecification(
+    "What to do; see RejectSpecificationInput."
+    input: RejectSpecificationInput!
+  ): RejectSpecificationPayload!
+  "Brings a REJECTED specification back, checked against the CURRENT ones as a specification added by hand is: CURRENT, or PENDING with the conflicts it raises. Maturity is recomputed. WRITE permission. userErrors: DUPLICATE (a CURRENT or PENDING one has the same key and value), INVALID_STATE (not REJECTED: a SUPERSEDED one is edited instead; or archived)."
+  restoreSpecification(
+    "What to do; see RestoreSpecificationInput."
+    input: RestoreSpecificationInput!
+  ): RestoreSpecificationPayload!
 }
 
 """
 How far a category is from its target.
 """
 type CategoryGap {
+  "The category."
   category: SpecCategory!
+  "The category's target, as in CategoryCoverage.target."
   target: Int!
   "The confidence-weighted evidence so far."
   current: Float!
@@ -4894,7 +5546,9 @@ type CategoryGap {
 How complete and consistent a project's specification is, and what to do next.
 """
 type QualityReport {
+  "The project's maturity, 0 to 100, as Project.maturity."
   maturity: Int!
+  "The coverage of the ten categories, in the domain's order, as Project.categoryCoverage."
   coverage: [CategoryCoverage!]!
   "The categories below their target, the largest gap first."
   gaps: [CategoryGap!]!
@@ -4917,9 +5571,13 @@ extend type Project {
 A step in the generation of a question.
 """
 enum QuestionStreamEventKind {
+  "Generation began; nothing is written yet."
   STARTED
+  "A piece of the question's text, in delta; the pieces in order make the text."
   DELTA
+  "The question is saved; question holds it, fallback says whether the built-in engine stood in, and message why."
   COMPLETED
+  "No question was saved; message says why."
   FAILED
 }
 
@@ -4927,6 +5585,7 @@ enum QuestionStreamEventKind {
 Part of a question as it is generated: STARTED, then DELTA text pieces, then COMPLETED with the saved question, or FAILED.
 """
 type QuestionStreamEvent {
+  "Which step this is."
   kind: QuestionStreamEventKind!
   "A piece of the question's text (DELTA)."
   delta: String
@@ -4944,13 +5603,21 @@ type QuestionStreamEvent {
 What happened in a session or project.
 """
 enum SessionEventType {
+  "A question was asked (question is set)."
   QUESTION_ASKED
+  "A question was answered (question is set)."
   QUESTION_ANSWERED
+  "Specifications were recorded, from an answer, a chat message or by hand (specifications is set)."
   SPECIFICATIONS_EXTRACTED
+  "New specifications raised conflicts (conflicts is set)."
   CONFLICT_DETECTED
+  "A conflict was decided (conflicts and the specifications it changed are set)."
   CONFLICT_RESOLVED
+  "The project's maturity changed (project and previousMaturity are set)."
   MATURITY_CHANGED
+  "The session was paused, resumed or ended (session is set)."
   SESSION_STATUS_CHANGED
+  "A turn was added to the conversation (message is set)."
   MESSAGE_ADDED
 }
 
@@ -4958,12 +5625,19 @@ enum SessionEventType {
 A change in a session.
 """
 type SessionEvent {
+  "What happened; it says which of the other fields are set."
   type: SessionEventType!
+  "The session, for every event of a session."
   session: Session
+  "The question asked or answered."
   question: Question
+  "The specifications recorded or changed; empty when the event has none."
   specifications: [Specification!]!
+  "The conflicts detected or decided; empty when the event has none."
   conflicts: [Conflict!]!
+  "The project as it is after the change."
   project: Project
+  "The turn added, for MESSAGE_ADDED."
   message: Message
   "Maturity before a MATURITY_CHANGED."
   previousMaturity: Int
@@ -4973,23 +5647,43 @@ type SessionEvent {
 A change anywhere in a project.
 """
 type ProjectEvent {
+  "What happened; it says which of the other fields are set."
   type: SessionEventType!
+  "The session the change happened in; null for changes outside a session (a specification added by hand, a conflict decided)."
   session: Session
+  "The question asked or answered."
   question: Question
+  "The specifications recorded or changed; empty when the event has none."
   specifications: [Specification!]!
+  "The conflicts detected or decided; empty when the event has none."
   conflicts: [Conflict!]!
+  "The project as it is after the change."
   project: Project
+  "The turn added, for MESSAGE_ADDED."
   message: Message
+  "Maturity before a MATURITY_CHANGED."
   previousMaturity: Int
 }
 
+"""
+Event streams, over a graphql-transport-ws websocket or server-sent events on /query. Access is checked when subscribing (UNAUTHENTICATED, or NOT_FOUND for what the viewer may not read); losing access to the project ends the stream. A subscriber too far behind is dropped: its stream completes and it may subscribe again.
+"""
 type Subscription {
   "Every question generated in the session, streamed as it is written."
-  questionStream(sessionId: ID!): QuestionStreamEvent!
+  questionStream(
+    "The global id of a session of a project the viewer may read. A malformed id answers NOT_FOUND."
+    sessionId: ID!
+  ): QuestionStreamEvent!
   "Changes in one session."
-  sessionEvents(sessionId: ID!): SessionEvent!
+  sessionEvents(
+    "The global id of a session of a project the viewer may read. A malformed id answers NOT_FOUND."
+    sessionId: ID!
+  ): SessionEvent!
   "Changes anywhere in one project."
-  projectEvents(projectId: ID!): ProjectEvent!
+  projectEvents(
+    "The global id of a project the viewer may read. A malformed id answers NOT_FOUND."
+    projectId: ID!
+  ): ProjectEvent!
 }
 `, BuiltIn: false},
 	{Name: "../schema/team.graphqls", Input: `"""
@@ -5000,38 +5694,82 @@ enum TeamRole {
   OWNER
   "Adds members."
   LEAD
+  "Gets the permission a share gives on the team's shared projects."
   DEVELOPER
   "Gets at most READ on the team's shared projects."
   VIEWER
 }
 
 """
-A group of users with whom projects are shared.
+A group of users with whom projects are shared. Visible to its members only; to anyone else it does not exist (NOT_FOUND).
 """
 type Team implements Node {
+  "The team's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "The team's name, 1 to 100 characters."
   name: String!
+  "What the team is for, at most 2000 characters; null when none was given."
   description: String
   "The team's members, OWNERs first, then by joining time."
-  members(first: Int, after: String, last: Int, before: String): TeamMemberConnection!
+  members(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): TeamMemberConnection!
   "The projects shared with the team, newest share first."
-  projects(first: Int, after: String, last: Int, before: String): ProjectConnection!
+  projects(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): ProjectConnection!
   "The viewer's role in the team."
   viewerRole: TeamRole
   "Changes to members and shares; null with a FORBIDDEN error for anyone but the team's OWNERs."
-  activity(first: Int, after: String, last: Int, before: String): ActivityConnection
+  activity(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): ActivityConnection
+  "When the team was created."
   createdAt: Time!
 }
 
+"""
+An edge of a page of teams: one item with its cursor.
+"""
 type TeamEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Team!
 }
 
+"""
+A page of teams (a Relay connection).
+"""
 type TeamConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [TeamEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Team!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
@@ -5039,20 +5777,35 @@ type TeamConnection {
 A user's membership of a team.
 """
 type TeamMember {
+  "The member."
   user: User!
+  "The member's role in the team."
   role: TeamRole!
+  "When the user joined the team."
   joinedAt: Time!
 }
 
+"""
+An edge of a page of team members: one item with its cursor.
+"""
 type TeamMemberEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: TeamMember!
 }
 
+"""
+A page of team members (a Relay connection).
+"""
 type TeamMemberConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [TeamMemberEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [TeamMember!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
@@ -5060,9 +5813,13 @@ type TeamMemberConnection {
 A project shared with a team at a permission level.
 """
 type ProjectShare {
+  "The team the project is shared with."
   team: Team!
+  "The permission the share gives the team's members: READ, WRITE or ADMIN (VIEWER members get at most READ)."
   permission: ProjectPermission!
+  "Who shared the project, or last changed the share's level."
   sharedBy: User
+  "When the project was shared, or the share's level last changed."
   sharedAt: Time!
 }
 
@@ -5079,199 +5836,384 @@ enum ProjectAffiliation {
 }
 
 """
-A recorded change to a team, a share, an API token or a specification (rejected or restored).
+A recorded change to a team, a share, a project's owner, an API token or a specification (rejected or restored). Team activity is visible to the team's OWNERs, project activity to the project's ADMINs, token activity to the token's user.
 """
 type Activity implements Node {
+  "The activity's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
   "Who made the change."
   actor: User
-  "What happened, e.g. TEAM_MEMBER_ADDED, PROJECT_SHARED or SPECIFICATION_REJECTED."
+  "What happened: TEAM_CREATED, TEAM_UPDATED, TEAM_MEMBER_ADDED, TEAM_MEMBER_ROLE_CHANGED, TEAM_MEMBER_REMOVED, PROJECT_SHARED, PROJECT_UNSHARED, PROJECT_TRANSFERRED, API_TOKEN_CREATED, API_TOKEN_REVOKED, SPECIFICATION_REJECTED or SPECIFICATION_RESTORED."
   action: String!
+  "The team the change concerns: for team and membership changes, and for shares."
   team: Team
+  "The project the change concerns: for shares and transfers."
   project: Project
   "The user the change was about, for membership changes."
   subject: User
   "Details, e.g. the role or permission granted."
   details: String
+  "When the change was made."
   createdAt: Time!
 }
 
+"""
+An edge of a page of activities: one item with its cursor.
+"""
 type ActivityEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: Activity!
 }
 
+"""
+A page of activities (a Relay connection).
+"""
 type ActivityConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [ActivityEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [Activity!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
 extend type Query {
-  "The viewer's teams."
-  teams(first: Int, after: String, last: Int, before: String): TeamConnection!
+  "The teams the viewer is a member of, in the order they were created. Signed-in users only (UNAUTHENTICATED otherwise)."
+  teams(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): TeamConnection!
 }
 
 extend type Project {
   "The teams the project is shared with."
   shares: [ProjectShare!]!
   "Changes to the project's shares and ownership, and its specifications rejected or restored; null with a FORBIDDEN error for anyone but its ADMINs."
-  activity(first: Int, after: String, last: Int, before: String): ActivityConnection
+  activity(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): ActivityConnection
 }
 
+"""
+The input of the ` + "`" + `createTeam` + "`" + ` mutation.
+"""
 input CreateTeamInput {
   "1 to 100 characters."
   name: String!
+  "What the team is for; at most 2000 characters."
   description: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `createTeam` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type CreateTeamPayload {
+  "The team as it is after the change; null when the mutation was refused."
   team: Team
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `updateTeam` + "`" + ` mutation.
+"""
 input UpdateTeamInput {
+  "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
+  "A new name, 1 to 100 characters; unchanged when omitted."
   name: String
+  "A new description, at most 2000 characters; unchanged when omitted, cleared when an empty string."
   description: String
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `updateTeam` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type UpdateTeamPayload {
+  "The team as it is after the change; null when the mutation was refused."
   team: Team
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `deleteTeam` + "`" + ` mutation.
+"""
 input DeleteTeamInput {
+  "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `deleteTeam` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type DeleteTeamPayload {
   "The id of the deleted team."
   deletedTeamId: ID
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `addTeamMember` + "`" + ` mutation.
+"""
 input AddTeamMemberInput {
+  "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
   "The email of a registered user."
   email: String!
+  "The new member's role; DEVELOPER when omitted. Only an OWNER may grant OWNER (FORBIDDEN otherwise)."
   role: TeamRole = DEVELOPER
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `addTeamMember` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type AddTeamMemberPayload {
+  "The team as it is after the change; null when the mutation was refused."
   team: Team
+  "The member as it is after the change; null when the mutation was refused."
   member: TeamMember
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `updateTeamMemberRole` + "`" + ` mutation.
+"""
 input UpdateTeamMemberRoleInput {
+  "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
+  "The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team."
   userId: ID!
+  "The member's new role. Demoting the last OWNER gives LAST_OWNER."
   role: TeamRole!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `updateTeamMemberRole` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type UpdateTeamMemberRolePayload {
+  "The team as it is after the change; null when the mutation was refused."
   team: Team
+  "The member as it is after the change; null when the mutation was refused."
   member: TeamMember
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `removeTeamMember` + "`" + ` mutation.
+"""
 input RemoveTeamMemberInput {
+  "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
+  "The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team."
   userId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `removeTeamMember` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type RemoveTeamMemberPayload {
+  "The team as it is after the change; null when the mutation was refused."
   team: Team
   "The id of the removed user."
   removedUserId: ID
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `shareProject` + "`" + ` mutation.
+"""
 input ShareProjectInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
+  "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
+  "The permission the team's members get: READ, WRITE or ADMIN (INVALID for OWNER). A VIEWER member gets at most READ."
   permission: ProjectPermission!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `shareProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type ShareProjectPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "The share as it is after the change; null when the mutation was refused."
   share: ProjectShare
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `unshareProject` + "`" + ` mutation.
+"""
 input UnshareProjectInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
+  "The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it."
   teamId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `unshareProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type UnshareProjectPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `deleteProject` + "`" + ` mutation.
+"""
 input DeleteProjectInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `deleteProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type DeleteProjectPayload {
+  "The global id of the deleted project; null when the mutation was refused."
   deletedProjectId: ID
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `transferProject` + "`" + ` mutation.
+"""
 input TransferProjectInput {
+  "The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it."
   projectId: ID!
   "The email of the new owner, a registered user."
   email: String!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `transferProject` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type TransferProjectPayload {
+  "The project as it is after the change; null when the mutation was refused."
   project: Project
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Creates a team; the viewer becomes its OWNER."
-  createTeam(input: CreateTeamInput!): CreateTeamPayload!
-  "Renames a team or changes its description (OWNER or LEAD)."
-  updateTeam(input: UpdateTeamInput!): UpdateTeamPayload!
-  "Deletes a team and its shares (OWNER)."
-  deleteTeam(input: DeleteTeamInput!): DeleteTeamPayload!
-  "Adds a registered user to a team (OWNER or LEAD; only an OWNER grants OWNER)."
-  addTeamMember(input: AddTeamMemberInput!): AddTeamMemberPayload!
-  "Changes a member's role (OWNER); the last OWNER cannot be demoted."
-  updateTeamMemberRole(input: UpdateTeamMemberRoleInput!): UpdateTeamMemberRolePayload!
-  "Removes a member (OWNER, or the member leaving); the last OWNER cannot be removed."
-  removeTeamMember(input: RemoveTeamMemberInput!): RemoveTeamMemberPayload!
-  "Shares a project with a team at READ, WRITE or ADMIN, or changes the level (project ADMIN, team member)."
-  shareProject(input: ShareProjectInput!): ShareProjectPayload!
-  "Stops sharing a project with a team (project ADMIN)."
-  unshareProject(input: UnshareProjectInput!): UnshareProjectPayload!
-  "Deletes a project and everything in it (OWNER)."
-  deleteProject(input: DeleteProjectInput!): DeleteProjectPayload!
-  "Gives a project to another user (OWNER)."
-  transferProject(input: TransferProjectInput!): TransferProjectPayload!
+  "Creates a team; the viewer becomes its OWNER. Any signed-in user (WRITE scope for an API token). userErrors: REQUIRED, TOO_LONG, INVALID."
+  createTeam(
+    "What to do; see CreateTeamInput."
+    input: CreateTeamInput!
+  ): CreateTeamPayload!
+  "Renames a team or changes its description. Team OWNER or LEAD (FORBIDDEN for other members, NOT_FOUND for non-members). userErrors: REQUIRED, TOO_LONG, INVALID."
+  updateTeam(
+    "What to do; see UpdateTeamInput."
+    input: UpdateTeamInput!
+  ): UpdateTeamPayload!
+  "Deletes a team and its shares; members lose the access the shares gave at once. Team OWNER (FORBIDDEN for other members, NOT_FOUND for non-members)."
+  deleteTeam(
+    "What to do; see DeleteTeamInput."
+    input: DeleteTeamInput!
+  ): DeleteTeamPayload!
+  "Adds a registered user to a team. Team OWNER or LEAD; only an OWNER grants OWNER (FORBIDDEN). userErrors: USER_NOT_FOUND, ALREADY_MEMBER, REQUIRED, INVALID."
+  addTeamMember(
+    "What to do; see AddTeamMemberInput."
+    input: AddTeamMemberInput!
+  ): AddTeamMemberPayload!
+  "Changes a member's role. Team OWNER (FORBIDDEN otherwise). userErrors: NOT_A_MEMBER, LAST_OWNER (the last OWNER cannot be demoted), INVALID."
+  updateTeamMemberRole(
+    "What to do; see UpdateTeamMemberRoleInput."
+    input: UpdateTeamMemberRoleInput!
+  ): UpdateTeamMemberRolePayload!
+  "Removes a member: a team OWNER removes anyone, any member may remove themselves (leave). userErrors: NOT_A_MEMBER, LAST_OWNER (the last OWNER cannot be removed). The user's live subscriptions to projects they no longer see end."
+  removeTeamMember(
+    "What to do; see RemoveTeamMemberInput."
+    input: RemoveTeamMemberInput!
+  ): RemoveTeamMemberPayload!
+  "Shares a project with a team at READ, WRITE or ADMIN, or changes the level of an existing share. Needs ADMIN on the project and membership of the team (NOT_FOUND otherwise). userErrors: INVALID (OWNER is not a share level)."
+  shareProject(
+    "What to do; see ShareProjectInput."
+    input: ShareProjectInput!
+  ): ShareProjectPayload!
+  "Stops sharing a project with a team; the team's members lose that access on their next request. Needs ADMIN on the project and membership of the team. userErrors: NOT_SHARED."
+  unshareProject(
+    "What to do; see UnshareProjectInput."
+    input: UnshareProjectInput!
+  ): UnshareProjectPayload!
+  "Deletes a project and everything in it: sessions, questions, specifications, conflicts, shares. OWNER only (FORBIDDEN for ADMIN and below)."
+  deleteProject(
+    "What to do; see DeleteProjectInput."
+    input: DeleteProjectInput!
+  ): DeleteProjectPayload!
+  "Gives a project to another registered user, who becomes its OWNER. OWNER only (FORBIDDEN for ADMIN and below). userErrors: USER_NOT_FOUND, INVALID (the user already owns it), REQUIRED."
+  transferProject(
+    "What to do; see TransferProjectInput."
+    input: TransferProjectInput!
+  ): TransferProjectPayload!
 }
 `, BuiltIn: false},
 	{Name: "../schema/token.graphqls", Input: `"""
@@ -5285,73 +6227,137 @@ enum ApiTokenScope {
 }
 
 """
-A long-lived token for scripts and integrations, acting as its user.
+A long-lived token for scripts and integrations, acting as its user: ` + "`" + `Authorization: Bearer soc_…` + "`" + `. Visible to its user only. A READ token gets FORBIDDEN on every mutation; no token may manage credentials.
 """
 type ApiToken implements Node {
+  "The API token's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
+  "A name chosen by the user to recognise the token, 1 to 100 characters."
   name: String!
+  "What the token may do: READ, WRITE or both."
   scopes: [ApiTokenScope!]!
   "The first characters of the token, to recognise it."
   prefix: String!
   "When the token was last used, to the minute."
   lastUsedAt: Time
+  "When the token stops working; null when it never expires."
   expiresAt: Time
+  "When the token was revoked with revokeApiToken; null while it is live."
   revokedAt: Time
+  "When the token was created."
   createdAt: Time!
 }
 
+"""
+An edge of a page of API tokens: one item with its cursor.
+"""
 type ApiTokenEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: ApiToken!
 }
 
+"""
+A page of API tokens (a Relay connection).
+"""
 type ApiTokenConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [ApiTokenEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [ApiToken!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
 extend type User {
   "The user's API tokens, newest first; always empty for anyone but the user."
-  apiTokens(first: Int, after: String, last: Int, before: String): ApiTokenConnection!
+  apiTokens(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): ApiTokenConnection!
   "Changes to the user's API tokens; null with a FORBIDDEN error for anyone but the user."
-  activity(first: Int, after: String, last: Int, before: String): ActivityConnection
+  activity(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): ActivityConnection
 }
 
+"""
+The input of the ` + "`" + `createApiToken` + "`" + ` mutation.
+"""
 input CreateApiTokenInput {
   "1 to 100 characters."
   name: String!
+  "What the token may do: READ, WRITE or both. At least one (REQUIRED otherwise); WRITE does not include managing credentials."
   scopes: [ApiTokenScope!]!
   "When the token stops working; never when omitted."
   expiresAt: Time
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `createApiToken` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type CreateApiTokenPayload {
+  "The api token as it is after the change; null when the mutation was refused."
   apiToken: ApiToken
   "The token itself. It is shown once and cannot be recovered."
   token: String
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
+"""
+The input of the ` + "`" + `revokeApiToken` + "`" + ` mutation.
+"""
 input RevokeApiTokenInput {
+  "The global id of the API token. BAD_USER_INPUT when it is not a API token id; NOT_FOUND when no such API token exists or the viewer may not see it."
   apiTokenId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+The result of the ` + "`" + `revokeApiToken` + "`" + ` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+"""
 type RevokeApiTokenPayload {
+  "The api token as it is after the change; null when the mutation was refused."
   apiToken: ApiToken
+  "Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
 extend type Mutation {
-  "Creates an API token for the viewer. Not available to API tokens."
-  createApiToken(input: CreateApiTokenInput!): CreateApiTokenPayload!
-  "Revokes one of the viewer's API tokens. Not available to API tokens."
-  revokeApiToken(input: RevokeApiTokenInput!): RevokeApiTokenPayload!
+  "Creates an API token for the viewer; the secret is in the payload once. Signed-in users only, not API tokens (FORBIDDEN). userErrors: REQUIRED, TOO_LONG, INVALID (expiresAt not in the future)."
+  createApiToken(
+    "What to do; see CreateApiTokenInput."
+    input: CreateApiTokenInput!
+  ): CreateApiTokenPayload!
+  "Revokes one of the viewer's API tokens; it stops working at once and its websockets close. Signed-in users only, not API tokens (FORBIDDEN); another user's token is NOT_FOUND."
+  revokeApiToken(
+    "What to do; see RevokeApiTokenInput."
+    input: RevokeApiTokenInput!
+  ): RevokeApiTokenPayload!
 }
 `, BuiltIn: false},
 }

@@ -15,9 +15,12 @@ type Node interface {
 	IsNode()
 }
 
+// The input of the `addSpecification` mutation.
 type AddSpecificationInput struct {
-	ProjectID string       `json:"projectId"`
-	Category  SpecCategory `json:"category"`
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// The category the specification counts toward.
+	Category SpecCategory `json:"category"`
 	// snake_case, 1 to 100 characters.
 	Key string `json:"key"`
 	// 1 to 2000 characters.
@@ -25,88 +28,133 @@ type AddSpecificationInput struct {
 	// 0 to 1; 1.0 when omitted.
 	Confidence *float64 `json:"confidence,omitempty"`
 	// A sentence stating it; made from key and value when omitted.
-	Content          *string `json:"content,omitempty"`
-	Reasoning        *string `json:"reasoning,omitempty"`
+	Content *string `json:"content,omitempty"`
+	// Why it holds; at most 2000 characters.
+	Reasoning *string `json:"reasoning,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `addSpecification` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type AddSpecificationPayload struct {
 	// The new specification: CURRENT, or PENDING when it conflicts with a current one.
-	Specification    *Specification `json:"specification,omitempty"`
-	Conflicts        []*Conflict    `json:"conflicts"`
-	Project          *Project       `json:"project,omitempty"`
-	UserErrors       []*UserError   `json:"userErrors"`
-	ClientMutationID *string        `json:"clientMutationId,omitempty"`
-}
-
-type AddTeamMemberInput struct {
-	TeamID string `json:"teamId"`
-	// The email of a registered user.
-	Email            string    `json:"email"`
-	Role             *TeamRole `json:"role,omitempty"`
-	ClientMutationID *string   `json:"clientMutationId,omitempty"`
-}
-
-type AddTeamMemberPayload struct {
-	Team             *Team        `json:"team,omitempty"`
-	Member           *TeamMember  `json:"member,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type AdvanceProjectPhaseInput struct {
-	ProjectID string `json:"projectId"`
-	// The next phase.
-	Phase            ProjectPhase `json:"phase"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type AdvanceProjectPhasePayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type AnswerQuestionInput struct {
-	QuestionID string `json:"questionId"`
-	// 1 to 20000 characters.
-	Answer           string  `json:"answer"`
+	Specification *Specification `json:"specification,omitempty"`
+	// The conflicts the new specification raised; empty when it is CURRENT.
+	Conflicts []*Conflict `json:"conflicts"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `addTeamMember` mutation.
+type AddTeamMemberInput struct {
+	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
+	TeamID string `json:"teamId"`
+	// The email of a registered user.
+	Email string `json:"email"`
+	// The new member's role; DEVELOPER when omitted. Only an OWNER may grant OWNER (FORBIDDEN otherwise).
+	Role *TeamRole `json:"role,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `addTeamMember` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+type AddTeamMemberPayload struct {
+	// The team as it is after the change; null when the mutation was refused.
+	Team *Team `json:"team,omitempty"`
+	// The member as it is after the change; null when the mutation was refused.
+	Member *TeamMember `json:"member,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The input of the `advanceProjectPhase` mutation.
+type AdvanceProjectPhaseInput struct {
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// The next phase.
+	Phase ProjectPhase `json:"phase"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `advanceProjectPhase` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+type AdvanceProjectPhasePayload struct {
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The input of the `answerQuestion` mutation.
+type AnswerQuestionInput struct {
+	// The global id of the question. BAD_USER_INPUT when it is not a question id; NOT_FOUND when no such question exists or the viewer may not see it.
+	QuestionID string `json:"questionId"`
+	// 1 to 20000 characters.
+	Answer string `json:"answer"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `answerQuestion` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type AnswerQuestionPayload struct {
+	// The question as it is after the change; null when the mutation was refused.
 	Question *Question `json:"question,omitempty"`
 	// The specifications extracted from the answer (PENDING where they conflict).
 	Specifications []*Specification `json:"specifications"`
 	// The conflicts the answer raised.
-	Conflicts        []*Conflict  `json:"conflicts"`
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type ArchiveProjectInput struct {
-	ProjectID        string  `json:"projectId"`
+	Conflicts []*Conflict `json:"conflicts"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
-type ArchiveProjectPayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+// The input of the `archiveProject` mutation.
+type ArchiveProjectInput struct {
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `archiveProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+type ArchiveProjectPayload struct {
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The input of the `askNextQuestion` mutation.
 type AskNextQuestionInput struct {
+	// The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it.
 	SessionID string `json:"sessionId"`
 	// Ask about this category instead of the least covered one.
-	Category         *SpecCategory `json:"category,omitempty"`
-	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+	Category *SpecCategory `json:"category,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `askNextQuestion` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type AskNextQuestionPayload struct {
-	Question         *Question    `json:"question,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The question as it is after the change; null when the mutation was refused.
+	Question *Question `json:"question,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // Tokens for an authenticated user. Access tokens are short-lived JWTs; refresh tokens are opaque and single-use.
@@ -120,123 +168,175 @@ type AuthPayload struct {
 	// When the refresh token expires.
 	RefreshTokenExpiresAt *time.Time `json:"refreshTokenExpiresAt,omitempty"`
 	// The authenticated user.
-	User             *User        `json:"user,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	User *User `json:"user,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // How much of a category's target the current specifications cover.
 type CategoryCoverage struct {
+	// The category.
 	Category SpecCategory `json:"category"`
 	// The number of CURRENT specifications in the category.
 	SpecCount int `json:"specCount"`
 	// The sum of their confidence.
 	ConfidenceSum float64 `json:"confidenceSum"`
-	Target        int     `json:"target"`
+	// The confidence-weighted evidence that makes the category complete: GOALS 10, REQUIREMENTS 15, TECH_STACK 12, SCALABILITY 8, SECURITY 10, PERFORMANCE 8, TESTING 8, MONITORING 6, DATA_RETENTION 5, DISASTER_RECOVERY 8 (90 in all).
+	Target int `json:"target"`
 	// min(confidenceSum / target, 1).
 	Coverage float64 `json:"coverage"`
 }
 
 // How far a category is from its target.
 type CategoryGap struct {
+	// The category.
 	Category SpecCategory `json:"category"`
-	Target   int          `json:"target"`
+	// The category's target, as in CategoryCoverage.target.
+	Target int `json:"target"`
 	// The confidence-weighted evidence so far.
 	Current float64 `json:"current"`
 	// target - current.
 	Missing float64 `json:"missing"`
 }
 
+// The input of the `changePassword` mutation.
 type ChangePasswordInput struct {
+	// The viewer's present password; INVALID_CREDENTIALS when it is wrong.
 	CurrentPassword string `json:"currentPassword"`
 	// A password of 8 to 128 characters.
-	NewPassword      string  `json:"newPassword"`
+	NewPassword string `json:"newPassword"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `changePassword` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type ChangePasswordPayload struct {
 	// The user whose password changed. Every refresh token of this user was revoked.
-	User             *User        `json:"user,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	User *User `json:"user,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `createApiToken` mutation.
 type CreateAPITokenInput struct {
 	// 1 to 100 characters.
-	Name   string          `json:"name"`
+	Name string `json:"name"`
+	// What the token may do: READ, WRITE or both. At least one (REQUIRED otherwise); WRITE does not include managing credentials.
 	Scopes []APITokenScope `json:"scopes"`
 	// When the token stops working; never when omitted.
-	ExpiresAt        *time.Time `json:"expiresAt,omitempty"`
-	ClientMutationID *string    `json:"clientMutationId,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `createApiToken` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type CreateAPITokenPayload struct {
+	// The api token as it is after the change; null when the mutation was refused.
 	APIToken *APIToken `json:"apiToken,omitempty"`
 	// The token itself. It is shown once and cannot be recovered.
-	Token            *string      `json:"token,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	Token *string `json:"token,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `createProject` mutation.
 type CreateProjectInput struct {
 	// 1 to 200 characters.
 	Name string `json:"name"`
 	// At most 5000 characters.
-	Description      *string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `createProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type CreateProjectPayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `createTeam` mutation.
 type CreateTeamInput struct {
 	// 1 to 100 characters.
-	Name             string  `json:"name"`
-	Description      *string `json:"description,omitempty"`
+	Name string `json:"name"`
+	// What the team is for; at most 2000 characters.
+	Description *string `json:"description,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `createTeam` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type CreateTeamPayload struct {
-	Team             *Team        `json:"team,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The team as it is after the change; null when the mutation was refused.
+	Team *Team `json:"team,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `deleteProject` mutation.
 type DeleteProjectInput struct {
-	ProjectID        string  `json:"projectId"`
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `deleteProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type DeleteProjectPayload struct {
-	DeletedProjectID *string      `json:"deletedProjectId,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type DeleteTeamInput struct {
-	TeamID           string  `json:"teamId"`
+	// The global id of the deleted project; null when the mutation was refused.
+	DeletedProjectID *string `json:"deletedProjectId,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `deleteTeam` mutation.
+type DeleteTeamInput struct {
+	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
+	TeamID string `json:"teamId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `deleteTeam` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type DeleteTeamPayload struct {
 	// The id of the deleted team.
-	DeletedTeamID    *string      `json:"deletedTeamId,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type EndSessionInput struct {
-	SessionID        string  `json:"sessionId"`
+	DeletedTeamID *string `json:"deletedTeamId,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `endSession` mutation.
+type EndSessionInput struct {
+	// The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it.
+	SessionID string `json:"sessionId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `endSession` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type EndSessionPayload struct {
-	Session          *Session     `json:"session,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The session as it is after the change; null when the mutation was refused.
+	Session *Session `json:"session,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // A project rendered as a file. Two exports of an unchanged project are byte-identical.
@@ -253,6 +353,7 @@ type Export struct {
 
 // A provider and whether the viewer can use it.
 type LLMProvider struct {
+	// Which provider.
 	ID LLMProviderID `json:"id"`
 	// Known model names; others may be set too.
 	Models []string `json:"models"`
@@ -266,47 +367,72 @@ type LLMProvider struct {
 	BaseURL *string `json:"baseUrl,omitempty"`
 }
 
+// Language-model usage of one provider and model within a project.
 type LLMProviderUsage struct {
-	Provider     LLMProviderID `json:"provider"`
-	Model        string        `json:"model"`
-	Calls        int           `json:"calls"`
-	InputTokens  int           `json:"inputTokens"`
-	OutputTokens int           `json:"outputTokens"`
-	CostUsd      float64       `json:"costUsd"`
+	// The provider.
+	Provider LLMProviderID `json:"provider"`
+	// The model name as called, e.g. claude-3-5-haiku-20241022.
+	Model string `json:"model"`
+	// The number of calls.
+	Calls int `json:"calls"`
+	// Input (prompt) tokens, summed over the calls.
+	InputTokens int `json:"inputTokens"`
+	// Output (completion) tokens, summed over the calls.
+	OutputTokens int `json:"outputTokens"`
+	// The cost in US dollars at list prices (a dated model name is priced as its family; unknown and local models cost 0).
+	CostUsd float64 `json:"costUsd"`
 }
 
 // Language-model usage summed over a project.
 type LLMUsageSummary struct {
-	Calls        int     `json:"calls"`
-	InputTokens  int     `json:"inputTokens"`
-	OutputTokens int     `json:"outputTokens"`
-	CostUsd      float64 `json:"costUsd"`
+	// The number of calls, built-in ones included.
+	Calls int `json:"calls"`
+	// Input (prompt) tokens, summed over the calls.
+	InputTokens int `json:"inputTokens"`
+	// Output (completion) tokens, summed over the calls.
+	OutputTokens int `json:"outputTokens"`
+	// The cost in US dollars at list prices; built-in calls and unknown or local models cost 0.
+	CostUsd float64 `json:"costUsd"`
 	// Calls where the provider failed and the built-in engine answered.
-	Fallbacks  int                 `json:"fallbacks"`
+	Fallbacks int `json:"fallbacks"`
+	// The same sums per provider and model.
 	ByProvider []*LLMProviderUsage `json:"byProvider"`
 }
 
+// The input of the `login` mutation.
 type LoginInput struct {
-	Email            string  `json:"email"`
-	Password         string  `json:"password"`
+	// The account's email address, in any letter case.
+	Email string `json:"email"`
+	// The account's password, exactly as set (it is not trimmed).
+	Password string `json:"password"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `logout` mutation.
 type LogoutInput struct {
 	// The refresh token of the login to end. Optional when allSessions is true and the request is authenticated.
 	RefreshToken *string `json:"refreshToken,omitempty"`
 	// Revoke every refresh token of the user, ending all logins.
-	AllSessions      *bool   `json:"allSessions,omitempty"`
+	AllSessions *bool `json:"allSessions,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `logout` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type LogoutPayload struct {
 	// How many logins (live refresh tokens) were ended.
-	RevokedCount     int          `json:"revokedCount"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	RevokedCount int `json:"revokedCount"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The entry points for changes. Each mutation takes one input and returns a
+// payload with userErrors. Every mutation needs a signed-in user, except
+// register, login, refreshToken and logout with a refresh token; an API token
+// with only the READ scope gets FORBIDDEN on every mutation.
 type Mutation struct {
 }
 
@@ -322,25 +448,37 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// The input of the `pauseSession` mutation.
 type PauseSessionInput struct {
-	SessionID        string  `json:"sessionId"`
+	// The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it.
+	SessionID string `json:"sessionId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `pauseSession` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type PauseSessionPayload struct {
-	Session          *Session     `json:"session,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The session as it is after the change; null when the mutation was refused.
+	Session *Session `json:"session,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// How to order a list of projects. Ties are broken by the project's id in the same direction.
 type ProjectOrder struct {
-	Field     ProjectOrderField `json:"field"`
-	Direction OrderDirection    `json:"direction"`
+	// The field to order by.
+	Field ProjectOrderField `json:"field"`
+	// Ascending or descending.
+	Direction OrderDirection `json:"direction"`
 }
 
 // How complete and consistent a project's specification is, and what to do next.
 type QualityReport struct {
-	Maturity int                 `json:"maturity"`
+	// The project's maturity, 0 to 100, as Project.maturity.
+	Maturity int `json:"maturity"`
+	// The coverage of the ten categories, in the domain's order, as Project.categoryCoverage.
 	Coverage []*CategoryCoverage `json:"coverage"`
 	// The categories below their target, the largest gap first.
 	Gaps []*CategoryGap `json:"gaps"`
@@ -354,22 +492,29 @@ type QualityReport struct {
 	Blockers []string `json:"blockers"`
 }
 
+// The entry points for reading. Every field needs a signed-in user (an access
+// token or an API token) unless its description says otherwise; what the viewer
+// may not see answers NOT_FOUND, as if it did not exist.
 type Query struct {
 }
 
+// The input of the `refreshToken` mutation.
 type RefreshTokenInput struct {
 	// A refresh token issued by register, login or an earlier refreshToken. It can be used once.
-	RefreshToken     string  `json:"refreshToken"`
+	RefreshToken string `json:"refreshToken"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `register` mutation.
 type RegisterInput struct {
 	// An email address, unique among users (case-insensitive).
 	Email string `json:"email"`
 	// A password of 8 to 128 characters.
 	Password string `json:"password"`
 	// An optional display name of at most 100 characters.
-	Name             *string `json:"name,omitempty"`
+	Name *string `json:"name,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -397,60 +542,92 @@ type RejectSpecificationPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `removeLLMCredential` mutation.
 type RemoveLLMCredentialInput struct {
-	Provider         LLMProviderID `json:"provider"`
-	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+	// The provider whose stored key to delete.
+	Provider LLMProviderID `json:"provider"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `removeLLMCredential` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type RemoveLLMCredentialPayload struct {
+	// The provider as it is after the change; null when the mutation was refused.
 	Provider *LLMProvider `json:"provider,omitempty"`
 	// Whether a stored key was removed.
-	Removed          bool         `json:"removed"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type RemoveTeamMemberInput struct {
-	TeamID           string  `json:"teamId"`
-	UserID           string  `json:"userId"`
+	Removed bool `json:"removed"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `removeTeamMember` mutation.
+type RemoveTeamMemberInput struct {
+	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
+	TeamID string `json:"teamId"`
+	// The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team.
+	UserID string `json:"userId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `removeTeamMember` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type RemoveTeamMemberPayload struct {
+	// The team as it is after the change; null when the mutation was refused.
 	Team *Team `json:"team,omitempty"`
 	// The id of the removed user.
-	RemovedUserID    *string      `json:"removedUserId,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type ResolveConflictInput struct {
-	ConflictID string             `json:"conflictId"`
-	Resolution ConflictResolution `json:"resolution"`
-	Note       *string            `json:"note,omitempty"`
-	// Required for MERGE: the value of the specification that replaces both.
-	MergedValue      *string `json:"mergedValue,omitempty"`
+	RemovedUserID *string `json:"removedUserId,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `resolveConflict` mutation.
+type ResolveConflictInput struct {
+	// The global id of the conflict. BAD_USER_INPUT when it is not a conflict id; NOT_FOUND when no such conflict exists or the viewer may not see it.
+	ConflictID string `json:"conflictId"`
+	// How to decide it; see ConflictResolution for what each does to the specifications.
+	Resolution ConflictResolution `json:"resolution"`
+	// Why it was decided so, kept as resolutionNote; at most 2000 characters.
+	Note *string `json:"note,omitempty"`
+	// Required for MERGE: the value of the specification that replaces both.
+	MergedValue *string `json:"mergedValue,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `resolveConflict` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type ResolveConflictPayload struct {
+	// The conflict as it is after the change; null when the mutation was refused.
 	Conflict *Conflict `json:"conflict,omitempty"`
 	// The specifications whose status the resolution changed or created.
-	Specifications   []*Specification `json:"specifications"`
-	Project          *Project         `json:"project,omitempty"`
-	UserErrors       []*UserError     `json:"userErrors"`
-	ClientMutationID *string          `json:"clientMutationId,omitempty"`
-}
-
-type RestoreProjectInput struct {
-	ProjectID        string  `json:"projectId"`
+	Specifications []*Specification `json:"specifications"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `restoreProject` mutation.
+type RestoreProjectInput struct {
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The result of the `restoreProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type RestoreProjectPayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // Brings back a rejected specification.
@@ -475,213 +652,365 @@ type RestoreSpecificationPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `resumeSession` mutation.
 type ResumeSessionInput struct {
-	SessionID        string  `json:"sessionId"`
+	// The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it.
+	SessionID string `json:"sessionId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `resumeSession` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type ResumeSessionPayload struct {
-	Session          *Session     `json:"session,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type RevokeAPITokenInput struct {
-	APITokenID       string  `json:"apiTokenId"`
+	// The session as it is after the change; null when the mutation was refused.
+	Session *Session `json:"session,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
-type RevokeAPITokenPayload struct {
-	APIToken         *APIToken    `json:"apiToken,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+// The input of the `revokeApiToken` mutation.
+type RevokeAPITokenInput struct {
+	// The global id of the API token. BAD_USER_INPUT when it is not a API token id; NOT_FOUND when no such API token exists or the viewer may not see it.
+	APITokenID string `json:"apiTokenId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `revokeApiToken` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+type RevokeAPITokenPayload struct {
+	// The api token as it is after the change; null when the mutation was refused.
+	APIToken *APIToken `json:"apiToken,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The input of the `sendChatMessage` mutation.
 type SendChatMessageInput struct {
+	// The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it.
 	SessionID string `json:"sessionId"`
 	// 1 to 20000 characters.
-	Message          string  `json:"message"`
+	Message string `json:"message"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `sendChatMessage` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type SendChatMessagePayload struct {
 	// The user's message as stored.
 	Message *Message `json:"message,omitempty"`
 	// The counselor's reply.
 	Reply *Message `json:"reply,omitempty"`
 	// A question for the least covered category, to keep the conversation going.
-	SuggestedQuestion *string          `json:"suggestedQuestion,omitempty"`
-	Specifications    []*Specification `json:"specifications"`
-	Conflicts         []*Conflict      `json:"conflicts"`
-	Project           *Project         `json:"project,omitempty"`
-	UserErrors        []*UserError     `json:"userErrors"`
-	ClientMutationID  *string          `json:"clientMutationId,omitempty"`
+	SuggestedQuestion *string `json:"suggestedQuestion,omitempty"`
+	// The specifications extracted from the message (PENDING where they conflict).
+	Specifications []*Specification `json:"specifications"`
+	// The conflicts the message raised.
+	Conflicts []*Conflict `json:"conflicts"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `setLLMCredential` mutation.
 type SetLLMCredentialInput struct {
+	// The provider the key is for: ANTHROPIC or OPENAI_COMPATIBLE (INVALID for BUILTIN, which needs no key).
 	Provider LLMProviderID `json:"provider"`
 	// The key; stored encrypted and never returned.
 	APIKey string `json:"apiKey"`
 	// For OPENAI_COMPATIBLE: the endpoint, e.g. http://localhost:11434/v1.
-	BaseURL          *string `json:"baseUrl,omitempty"`
+	BaseURL *string `json:"baseUrl,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `setLLMCredential` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type SetLLMCredentialPayload struct {
-	Provider         *LLMProvider `json:"provider,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The provider as it is after the change; null when the mutation was refused.
+	Provider *LLMProvider `json:"provider,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `setProjectLLM` mutation.
 type SetProjectLLMInput struct {
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
 	ProjectID string `json:"projectId"`
 	// null returns the project to the server's default.
-	Provider         *LLMProviderID `json:"provider,omitempty"`
-	Model            *string        `json:"model,omitempty"`
-	ClientMutationID *string        `json:"clientMutationId,omitempty"`
+	Provider *LLMProviderID `json:"provider,omitempty"`
+	// The model name, at most 200 characters; null for the provider's default. Giving a model without a provider is INVALID.
+	Model *string `json:"model,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `setProjectLLM` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type SetProjectLLMPayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `setSessionMode` mutation.
 type SetSessionModeInput struct {
-	SessionID        string      `json:"sessionId"`
-	Mode             SessionMode `json:"mode"`
-	ClientMutationID *string     `json:"clientMutationId,omitempty"`
+	// The global id of the session. BAD_USER_INPUT when it is not a session id; NOT_FOUND when no such session exists or the viewer may not see it.
+	SessionID string `json:"sessionId"`
+	// The new mode.
+	Mode SessionMode `json:"mode"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `setSessionMode` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type SetSessionModePayload struct {
-	Session          *Session     `json:"session,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The session as it is after the change; null when the mutation was refused.
+	Session *Session `json:"session,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `shareProject` mutation.
 type ShareProjectInput struct {
-	ProjectID        string            `json:"projectId"`
-	TeamID           string            `json:"teamId"`
-	Permission       ProjectPermission `json:"permission"`
-	ClientMutationID *string           `json:"clientMutationId,omitempty"`
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
+	TeamID string `json:"teamId"`
+	// The permission the team's members get: READ, WRITE or ADMIN (INVALID for OWNER). A VIEWER member gets at most READ.
+	Permission ProjectPermission `json:"permission"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `shareProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type ShareProjectPayload struct {
-	Project          *Project      `json:"project,omitempty"`
-	Share            *ProjectShare `json:"share,omitempty"`
-	UserErrors       []*UserError  `json:"userErrors"`
-	ClientMutationID *string       `json:"clientMutationId,omitempty"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// The share as it is after the change; null when the mutation was refused.
+	Share *ProjectShare `json:"share,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `startSession` mutation.
 type StartSessionInput struct {
-	ProjectID        string       `json:"projectId"`
-	Mode             *SessionMode `json:"mode,omitempty"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// How the session runs; SOCRATIC when omitted.
+	Mode *SessionMode `json:"mode,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `startSession` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type StartSessionPayload struct {
-	Session          *Session     `json:"session,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The session as it is after the change; null when the mutation was refused.
+	Session *Session `json:"session,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// Event streams, over a graphql-transport-ws websocket or server-sent events on /query. Access is checked when subscribing (UNAUTHENTICATED, or NOT_FOUND for what the viewer may not read); losing access to the project ends the stream. A subscriber too far behind is dropped: its stream completes and it may subscribe again.
 type Subscription struct {
 }
 
+// The input of the `transferProject` mutation.
 type TransferProjectInput struct {
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
 	ProjectID string `json:"projectId"`
 	// The email of the new owner, a registered user.
-	Email            string  `json:"email"`
+	Email string `json:"email"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `transferProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type TransferProjectPayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
-}
-
-type UnshareProjectInput struct {
-	ProjectID        string  `json:"projectId"`
-	TeamID           string  `json:"teamId"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
-type UnshareProjectPayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+// The input of the `unshareProject` mutation.
+type UnshareProjectInput struct {
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
+	ProjectID string `json:"projectId"`
+	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
+	TeamID string `json:"teamId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `unshareProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
+type UnshareProjectPayload struct {
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The input of the `updateProject` mutation.
 type UpdateProjectInput struct {
+	// The global id of the project. BAD_USER_INPUT when it is not a project id; NOT_FOUND when no such project exists or the viewer may not see it.
 	ProjectID string `json:"projectId"`
 	// A new name; unchanged when omitted.
 	Name *string `json:"name,omitempty"`
 	// A new description; unchanged when omitted, cleared when an empty string.
-	Description      *string `json:"description,omitempty"`
+	Description *string `json:"description,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `updateProject` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type UpdateProjectPayload struct {
-	Project          *Project     `json:"project,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `updateSpecification` mutation.
 type UpdateSpecificationInput struct {
+	// The global id of the specification. BAD_USER_INPUT when it is not a specification id; NOT_FOUND when no such specification exists or the viewer may not see it.
 	SpecificationID string `json:"specificationId"`
 	// The new value; unchanged when omitted.
 	Value *string `json:"value,omitempty"`
 	// The new confidence; unchanged when omitted.
-	Confidence       *float64 `json:"confidence,omitempty"`
-	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+	Confidence *float64 `json:"confidence,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `updateSpecification` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type UpdateSpecificationPayload struct {
 	// The new specification, which supersedes the old one.
 	Specification *Specification `json:"specification,omitempty"`
 	// The old specification, now SUPERSEDED.
-	Previous         *Specification `json:"previous,omitempty"`
-	Conflicts        []*Conflict    `json:"conflicts"`
-	Project          *Project       `json:"project,omitempty"`
-	UserErrors       []*UserError   `json:"userErrors"`
-	ClientMutationID *string        `json:"clientMutationId,omitempty"`
-}
-
-type UpdateTeamInput struct {
-	TeamID           string  `json:"teamId"`
-	Name             *string `json:"name,omitempty"`
-	Description      *string `json:"description,omitempty"`
+	Previous *Specification `json:"previous,omitempty"`
+	// The conflicts the new value raised.
+	Conflicts []*Conflict `json:"conflicts"`
+	// The project as it is after the change; null when the mutation was refused.
+	Project *Project `json:"project,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The input of the `updateTeam` mutation.
+type UpdateTeamInput struct {
+	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
+	TeamID string `json:"teamId"`
+	// A new name, 1 to 100 characters; unchanged when omitted.
+	Name *string `json:"name,omitempty"`
+	// A new description, at most 2000 characters; unchanged when omitted, cleared when an empty string.
+	Description *string `json:"description,omitempty"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The input of the `updateTeamMemberRole` mutation.
 type UpdateTeamMemberRoleInput struct {
-	TeamID           string   `json:"teamId"`
-	UserID           string   `json:"userId"`
-	Role             TeamRole `json:"role"`
-	ClientMutationID *string  `json:"clientMutationId,omitempty"`
+	// The global id of the team. BAD_USER_INPUT when it is not a team id; NOT_FOUND when no such team exists or the viewer may not see it.
+	TeamID string `json:"teamId"`
+	// The global id of a member of the team. BAD_USER_INPUT when it is not a user id; the userError NOT_A_MEMBER when the user is not in the team.
+	UserID string `json:"userId"`
+	// The member's new role. Demoting the last OWNER gives LAST_OWNER.
+	Role TeamRole `json:"role"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `updateTeamMemberRole` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type UpdateTeamMemberRolePayload struct {
-	Team             *Team        `json:"team,omitempty"`
-	Member           *TeamMember  `json:"member,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The team as it is after the change; null when the mutation was refused.
+	Team *Team `json:"team,omitempty"`
+	// The member as it is after the change; null when the mutation was refused.
+	Member *TeamMember `json:"member,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// The result of the `updateTeam` mutation. When userErrors is empty the change was made; otherwise nothing changed and the object fields are null.
 type UpdateTeamPayload struct {
-	Team             *Team        `json:"team,omitempty"`
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	// The team as it is after the change; null when the mutation was refused.
+	Team *Team `json:"team,omitempty"`
+	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
-// A validation failure reported by a mutation. Nothing was changed.
+// A validation failure reported by a mutation in its payload's userErrors. When
+// a payload has any, nothing was changed.
+//
+// Everything else is a top-level error in the response's `errors`, with a
+// stable `extensions.code`:
+//
+// - `UNAUTHENTICATED`: no valid credential: the operation needs a signed-in user, or the `Authorization` token is invalid, expired or revoked (HTTP 401 when the header was refused).
+// - `FORBIDDEN`: the viewer may see the object but not do this: too low a project permission or team role, a READ API token calling a mutation, an API token managing credentials.
+// - `NOT_FOUND`: no such object, or the viewer may not see it; the two are not told apart.
+// - `BAD_USER_INPUT`: a malformed id, cursor, page size or argument, or a document over a size limit.
+// - `GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`: the document does not parse, or does not validate against this schema.
+// - `COMPLEXITY_LIMIT_EXCEEDED`: the operation would cost more than the server's complexity limit (20000 by default; a connection costs first × its selection).
+// - `INTROSPECTION_DISABLED`: introspection (`__schema`, `__type`) is switched off on this server.
+// - `PERSISTED_QUERY_NOT_FOUND`: an automatic persisted query hash the server does not know; send the query with it.
+// - `RATE_LIMITED`: too many register, login or refreshToken attempts; `extensions.retryAfter` is the wait in whole seconds.
+// - `TIMEOUT`: the operation ran longer than the server's query timeout (30 s by default), or waited that long for its turn.
+// - `UNAVAILABLE`: the database cannot be reached or written just now; try again after `extensions.retryAfter` seconds.
+// - `INTERNAL`: the server failed; the message and `extensions.requestId` name the request id to find it in the server log.
+// - `BAD_REQUEST`, `PAYLOAD_TOO_LARGE`, `METHOD_NOT_ALLOWED`: the HTTP request itself was refused before GraphQL ran (malformed, over the body limit, or a method the endpoint does not take).
 type UserError struct {
-	// The path to the input field that caused the error, e.g. ["input", "name"].
+	// The path to the input field that caused the error, e.g. ["input", "name"]; ["input"] when the failure concerns the input as a whole.
 	Field []string `json:"field,omitempty"`
-	// A human-readable description of the problem.
+	// A human-readable description of the problem, in English, saying what to change.
 	Message string `json:"message"`
-	// A stable machine-readable code, e.g. TOO_LONG or INVALID_STATE.
+	// A stable machine-readable code. Every code a mutation can give:
+	//
+	// - `REQUIRED`: a value is missing or empty after trimming.
+	// - `TOO_SHORT`: a value is shorter than its minimum (passwords: 8 characters).
+	// - `TOO_LONG`: a value is longer than its maximum (the input field's description gives it).
+	// - `INVALID`: a value is malformed or not allowed: control characters or invalid UTF-8, a bad email, not snake_case, out of range, an unknown value, a combination that does not apply.
+	// - `TAKEN`: the email already belongs to an account.
+	// - `INVALID_STATE`: the object is not in a state that allows this: an archived project, an ended or paused session, a mode that does not take the mutation, a conflict already decided, a specification no longer CURRENT.
+	// - `INVALID_CREDENTIALS`: the email or password (or currentPassword) is wrong.
+	// - `INVALID_TOKEN`: the refresh token is unknown, expired, used or revoked.
+	// - `EXHAUSTED`: every question of the bank has been asked in this session.
+	// - `QUESTION_IN_PROGRESS`: another question was asked in the session at the same moment; ask again.
+	// - `ALREADY_ANSWERED`: the question already has an answer.
+	// - `DUPLICATE`: the project already has a specification with this key and value.
+	// - `PHASE_GATE`: the project cannot move to that phase yet; the message names the condition that failed.
+	// - `NOT_CONFIGURED`: the server cannot store provider keys (it has no encryption key).
+	// - `ALREADY_MEMBER`: the user is already a member of the team.
+	// - `NOT_A_MEMBER`: the user is not a member of the team.
+	// - `USER_NOT_FOUND`: no registered user has this email.
+	// - `LAST_OWNER`: a team keeps at least one OWNER; make someone else OWNER first.
+	// - `NOT_SHARED`: the project is not shared with this team.
 	Code string `json:"code"`
 }
 
@@ -747,10 +1076,14 @@ func (e APITokenScope) MarshalJSON() ([]byte, error) {
 type ConflictResolution string
 
 const (
+	// Keep what was there: the new (PENDING) specifications become REJECTED and the existing ones stay CURRENT. The conflict becomes RESOLVED.
 	ConflictResolutionKeepOld ConflictResolution = "KEEP_OLD"
+	// Take the new: the existing specifications become SUPERSEDED (their supersededBy is the new one) and the new ones become CURRENT. The conflict becomes RESOLVED.
 	ConflictResolutionReplace ConflictResolution = "REPLACE"
-	ConflictResolutionMerge   ConflictResolution = "MERGE"
-	ConflictResolutionIgnore  ConflictResolution = "IGNORE"
+	// Write a new value that replaces both sides: a new CURRENT specification with ResolveConflictInput.mergedValue (required) supersedes the existing and the new ones. The conflict becomes RESOLVED.
+	ConflictResolutionMerge ConflictResolution = "MERGE"
+	// Keep both: the new specifications become CURRENT beside the existing ones, and the conflict becomes IGNORED.
+	ConflictResolutionIgnore ConflictResolution = "IGNORE"
 )
 
 var AllConflictResolution = []ConflictResolution{
@@ -803,13 +1136,17 @@ func (e ConflictResolution) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// How serious a conflict is.
+// How serious a conflict is. Whatever its severity, an OPEN conflict blocks every phase advance.
 type ConflictSeverity string
 
 const (
-	ConflictSeverityLow      ConflictSeverity = "LOW"
-	ConflictSeverityMedium   ConflictSeverity = "MEDIUM"
-	ConflictSeverityHigh     ConflictSeverity = "HIGH"
+	// The least serious level. The built-in detection rules do not give it at present.
+	ConflictSeverityLow ConflictSeverity = "LOW"
+	// A contradiction to decide, e.g. two values of one requirement, two message queues, or a single developer against 99.99 % availability.
+	ConflictSeverityMedium ConflictSeverity = "MEDIUM"
+	// A contradiction that decides the architecture, e.g. two databases or clouds, an embedded database with multi-region writes, or a tiny budget against 99.99 % availability.
+	ConflictSeverityHigh ConflictSeverity = "HIGH"
+	// The most serious level. The built-in detection rules do not give it at present.
 	ConflictSeverityCritical ConflictSeverity = "CRITICAL"
 )
 
@@ -867,9 +1204,12 @@ func (e ConflictSeverity) MarshalJSON() ([]byte, error) {
 type ConflictStatus string
 
 const (
-	ConflictStatusOpen     ConflictStatus = "OPEN"
+	// Waiting for a decision. OPEN conflicts block every phase advance and code generation.
+	ConflictStatusOpen ConflictStatus = "OPEN"
+	// Decided with KEEP_OLD, REPLACE or MERGE.
 	ConflictStatusResolved ConflictStatus = "RESOLVED"
-	ConflictStatusIgnored  ConflictStatus = "IGNORED"
+	// Decided with IGNORE: both sides stay CURRENT.
+	ConflictStatusIgnored ConflictStatus = "IGNORED"
 )
 
 var AllConflictStatus = []ConflictStatus{
@@ -925,10 +1265,14 @@ func (e ConflictStatus) MarshalJSON() ([]byte, error) {
 type ConflictType string
 
 const (
-	ConflictTypeTechnology  ConflictType = "TECHNOLOGY"
+	// Two different technologies for the same purpose, e.g. two databases.
+	ConflictTypeTechnology ConflictType = "TECHNOLOGY"
+	// Contradictory requirements, e.g. two values of one key in a category.
 	ConflictTypeRequirement ConflictType = "REQUIREMENT"
-	ConflictTypeTimeline    ConflictType = "TIMELINE"
-	ConflictTypeResource    ConflictType = "RESOURCE"
+	// A schedule that is impossible for the scope, e.g. two weeks for a million users.
+	ConflictTypeTimeline ConflictType = "TIMELINE"
+	// A budget, team or infrastructure that contradicts a requirement, e.g. a single developer and 99.99 % availability.
+	ConflictTypeResource ConflictType = "RESOURCE"
 )
 
 var AllConflictType = []ConflictType{
@@ -1110,9 +1454,12 @@ func (e LLMProviderID) MarshalJSON() ([]byte, error) {
 type MessageRole string
 
 const (
-	MessageRoleUser      MessageRole = "USER"
+	// A person: an answer or a chat message.
+	MessageRoleUser MessageRole = "USER"
+	// The counselor: a question or a reply.
 	MessageRoleAssistant MessageRole = "ASSISTANT"
-	MessageRoleSystem    MessageRole = "SYSTEM"
+	// A note from the server. Reserved: the server does not write such turns at present.
+	MessageRoleSystem MessageRole = "SYSTEM"
 )
 
 var AllMessageRole = []MessageRole{
@@ -1287,10 +1634,14 @@ func (e ProjectAffiliation) MarshalJSON() ([]byte, error) {
 type ProjectOrderField string
 
 const (
+	// By creation time.
 	ProjectOrderFieldCreatedAt ProjectOrderField = "CREATED_AT"
+	// By the time of the last change.
 	ProjectOrderFieldUpdatedAt ProjectOrderField = "UPDATED_AT"
-	ProjectOrderFieldName      ProjectOrderField = "NAME"
-	ProjectOrderFieldMaturity  ProjectOrderField = "MATURITY"
+	// By name, case-insensitively.
+	ProjectOrderFieldName ProjectOrderField = "NAME"
+	// By maturity, 0 to 100.
+	ProjectOrderFieldMaturity ProjectOrderField = "MATURITY"
 )
 
 var AllProjectOrderField = []ProjectOrderField{
@@ -1411,9 +1762,13 @@ func (e ProjectPermission) MarshalJSON() ([]byte, error) {
 type ProjectPhase string
 
 const (
-	ProjectPhaseDiscovery      ProjectPhase = "DISCOVERY"
-	ProjectPhaseAnalysis       ProjectPhase = "ANALYSIS"
-	ProjectPhaseDesign         ProjectPhase = "DESIGN"
+	// The first phase: finding out what to build. Every project starts here.
+	ProjectPhaseDiscovery ProjectPhase = "DISCOVERY"
+	// Needs maturity of at least 60 and no OPEN conflict.
+	ProjectPhaseAnalysis ProjectPhase = "ANALYSIS"
+	// Needs maturity 100 and no OPEN conflict.
+	ProjectPhaseDesign ProjectPhase = "DESIGN"
+	// The last phase. Needs maturity 100 and no OPEN conflict.
 	ProjectPhaseImplementation ProjectPhase = "IMPLEMENTATION"
 )
 
@@ -1471,8 +1826,11 @@ func (e ProjectPhase) MarshalJSON() ([]byte, error) {
 type ProjectStatus string
 
 const (
-	ProjectStatusActive    ProjectStatus = "ACTIVE"
-	ProjectStatusArchived  ProjectStatus = "ARCHIVED"
+	// In use: sessions run and specifications change.
+	ProjectStatusActive ProjectStatus = "ACTIVE"
+	// Frozen by archiveProject: its sessions are paused and every change is refused with INVALID_STATE until restoreProject.
+	ProjectStatusArchived ProjectStatus = "ARCHIVED"
+	// Finished. Reserved: the server does not set it at present.
 	ProjectStatusCompleted ProjectStatus = "COMPLETED"
 )
 
@@ -1529,10 +1887,14 @@ func (e ProjectStatus) MarshalJSON() ([]byte, error) {
 type QuestionStreamEventKind string
 
 const (
-	QuestionStreamEventKindStarted   QuestionStreamEventKind = "STARTED"
-	QuestionStreamEventKindDelta     QuestionStreamEventKind = "DELTA"
+	// Generation began; nothing is written yet.
+	QuestionStreamEventKindStarted QuestionStreamEventKind = "STARTED"
+	// A piece of the question's text, in delta; the pieces in order make the text.
+	QuestionStreamEventKindDelta QuestionStreamEventKind = "DELTA"
+	// The question is saved; question holds it, fallback says whether the built-in engine stood in, and message why.
 	QuestionStreamEventKindCompleted QuestionStreamEventKind = "COMPLETED"
-	QuestionStreamEventKindFailed    QuestionStreamEventKind = "FAILED"
+	// No question was saved; message says why.
+	QuestionStreamEventKindFailed QuestionStreamEventKind = "FAILED"
 )
 
 var AllQuestionStreamEventKind = []QuestionStreamEventKind{
@@ -1589,14 +1951,22 @@ func (e QuestionStreamEventKind) MarshalJSON() ([]byte, error) {
 type SessionEventType string
 
 const (
-	SessionEventTypeQuestionAsked           SessionEventType = "QUESTION_ASKED"
-	SessionEventTypeQuestionAnswered        SessionEventType = "QUESTION_ANSWERED"
+	// A question was asked (question is set).
+	SessionEventTypeQuestionAsked SessionEventType = "QUESTION_ASKED"
+	// A question was answered (question is set).
+	SessionEventTypeQuestionAnswered SessionEventType = "QUESTION_ANSWERED"
+	// Specifications were recorded, from an answer, a chat message or by hand (specifications is set).
 	SessionEventTypeSpecificationsExtracted SessionEventType = "SPECIFICATIONS_EXTRACTED"
-	SessionEventTypeConflictDetected        SessionEventType = "CONFLICT_DETECTED"
-	SessionEventTypeConflictResolved        SessionEventType = "CONFLICT_RESOLVED"
-	SessionEventTypeMaturityChanged         SessionEventType = "MATURITY_CHANGED"
-	SessionEventTypeSessionStatusChanged    SessionEventType = "SESSION_STATUS_CHANGED"
-	SessionEventTypeMessageAdded            SessionEventType = "MESSAGE_ADDED"
+	// New specifications raised conflicts (conflicts is set).
+	SessionEventTypeConflictDetected SessionEventType = "CONFLICT_DETECTED"
+	// A conflict was decided (conflicts and the specifications it changed are set).
+	SessionEventTypeConflictResolved SessionEventType = "CONFLICT_RESOLVED"
+	// The project's maturity changed (project and previousMaturity are set).
+	SessionEventTypeMaturityChanged SessionEventType = "MATURITY_CHANGED"
+	// The session was paused, resumed or ended (session is set).
+	SessionEventTypeSessionStatusChanged SessionEventType = "SESSION_STATUS_CHANGED"
+	// A turn was added to the conversation (message is set).
+	SessionEventTypeMessageAdded SessionEventType = "MESSAGE_ADDED"
 )
 
 var AllSessionEventType = []SessionEventType{
@@ -1657,7 +2027,9 @@ func (e SessionEventType) MarshalJSON() ([]byte, error) {
 type SessionMode string
 
 const (
-	SessionModeSocratic   SessionMode = "SOCRATIC"
+	// The counselor asks with askNextQuestion and the user answers with answerQuestion.
+	SessionModeSocratic SessionMode = "SOCRATIC"
+	// The user talks freely with sendChatMessage; specifications are still extracted.
 	SessionModeDirectChat SessionMode = "DIRECT_CHAT"
 )
 
@@ -1713,8 +2085,11 @@ func (e SessionMode) MarshalJSON() ([]byte, error) {
 type SessionStatus string
 
 const (
-	SessionStatusActive    SessionStatus = "ACTIVE"
-	SessionStatusPaused    SessionStatus = "PAUSED"
+	// Running: questions are asked and answered.
+	SessionStatusActive SessionStatus = "ACTIVE"
+	// Stopped for now by pauseSession or by archiving the project; resumeSession makes it ACTIVE again.
+	SessionStatusPaused SessionStatus = "PAUSED"
+	// Ended by endSession; it takes no more questions, answers or mode changes.
 	SessionStatusCompleted SessionStatus = "COMPLETED"
 )
 
@@ -1771,15 +2146,25 @@ func (e SessionStatus) MarshalJSON() ([]byte, error) {
 type SpecCategory string
 
 const (
-	SpecCategoryGoals            SpecCategory = "GOALS"
-	SpecCategoryRequirements     SpecCategory = "REQUIREMENTS"
-	SpecCategoryTechStack        SpecCategory = "TECH_STACK"
-	SpecCategoryScalability      SpecCategory = "SCALABILITY"
-	SpecCategorySecurity         SpecCategory = "SECURITY"
-	SpecCategoryPerformance      SpecCategory = "PERFORMANCE"
-	SpecCategoryTesting          SpecCategory = "TESTING"
-	SpecCategoryMonitoring       SpecCategory = "MONITORING"
-	SpecCategoryDataRetention    SpecCategory = "DATA_RETENTION"
+	// The problem, the users, success criteria. Target 10.
+	SpecCategoryGoals SpecCategory = "GOALS"
+	// Functional requirements, features, user stories. Target 15.
+	SpecCategoryRequirements SpecCategory = "REQUIREMENTS"
+	// Languages, frameworks, databases, hosting, libraries. Target 12.
+	SpecCategoryTechStack SpecCategory = "TECH_STACK"
+	// Users, data volume, growth, concurrency. Target 8.
+	SpecCategoryScalability SpecCategory = "SCALABILITY"
+	// Authentication, authorization, compliance, secrets. Target 10.
+	SpecCategorySecurity SpecCategory = "SECURITY"
+	// Latency, throughput, resource budgets. Target 8.
+	SpecCategoryPerformance SpecCategory = "PERFORMANCE"
+	// Test strategy, coverage, environments. Target 8.
+	SpecCategoryTesting SpecCategory = "TESTING"
+	// Logging, metrics, alerting. Target 6.
+	SpecCategoryMonitoring SpecCategory = "MONITORING"
+	// How long data is kept, deletion, archival. Target 5.
+	SpecCategoryDataRetention SpecCategory = "DATA_RETENTION"
+	// Backups, RPO/RTO, failover. Target 8.
 	SpecCategoryDisasterRecovery SpecCategory = "DISASTER_RECOVERY"
 )
 
@@ -1843,10 +2228,14 @@ func (e SpecCategory) MarshalJSON() ([]byte, error) {
 type SpecSource string
 
 const (
+	// Added by hand with addSpecification or updateSpecification, or written by a MERGE resolution.
 	SpecSourceUserInput SpecSource = "USER_INPUT"
+	// Extracted from an answer or a chat message.
 	SpecSourceExtracted SpecSource = "EXTRACTED"
-	SpecSourceInferred  SpecSource = "INFERRED"
-	SpecSourceImported  SpecSource = "IMPORTED"
+	// Inferred rather than stated. Reserved: the server does not set it at present.
+	SpecSourceInferred SpecSource = "INFERRED"
+	// Imported from elsewhere. Reserved: the server does not set it at present.
+	SpecSourceImported SpecSource = "IMPORTED"
 )
 
 var AllSpecSource = []SpecSource{
@@ -1903,10 +2292,14 @@ func (e SpecSource) MarshalJSON() ([]byte, error) {
 type SpecStatus string
 
 const (
-	SpecStatusCurrent    SpecStatus = "CURRENT"
-	SpecStatusPending    SpecStatus = "PENDING"
+	// In force; counts toward maturity and coverage.
+	SpecStatusCurrent SpecStatus = "CURRENT"
+	// Waiting on an OPEN conflict it raised; does not count until the conflict is decided.
+	SpecStatusPending SpecStatus = "PENDING"
+	// Replaced by a later specification (see supersededBy): by updateSpecification, REPLACE or MERGE.
 	SpecStatusSuperseded SpecStatus = "SUPERSEDED"
-	SpecStatusRejected   SpecStatus = "REJECTED"
+	// Turned down by a KEEP_OLD resolution.
+	SpecStatusRejected SpecStatus = "REJECTED"
 )
 
 var AllSpecStatus = []SpecStatus{
@@ -1966,7 +2359,8 @@ const (
 	// Manages members and roles; a team always keeps at least one.
 	TeamRoleOwner TeamRole = "OWNER"
 	// Adds members.
-	TeamRoleLead      TeamRole = "LEAD"
+	TeamRoleLead TeamRole = "LEAD"
+	// Gets the permission a share gives on the team's shared projects.
 	TeamRoleDeveloper TeamRole = "DEVELOPER"
 	// Gets at most READ on the team's shared projects.
 	TeamRoleViewer TeamRole = "VIEWER"

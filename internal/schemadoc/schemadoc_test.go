@@ -1,0 +1,104 @@
+package schemadoc
+
+import (
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"socrates/internal/apperr"
+	"socrates/internal/errcodes"
+	"socrates/internal/httpserver"
+	"socrates/internal/querylimit"
+	"socrates/internal/schemafile"
+)
+
+// TestDescribedSchema fails listing every element of schema/*.graphqls that
+// has no description.
+func TestDescribedSchema(t *testing.T) {
+	s, err := schemafile.LoadDir("../../schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missing := Undescribed(s); len(missing) > 0 {
+		t.Fatalf("%d schema elements have no description:\n  %s", len(missing), strings.Join(missing, "\n  "))
+	}
+}
+
+func TestDescribedFindsEveryKind(t *testing.T) {
+	s, err := schemafile.Parse(&ast.Source{Name: "t.graphqls", Input: `
+"Described." type Query { "Described." a(x: Int, "Described." y: Int): Int, b: E, c(in: I): Int }
+enum E { "Described." ONE TWO }
+input I { "Described." p: Int, q: Int }
+directive @d(w: Int) on FIELD_DEFINITION
+scalar S
+`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"@d", "@d(w:)", "E", "E.TWO", "I", "I.q", "Query.a(x:)", "Query.b", "Query.c", "Query.c(in:)", "S"}
+	if got := Undescribed(s); !slices.Equal(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
+	}
+}
+
+// TestDescribedUserErrorCodes fails when a userError code the services can
+// return is missing from the description of UserError.code or from the
+// README's table of userError codes.
+func TestDescribedUserErrorCodes(t *testing.T) {
+	codes, err := errcodes.UserErrorCodes("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) < 8 {
+		t.Fatalf("found only %v; the scan is broken", codes)
+	}
+	s, err := schemafile.LoadDir("../../schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := s.Types["UserError"].Fields.ForName("code").Description
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range codes {
+		if !strings.Contains(desc, "`"+c+"`") {
+			t.Errorf("UserError.code's description does not list `%s`", c)
+		}
+		if !strings.Contains(string(readme), "`"+c+"`") {
+			t.Errorf("README.md does not list the userError code `%s`", c)
+		}
+	}
+}
+
+// TestDescribedTopLevelCodes fails when a top-level error code is missing
+// from the description of UserError (where the schema lists them) or from
+// the README.
+func TestDescribedTopLevelCodes(t *testing.T) {
+	s, err := schemafile.LoadDir("../../schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := s.Types["UserError"].Description
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := []string{
+		string(apperr.Unauthenticated), string(apperr.Forbidden), string(apperr.NotFound), string(apperr.BadUserInput),
+		string(apperr.RateLimited), string(apperr.ComplexityExceeded), string(apperr.Unavailable), string(apperr.Internal),
+		querylimit.CodeParse, querylimit.CodeValidation, httpserver.CodeIntrospectionDisabled,
+		"TIMEOUT", "PERSISTED_QUERY_NOT_FOUND", "BAD_REQUEST", "PAYLOAD_TOO_LARGE", "METHOD_NOT_ALLOWED",
+	}
+	for _, c := range codes {
+		if !strings.Contains(desc, "`"+c+"`") {
+			t.Errorf("UserError's description does not list the top-level code `%s`", c)
+		}
+		if !strings.Contains(string(readme), "`"+c+"`") {
+			t.Errorf("README.md does not list the top-level code `%s`", c)
+		}
+	}
+}
