@@ -7,33 +7,47 @@ package resolvers
 
 import (
 	"context"
-	"fmt"
 	"socrates/graph"
+	"socrates/internal/codegen"
+	"socrates/internal/ids"
 	"socrates/models"
 )
 
 func (r *codeGenerationResolver) Project(ctx context.Context, obj *models.CodeGeneration) (*models.Project, error) {
-	panic(fmt.Errorf("not implemented: Project - project"))
+	return r.Read.Project(ctx, obj.ProjectID)
 }
 
 func (r *codeGenerationResolver) Files(ctx context.Context, obj *models.CodeGeneration, first *int, after *string, last *int, before *string) (*models.Connection[*models.GeneratedFile], error) {
-	panic(fmt.Errorf("not implemented: Files - files"))
+	return r.CodegenService.Files(ctx, obj, pageArgs(first, after, last, before))
 }
 
 func (r *codeGenerationResolver) DownloadURL(ctx context.Context, obj *models.CodeGeneration) (*string, error) {
-	panic(fmt.Errorf("not implemented: DownloadURL - downloadUrl"))
+	return codegen.DownloadURL(obj), nil
 }
 
 func (r *mutationResolver) GenerateCode(ctx context.Context, input models.GenerateCodeInput) (*models.GenerateCodePayload, error) {
-	panic(fmt.Errorf("not implemented: GenerateCode - generateCode"))
+	id, err := decodeID(ids.Project, input.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	g, err := r.CodegenService.Generate(ctx, id, input.Stack)
+	ue, err := userErrors(err)
+	if err != nil {
+		return nil, err
+	}
+	return &models.GenerateCodePayload{Generation: g, UserErrors: ue, ClientMutationID: input.ClientMutationID}, nil
 }
 
 func (r *projectResolver) CodeGenerations(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string) (*models.Connection[*models.CodeGeneration], error) {
-	panic(fmt.Errorf("not implemented: CodeGenerations - codeGenerations"))
+	return r.CodegenService.ForProject(ctx, obj, pageArgs(first, after, last, before))
 }
 
 func (r *subscriptionResolver) CodeGenerationProgress(ctx context.Context, generationID string) (<-chan *models.CodeGenerationProgress, error) {
-	panic(fmt.Errorf("not implemented: CodeGenerationProgress - codeGenerationProgress"))
+	id, err := ids.DecodeAs(ids.CodeGeneration, generationID)
+	if err != nil {
+		return nil, notFoundID(generationID)
+	}
+	return r.CodegenService.Watch(ctx, id)
 }
 
 func (r *Resolver) CodeGeneration() graph.CodeGenerationResolver { return &codeGenerationResolver{r} }
