@@ -23,6 +23,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Activity() ActivityResolver
+	CodeGeneration() CodeGenerationResolver
 	Conflict() ConflictResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
@@ -161,6 +162,41 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	CodeGeneration struct {
+		CompletedAt func(childComplexity int) int
+		DownloadURL func(childComplexity int) int
+		Error       func(childComplexity int) int
+		Files       func(childComplexity int, first *int, after *string, last *int, before *string) int
+		GlobalID    func(childComplexity int) int
+		Project     func(childComplexity int) int
+		Stack       func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		TotalFiles  func(childComplexity int) int
+		TotalLines  func(childComplexity int) int
+		Version     func(childComplexity int) int
+	}
+
+	CodeGenerationConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CodeGenerationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CodeGenerationProgress struct {
+		CurrentPath func(childComplexity int) int
+		Error       func(childComplexity int) int
+		FilesDone   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		TotalFiles  func(childComplexity int) int
+	}
+
 	Conflict struct {
 		Description    func(childComplexity int) int
 		DetectedAt     func(childComplexity int) int
@@ -232,6 +268,32 @@ type ComplexityRoot struct {
 		MimeType func(childComplexity int) int
 	}
 
+	GenerateCodePayload struct {
+		ClientMutationID func(childComplexity int) int
+		Generation       func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	GeneratedFile struct {
+		Content  func(childComplexity int) int
+		GlobalID func(childComplexity int) int
+		Lines    func(childComplexity int) int
+		Path     func(childComplexity int) int
+		Size     func(childComplexity int) int
+	}
+
+	GeneratedFileConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	GeneratedFileEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	LLMProvider struct {
 		BaseURL             func(childComplexity int) int
 		Configured          func(childComplexity int) int
@@ -300,6 +362,7 @@ type ComplexityRoot struct {
 		DeleteProject        func(childComplexity int, input models.DeleteProjectInput) int
 		DeleteTeam           func(childComplexity int, input models.DeleteTeamInput) int
 		EndSession           func(childComplexity int, input models.EndSessionInput) int
+		GenerateCode         func(childComplexity int, input models.GenerateCodeInput) int
 		Login                func(childComplexity int, input models.LoginInput) int
 		Logout               func(childComplexity int, input models.LogoutInput) int
 		PauseSession         func(childComplexity int, input models.PauseSessionInput) int
@@ -344,6 +407,7 @@ type ComplexityRoot struct {
 		Activity          func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ArchivedAt        func(childComplexity int) int
 		CategoryCoverage  func(childComplexity int) int
+		CodeGenerations   func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Conflicts         func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) int
 		CreatedAt         func(childComplexity int) int
 		Description       func(childComplexity int) int
@@ -619,9 +683,10 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		ProjectEvents  func(childComplexity int, projectID string) int
-		QuestionStream func(childComplexity int, sessionID string) int
-		SessionEvents  func(childComplexity int, sessionID string) int
+		CodeGenerationProgress func(childComplexity int, generationID string) int
+		ProjectEvents          func(childComplexity int, projectID string) int
+		QuestionStream         func(childComplexity int, sessionID string) int
+		SessionEvents          func(childComplexity int, sessionID string) int
 	}
 
 	Team struct {
@@ -1177,6 +1242,153 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChangePasswordPayload.UserErrors(childComplexity), true
 
+	case "CodeGeneration.completedAt":
+		if e.ComplexityRoot.CodeGeneration.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.CompletedAt(childComplexity), true
+	case "CodeGeneration.downloadUrl":
+		if e.ComplexityRoot.CodeGeneration.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.DownloadURL(childComplexity), true
+	case "CodeGeneration.error":
+		if e.ComplexityRoot.CodeGeneration.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.Error(childComplexity), true
+	case "CodeGeneration.files":
+		if e.ComplexityRoot.CodeGeneration.Files == nil {
+			break
+		}
+
+		args, err := ec.field_CodeGeneration_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CodeGeneration.Files(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
+	case "CodeGeneration.id":
+		if e.ComplexityRoot.CodeGeneration.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.GlobalID(childComplexity), true
+	case "CodeGeneration.project":
+		if e.ComplexityRoot.CodeGeneration.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.Project(childComplexity), true
+	case "CodeGeneration.stack":
+		if e.ComplexityRoot.CodeGeneration.Stack == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.Stack(childComplexity), true
+	case "CodeGeneration.startedAt":
+		if e.ComplexityRoot.CodeGeneration.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.StartedAt(childComplexity), true
+	case "CodeGeneration.status":
+		if e.ComplexityRoot.CodeGeneration.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.Status(childComplexity), true
+	case "CodeGeneration.totalFiles":
+		if e.ComplexityRoot.CodeGeneration.TotalFiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.TotalFiles(childComplexity), true
+	case "CodeGeneration.totalLines":
+		if e.ComplexityRoot.CodeGeneration.TotalLines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.TotalLines(childComplexity), true
+	case "CodeGeneration.version":
+		if e.ComplexityRoot.CodeGeneration.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGeneration.Version(childComplexity), true
+
+	case "CodeGenerationConnection.edges":
+		if e.ComplexityRoot.CodeGenerationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationConnection.Edges(childComplexity), true
+	case "CodeGenerationConnection.nodes":
+		if e.ComplexityRoot.CodeGenerationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationConnection.Nodes(childComplexity), true
+	case "CodeGenerationConnection.pageInfo":
+		if e.ComplexityRoot.CodeGenerationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationConnection.PageInfo(childComplexity), true
+	case "CodeGenerationConnection.totalCount":
+		if e.ComplexityRoot.CodeGenerationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationConnection.TotalCount(childComplexity), true
+
+	case "CodeGenerationEdge.cursor":
+		if e.ComplexityRoot.CodeGenerationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationEdge.Cursor(childComplexity), true
+	case "CodeGenerationEdge.node":
+		if e.ComplexityRoot.CodeGenerationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationEdge.Node(childComplexity), true
+
+	case "CodeGenerationProgress.currentPath":
+		if e.ComplexityRoot.CodeGenerationProgress.CurrentPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationProgress.CurrentPath(childComplexity), true
+	case "CodeGenerationProgress.error":
+		if e.ComplexityRoot.CodeGenerationProgress.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationProgress.Error(childComplexity), true
+	case "CodeGenerationProgress.filesDone":
+		if e.ComplexityRoot.CodeGenerationProgress.FilesDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationProgress.FilesDone(childComplexity), true
+	case "CodeGenerationProgress.status":
+		if e.ComplexityRoot.CodeGenerationProgress.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationProgress.Status(childComplexity), true
+	case "CodeGenerationProgress.totalFiles":
+		if e.ComplexityRoot.CodeGenerationProgress.TotalFiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CodeGenerationProgress.TotalFiles(childComplexity), true
+
 	case "Conflict.description":
 		if e.ComplexityRoot.Conflict.Description == nil {
 			break
@@ -1432,6 +1644,94 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Export.MimeType(childComplexity), true
+
+	case "GenerateCodePayload.clientMutationId":
+		if e.ComplexityRoot.GenerateCodePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateCodePayload.ClientMutationID(childComplexity), true
+	case "GenerateCodePayload.generation":
+		if e.ComplexityRoot.GenerateCodePayload.Generation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateCodePayload.Generation(childComplexity), true
+	case "GenerateCodePayload.userErrors":
+		if e.ComplexityRoot.GenerateCodePayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GenerateCodePayload.UserErrors(childComplexity), true
+
+	case "GeneratedFile.content":
+		if e.ComplexityRoot.GeneratedFile.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFile.Content(childComplexity), true
+	case "GeneratedFile.id":
+		if e.ComplexityRoot.GeneratedFile.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFile.GlobalID(childComplexity), true
+	case "GeneratedFile.lines":
+		if e.ComplexityRoot.GeneratedFile.Lines == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFile.Lines(childComplexity), true
+	case "GeneratedFile.path":
+		if e.ComplexityRoot.GeneratedFile.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFile.Path(childComplexity), true
+	case "GeneratedFile.size":
+		if e.ComplexityRoot.GeneratedFile.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFile.Size(childComplexity), true
+
+	case "GeneratedFileConnection.edges":
+		if e.ComplexityRoot.GeneratedFileConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFileConnection.Edges(childComplexity), true
+	case "GeneratedFileConnection.nodes":
+		if e.ComplexityRoot.GeneratedFileConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFileConnection.Nodes(childComplexity), true
+	case "GeneratedFileConnection.pageInfo":
+		if e.ComplexityRoot.GeneratedFileConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFileConnection.PageInfo(childComplexity), true
+	case "GeneratedFileConnection.totalCount":
+		if e.ComplexityRoot.GeneratedFileConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFileConnection.TotalCount(childComplexity), true
+
+	case "GeneratedFileEdge.cursor":
+		if e.ComplexityRoot.GeneratedFileEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFileEdge.Cursor(childComplexity), true
+	case "GeneratedFileEdge.node":
+		if e.ComplexityRoot.GeneratedFileEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GeneratedFileEdge.Node(childComplexity), true
 
 	case "LLMProvider.baseUrl":
 		if e.ComplexityRoot.LLMProvider.BaseURL == nil {
@@ -1781,6 +2081,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EndSession(childComplexity, args["input"].(models.EndSessionInput)), true
+	case "Mutation.generateCode":
+		if e.ComplexityRoot.Mutation.GenerateCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_generateCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GenerateCode(childComplexity, args["input"].(models.GenerateCodeInput)), true
 	case "Mutation.login":
 		if e.ComplexityRoot.Mutation.Login == nil {
 			break
@@ -2124,6 +2435,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.CategoryCoverage(childComplexity), true
+	case "Project.codeGenerations":
+		if e.ComplexityRoot.Project.CodeGenerations == nil {
+			break
+		}
+
+		args, err := ec.field_Project_codeGenerations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.CodeGenerations(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Project.conflicts":
 		if e.ComplexityRoot.Project.Conflicts == nil {
 			break
@@ -3285,6 +3607,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StartSessionPayload.UserErrors(childComplexity), true
 
+	case "Subscription.codeGenerationProgress":
+		if e.ComplexityRoot.Subscription.CodeGenerationProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_codeGenerationProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.CodeGenerationProgress(childComplexity, args["generationId"].(string)), true
 	case "Subscription.projectEvents":
 		if e.ComplexityRoot.Subscription.ProjectEvents == nil {
 			break
@@ -3704,6 +4037,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeleteProjectInput", ec.unmarshalInputDeleteProjectInput),
 			graphql.NewInputUnmarshaler("DeleteTeamInput", ec.unmarshalInputDeleteTeamInput),
 			graphql.NewInputUnmarshaler("EndSessionInput", ec.unmarshalInputEndSessionInput),
+			graphql.NewInputUnmarshaler("GenerateCodeInput", ec.unmarshalInputGenerateCodeInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("LogoutInput", ec.unmarshalInputLogoutInput),
 			graphql.NewInputUnmarshaler("PauseSessionInput", ec.unmarshalInputPauseSessionInput),
@@ -3972,6 +4306,167 @@ extend type Mutation {
     "What to do; see ChangePasswordInput."
     input: ChangePasswordInput!
   ): ChangePasswordPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/codegen.graphqls", Input: `"""
+Where a code generation is: PENDING until a worker takes it, IN_PROGRESS while its files are
+written, then COMPLETED, or FAILED with an error.
+"""
+enum GenerationStatus {
+  "Requested, waiting for a worker."
+  PENDING
+  "A worker is writing its files."
+  IN_PROGRESS
+  "Every file is written and can be read or downloaded."
+  COMPLETED
+  "Stopped; error says why. No file is kept."
+  FAILED
+}
+
+"""
+The kind of project skeleton a code generation writes.
+"""
+enum CodeStack {
+  "A Go HTTP service (standard library; PostgreSQL through pgx when the specifications name it)."
+  GO_SERVICE
+  "A TypeScript and React single-page application built with Vite."
+  TYPESCRIPT_REACT
+  "A Python FastAPI service."
+  PYTHON_FASTAPI
+}
+
+"""
+One run of the code generator over a project's CURRENT specifications, numbered per project.
+"""
+type CodeGeneration implements Node {
+  id: ID!
+  "The project whose specifications were used."
+  project: Project!
+  "The generation's number in its project: 1, 2, …"
+  version: Int!
+  "The kind of skeleton written."
+  stack: CodeStack!
+  "Where the generation is."
+  status: GenerationStatus!
+  "How many files were written (0 until COMPLETED)."
+  totalFiles: Int!
+  "How many lines the files hold together (0 until COMPLETED)."
+  totalLines: Int!
+  "Why the generation FAILED; null otherwise."
+  error: String
+  "The files written, ordered by path (empty until COMPLETED)."
+  files(first: Int, after: String, last: Int, before: String): GeneratedFileConnection!
+  "Where the files download as one ZIP (GET, same credentials as /query); null until COMPLETED."
+  downloadUrl: String
+  "When the generation was requested."
+  startedAt: Time!
+  "When it COMPLETED or FAILED."
+  completedAt: Time
+}
+
+"""
+A file written by a code generation.
+"""
+type GeneratedFile implements Node {
+  id: ID!
+  "The file's path relative to the project's root, with forward slashes."
+  path: String!
+  "The file's text."
+  content: String!
+  "The content's size in bytes."
+  size: Int!
+  "The number of lines in the content."
+  lines: Int!
+}
+
+"""
+A generated file with its cursor.
+"""
+type GeneratedFileEdge {
+  cursor: String!
+  node: GeneratedFile!
+}
+
+"""
+A page of a generation's files, ordered by path.
+"""
+type GeneratedFileConnection {
+  edges: [GeneratedFileEdge!]!
+  nodes: [GeneratedFile!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+"""
+A code generation with its cursor.
+"""
+type CodeGenerationEdge {
+  cursor: String!
+  node: CodeGeneration!
+}
+
+"""
+A page of a project's code generations, newest first.
+"""
+type CodeGenerationConnection {
+  edges: [CodeGenerationEdge!]!
+  nodes: [CodeGeneration!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Project {
+  "The project's code generations, newest first (READ permission)."
+  codeGenerations(first: Int, after: String, last: Int, before: String): CodeGenerationConnection!
+}
+
+input GenerateCodeInput {
+  "The project to generate code from; it needs maturity 100 and no OPEN conflict."
+  projectId: ID!
+  "The kind of skeleton to write."
+  stack: CodeStack!
+  clientMutationId: String
+}
+
+type GenerateCodePayload {
+  "The new generation, PENDING; null when refused."
+  generation: CodeGeneration
+  "Why the generation was refused: NOT_READY once per blocker of the quality report, INVALID_STATE for an archived project."
+  userErrors: [UserError!]!
+  clientMutationId: String
+}
+
+"""
+A step of a code generation, for a progress bar.
+"""
+type CodeGenerationProgress {
+  "The generation's status at this step."
+  status: GenerationStatus!
+  "How many files are written so far."
+  filesDone: Int!
+  "How many files the generation writes (0 until it knows)."
+  totalFiles: Int!
+  "The file just written, while IN_PROGRESS."
+  currentPath: String
+  "Why the generation FAILED."
+  error: String
+}
+
+extend type Mutation {
+  """
+  Starts a code generation (WRITE permission): refused with userErrors unless the project's
+  maturity is 100 and no conflict is OPEN. The generation is PENDING when this returns and runs
+  in the background; follow it with codeGenerationProgress.
+  """
+  generateCode(input: GenerateCodeInput!): GenerateCodePayload!
+}
+
+extend type Subscription {
+  """
+  The progress of a code generation: its current state at once, then one step per file written,
+  and the stream ends after COMPLETED or FAILED.
+  """
+  codeGenerationProgress(generationId: ID!): CodeGenerationProgress!
 }
 `, BuiltIn: false},
 	{Name: "../schema/dialogue.graphqls", Input: `"""
@@ -6605,6 +7100,76 @@ func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type ChangePasswordPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CodeGeneration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CodeGeneration_id(ctx, field)
+	case "project":
+		return ec.fieldContext_CodeGeneration_project(ctx, field)
+	case "version":
+		return ec.fieldContext_CodeGeneration_version(ctx, field)
+	case "stack":
+		return ec.fieldContext_CodeGeneration_stack(ctx, field)
+	case "status":
+		return ec.fieldContext_CodeGeneration_status(ctx, field)
+	case "totalFiles":
+		return ec.fieldContext_CodeGeneration_totalFiles(ctx, field)
+	case "totalLines":
+		return ec.fieldContext_CodeGeneration_totalLines(ctx, field)
+	case "error":
+		return ec.fieldContext_CodeGeneration_error(ctx, field)
+	case "files":
+		return ec.fieldContext_CodeGeneration_files(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_CodeGeneration_downloadUrl(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_CodeGeneration_startedAt(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_CodeGeneration_completedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CodeGeneration", field.Name)
+}
+
+func (ec *executionContext) childFields_CodeGenerationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CodeGenerationConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_CodeGenerationConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CodeGenerationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CodeGenerationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CodeGenerationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CodeGenerationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CodeGenerationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CodeGenerationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CodeGenerationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CodeGenerationProgress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_CodeGenerationProgress_status(ctx, field)
+	case "filesDone":
+		return ec.fieldContext_CodeGenerationProgress_filesDone(ctx, field)
+	case "totalFiles":
+		return ec.fieldContext_CodeGenerationProgress_totalFiles(ctx, field)
+	case "currentPath":
+		return ec.fieldContext_CodeGenerationProgress_currentPath(ctx, field)
+	case "error":
+		return ec.fieldContext_CodeGenerationProgress_error(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CodeGenerationProgress", field.Name)
+}
+
 func (ec *executionContext) childFields_Conflict(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6745,6 +7310,58 @@ func (ec *executionContext) childFields_Export(ctx context.Context, field graphq
 		return ec.fieldContext_Export_content(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Export", field.Name)
+}
+
+func (ec *executionContext) childFields_GenerateCodePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "generation":
+		return ec.fieldContext_GenerateCodePayload_generation(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_GenerateCodePayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_GenerateCodePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GenerateCodePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_GeneratedFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_GeneratedFile_id(ctx, field)
+	case "path":
+		return ec.fieldContext_GeneratedFile_path(ctx, field)
+	case "content":
+		return ec.fieldContext_GeneratedFile_content(ctx, field)
+	case "size":
+		return ec.fieldContext_GeneratedFile_size(ctx, field)
+	case "lines":
+		return ec.fieldContext_GeneratedFile_lines(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GeneratedFile", field.Name)
+}
+
+func (ec *executionContext) childFields_GeneratedFileConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_GeneratedFileConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_GeneratedFileConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_GeneratedFileConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_GeneratedFileConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GeneratedFileConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_GeneratedFileEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_GeneratedFileEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_GeneratedFileEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GeneratedFileEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_LLMProvider(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6907,6 +7524,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_updatedAt(ctx, field)
 	case "archivedAt":
 		return ec.fieldContext_Project_archivedAt(ctx, field)
+	case "codeGenerations":
+		return ec.fieldContext_Project_codeGenerations(ctx, field)
 	case "export":
 		return ec.fieldContext_Project_export(ctx, field)
 	case "llmProvider":

@@ -25,6 +25,7 @@ type MutationResolver interface {
 	RefreshToken(ctx context.Context, input models.RefreshTokenInput) (*models.AuthPayload, error)
 	Logout(ctx context.Context, input models.LogoutInput) (*models.LogoutPayload, error)
 	ChangePassword(ctx context.Context, input models.ChangePasswordInput) (*models.ChangePasswordPayload, error)
+	GenerateCode(ctx context.Context, input models.GenerateCodeInput) (*models.GenerateCodePayload, error)
 	AskNextQuestion(ctx context.Context, input models.AskNextQuestionInput) (*models.AskNextQuestionPayload, error)
 	AnswerQuestion(ctx context.Context, input models.AnswerQuestionInput) (*models.AnswerQuestionPayload, error)
 	SendChatMessage(ctx context.Context, input models.SendChatMessageInput) (*models.SendChatMessagePayload, error)
@@ -247,6 +248,20 @@ func (ec *executionContext) field_Mutation_endSession_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (models.EndSessionInput, error) {
 			return ec.unmarshalNEndSessionInput2socratesᚋmodelsᚐEndSessionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_generateCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (models.GenerateCodeInput, error) {
+			return ec.unmarshalNGenerateCodeInput2socratesᚋmodelsᚐGenerateCodeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -987,6 +1002,50 @@ func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_generateCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_generateCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GenerateCode(ctx, fc.Args["input"].(models.GenerateCodeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.GenerateCodePayload) graphql.Marshaler {
+			return ec.marshalNGenerateCodePayload2ᚖsocratesᚋmodelsᚐGenerateCodePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_generateCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GenerateCodePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_generateCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3007,6 +3066,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Message(ctx, sel, obj)
+	case models.GeneratedFile:
+		return ec._GeneratedFile(ctx, sel, &obj)
+	case *models.GeneratedFile:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._GeneratedFile(ctx, sel, obj)
 	case models.Conflict:
 		return ec._Conflict(ctx, sel, &obj)
 	case *models.Conflict:
@@ -3014,6 +3080,13 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Conflict(ctx, sel, obj)
+	case models.CodeGeneration:
+		return ec._CodeGeneration(ctx, sel, &obj)
+	case *models.CodeGeneration:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CodeGeneration(ctx, sel, obj)
 	case models.APIToken:
 		return ec._ApiToken(ctx, sel, &obj)
 	case *models.APIToken:
@@ -3091,6 +3164,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "changePassword":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "generateCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_generateCode(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

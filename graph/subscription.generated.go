@@ -19,11 +19,26 @@ type SubscriptionResolver interface {
 	QuestionStream(ctx context.Context, sessionID string) (<-chan *models.QuestionStreamEvent, error)
 	SessionEvents(ctx context.Context, sessionID string) (<-chan *models.Event, error)
 	ProjectEvents(ctx context.Context, projectID string) (<-chan *models.Event, error)
+	CodeGenerationProgress(ctx context.Context, generationID string) (<-chan *models.CodeGenerationProgress, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Subscription_codeGenerationProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "generationId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["generationId"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Subscription_projectEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -701,6 +716,50 @@ func (ec *executionContext) fieldContext_Subscription_projectEvents(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_codeGenerationProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_codeGenerationProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().CodeGenerationProgress(ctx, fc.Args["generationId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.CodeGenerationProgress) graphql.Marshaler {
+			return ec.marshalNCodeGenerationProgress2ᚖsocratesᚋmodelsᚐCodeGenerationProgress(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_codeGenerationProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CodeGenerationProgress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_codeGenerationProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 // endregion **************************** field.gotpl *****************************
 
 // region    **************************** input.gotpl *****************************
@@ -926,6 +985,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_sessionEvents(ctx, fields[0])
 	case "projectEvents":
 		return ec._Subscription_projectEvents(ctx, fields[0])
+	case "codeGenerationProgress":
+		return ec._Subscription_codeGenerationProgress(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}

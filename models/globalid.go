@@ -35,3 +35,9 @@ func (t *APIToken) GlobalID() string { return ids.Encode(ids.APIToken, t.ID) }
 
 // GlobalID returns the activity record's opaque GraphQL id.
 func (a *Activity) GlobalID() string { return ids.Encode(ids.Activity, a.ID) }
+
+// GlobalID returns the code generation's opaque GraphQL id.
+func (g *CodeGeneration) GlobalID() string { return ids.Encode(ids.CodeGeneration, g.ID) }
+
+// GlobalID returns the generated file's opaque GraphQL id.
+func (f *GeneratedFile) GlobalID() string { return ids.Encode(ids.GeneratedFile, f.ID) }

@@ -221,6 +221,20 @@ type ChangePasswordPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// A step of a code generation, for a progress bar.
+type CodeGenerationProgress struct {
+	// The generation's status at this step.
+	Status GenerationStatus `json:"status"`
+	// How many files are written so far.
+	FilesDone int `json:"filesDone"`
+	// How many files the generation writes (0 until it knows).
+	TotalFiles int `json:"totalFiles"`
+	// The file just written, while IN_PROGRESS.
+	CurrentPath *string `json:"currentPath,omitempty"`
+	// Why the generation FAILED.
+	Error *string `json:"error,omitempty"`
+}
+
 // The input of the `createApiToken` mutation.
 type CreateAPITokenInput struct {
 	// 1 to 100 characters.
@@ -349,6 +363,22 @@ type Export struct {
 	MimeType string `json:"mimeType"`
 	// The whole file.
 	Content string `json:"content"`
+}
+
+type GenerateCodeInput struct {
+	// The project to generate code from; it needs maturity 100 and no OPEN conflict.
+	ProjectID string `json:"projectId"`
+	// The kind of skeleton to write.
+	Stack            CodeStack `json:"stack"`
+	ClientMutationID *string   `json:"clientMutationId,omitempty"`
+}
+
+type GenerateCodePayload struct {
+	// The new generation, PENDING; null when refused.
+	Generation *CodeGeneration `json:"generation,omitempty"`
+	// Why the generation was refused: NOT_READY once per blocker of the quality report, INVALID_STATE for an archived project.
+	UserErrors       []*UserError `json:"userErrors"`
+	ClientMutationID *string      `json:"clientMutationId,omitempty"`
 }
 
 // A provider and whether the viewer can use it.
@@ -1072,6 +1102,67 @@ func (e APITokenScope) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The kind of project skeleton a code generation writes.
+type CodeStack string
+
+const (
+	// A Go HTTP service (standard library; PostgreSQL through pgx when the specifications name it).
+	CodeStackGoService CodeStack = "GO_SERVICE"
+	// A TypeScript and React single-page application built with Vite.
+	CodeStackTypescriptReact CodeStack = "TYPESCRIPT_REACT"
+	// A Python FastAPI service.
+	CodeStackPythonFastapi CodeStack = "PYTHON_FASTAPI"
+)
+
+var AllCodeStack = []CodeStack{
+	CodeStackGoService,
+	CodeStackTypescriptReact,
+	CodeStackPythonFastapi,
+}
+
+func (e CodeStack) IsValid() bool {
+	switch e {
+	case CodeStackGoService, CodeStackTypescriptReact, CodeStackPythonFastapi:
+		return true
+	}
+	return false
+}
+
+func (e CodeStack) String() string {
+	return string(e)
+}
+
+func (e *CodeStack) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CodeStack(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CodeStack", str)
+	}
+	return nil
+}
+
+func (e CodeStack) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CodeStack) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CodeStack) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How a conflict was decided.
 type ConflictResolution string
 
@@ -1384,6 +1475,71 @@ func (e *ExportFormat) UnmarshalJSON(b []byte) error {
 }
 
 func (e ExportFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a code generation is: PENDING until a worker takes it, IN_PROGRESS while its files are
+// written, then COMPLETED, or FAILED with an error.
+type GenerationStatus string
+
+const (
+	// Requested, waiting for a worker.
+	GenerationStatusPending GenerationStatus = "PENDING"
+	// A worker is writing its files.
+	GenerationStatusInProgress GenerationStatus = "IN_PROGRESS"
+	// Every file is written and can be read or downloaded.
+	GenerationStatusCompleted GenerationStatus = "COMPLETED"
+	// Stopped; error says why. No file is kept.
+	GenerationStatusFailed GenerationStatus = "FAILED"
+)
+
+var AllGenerationStatus = []GenerationStatus{
+	GenerationStatusPending,
+	GenerationStatusInProgress,
+	GenerationStatusCompleted,
+	GenerationStatusFailed,
+}
+
+func (e GenerationStatus) IsValid() bool {
+	switch e {
+	case GenerationStatusPending, GenerationStatusInProgress, GenerationStatusCompleted, GenerationStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e GenerationStatus) String() string {
+	return string(e)
+}
+
+func (e *GenerationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = GenerationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid GenerationStatus", str)
+	}
+	return nil
+}
+
+func (e GenerationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *GenerationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e GenerationStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -89,6 +89,10 @@ func (r *Resolver) node(ctx context.Context, global string) (models.Node, error)
 		return r.TokenService.Get(ctx, id)
 	case ids.Activity:
 		return r.TeamService.Activity(ctx, id)
+	case ids.CodeGeneration:
+		return r.CodegenService.Get(ctx, id)
+	case ids.GeneratedFile:
+		return r.CodegenService.File(ctx, id)
 	}
 	return nil, notFoundID(global)
 }

@@ -6,6 +6,7 @@ package resolvers
 import (
 	"socrates/internal/account"
 	"socrates/internal/apitoken"
+	"socrates/internal/codegen"
 	"socrates/internal/dialogue"
 	"socrates/internal/export"
 	"socrates/internal/llmsettings"
@@ -25,6 +26,7 @@ type Resolver struct {
 	SpecService     *spec.Service
 	DialogueService *dialogue.Service
 	ExportService   *export.Service
+	CodegenService  *codegen.Service
 	LLMService      *llmsettings.Service
 	TeamService     *team.Service
 	TokenService    *apitoken.Service

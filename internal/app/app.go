@@ -24,6 +24,8 @@ import (
 	"socrates/internal/apitoken"
 	"socrates/internal/auth"
 	"socrates/internal/clock"
+	"socrates/internal/codegen"
+	"socrates/internal/codegen/builtin"
 	"socrates/internal/config"
 	"socrates/internal/counsel"
 	"socrates/internal/database"
@@ -69,6 +71,9 @@ type Options struct {
 	SpanExporter sdktrace.SpanExporter
 	// Version names the build in the spans' resource.
 	Version string
+	// Generator writes code generations' files; nil means the built-in
+	// generator.
+	Generator codegen.Generator
 }
 
 // App is a wired server and the resources it owns.
@@ -83,6 +88,8 @@ type App struct {
 	Tracing *telemetry.Tracing
 	// Metrics are the Prometheus series the server exports.
 	Metrics *httpserver.Metrics
+	// Codegen runs code generations in the background.
+	Codegen *codegen.Service
 
 	events *eventsRun
 }
@@ -195,6 +202,23 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		Timeout: cfg.LLMTimeout, MaxRetries: cfg.LLMMaxRetries, AllowPrivateURLs: cfg.LLMAllowPrivateURLs,
 	}, o.Clock)
 	exports := export.NewService(read, projects, policy)
+	gen := o.Generator
+	if gen == nil {
+		b, err := builtin.New()
+		if err != nil {
+			return nil, err
+		}
+		gen = b
+	}
+	generations := codegen.NewService(codegen.Deps{
+		Store: st, Read: read, Projects: projects, Policy: policy, Events: publisher, Generator: gen,
+		Clock: o.Clock, Logger: logger, Workers: codegenWorkers,
+	})
+	if n, err := generations.Recover(ctx); err != nil {
+		return nil, fmt.Errorf("fail the generations a previous run left unfinished: %w", err)
+	} else if n > 0 {
+		logger.Warn("code generations left unfinished by a previous run were marked FAILED", "generations", n)
+	}
 	live := auth.NewLive()
 	tokenService := apitoken.NewService(st, read, live, o.Clock)
 	authn := auth.Chain{APIPrefix: apitoken.Prefix, API: tokenService, JWT: tokens}
@@ -213,8 +237,9 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 			Store: st, Policy: policy, Read: read, Specs: specs, Engines: llmSettings,
 			Counselor: counsel.New(socratic.NewExtractor(), logger, tp, metrics), Broker: publisher, Clock: o.Clock, Logger: logger,
 		}),
-		ExportService: exports,
-		Read:          read,
+		ExportService:  exports,
+		CodegenService: generations,
+		Read:           read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	if cfg.PlanReads {
@@ -243,18 +268,38 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		SeparateMetrics:      cfg.MetricsAddr != "",
 		TracerProvider:       tp,
 		Exports:              exports,
+		Generations:          downloads{generations},
 	})
-	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker, Tracing: tracing, Metrics: metrics, events: events}, nil
+	return &App{DB: db, Store: st, Server: srv, Tokens: tokens, Broker: broker, Tracing: tracing, Metrics: metrics,
+		Codegen: generations, events: events}, nil
+}
+
+// codegenWorkers is how many code generations run at once in a process.
+const codegenWorkers = 2
+
+// downloads serves generation archives to the HTTP server.
+type downloads struct{ s *codegen.Service }
+
+// Archive implements httpserver.GenerationDownloads.
+func (d downloads) Archive(ctx context.Context, id int64) (string, httpserver.GenerationArchive, error) {
+	a, err := d.s.Download(ctx, id)
+	if err != nil {
+		return "", nil, err
+	}
+	return a.Filename, a, nil
 }
 
 // Close stops listening for other processes' events, releases the
 // database and exports the spans still buffered.
 func (a *App) Close() error {
-	a.events.stop()
-	err := a.DB.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return errors.Join(err, a.Tracing.Shutdown(ctx))
+	// Generations still running are marked FAILED while the database is
+	// still open.
+	genErr := a.Codegen.Close(ctx)
+	a.events.stop()
+	err := a.DB.Close()
+	return errors.Join(genErr, err, a.Tracing.Shutdown(ctx))
 }
 
 // publisher is what the services publish events through, subscribe with,

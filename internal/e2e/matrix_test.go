@@ -12,9 +12,38 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"socrates/graph"
+	"socrates/internal/codegen"
+	"socrates/internal/ids"
 	"socrates/internal/pubsub"
 	"socrates/internal/testenv"
+	"socrates/models"
 )
+
+// matrixGeneration writes a PENDING generation of project with one file
+// straight into the database and returns their global ids.
+func matrixGeneration(t *testing.T, srv *testenv.Server, project string) (string, string) {
+	t.Helper()
+	ctx := context.Background()
+	g := &models.CodeGeneration{ProjectID: mustID(t, ids.Project, project), Version: 1, Stack: models.CodeStackGoService,
+		Status: models.GenerationStatusPending, StartedAt: time.Now().UTC()}
+	if err := srv.App.Store.CreateGeneration(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	f := &models.GeneratedFile{GenerationID: g.ID, Path: "README.md", Content: "# matrix\n", Size: 9, Lines: 1}
+	if err := srv.App.Store.CreateGeneratedFiles(ctx, []*models.GeneratedFile{f}); err != nil {
+		t.Fatal(err)
+	}
+	return ids.Encode(ids.CodeGeneration, g.ID), ids.Encode(ids.GeneratedFile, f.ID)
+}
+
+func mustID(t *testing.T, typeName, global string) int64 {
+	t.Helper()
+	id, err := ids.DecodeAs(typeName, global)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
 
 // The principals of the access matrix, in order of growing access.
 const (
@@ -80,7 +109,11 @@ func buildWorld(t *testing.T, srv *testenv.Server) *world {
 		pAnon: srv.Client(t), pStranger: stranger, pToken: srv.Client(t).As(readTok),
 		pViewer: w.viewer, pWriter: w.writer, pAdmin: w.admin, pOwner: w.owner,
 	}
+	// A generation with a file, written directly: the matrix project is
+	// not mature enough to generate one.
+	gen, file := matrixGeneration(t, srv, w.project)
 	x.ids = map[string]string{
+		"CodeGeneration": gen, "GeneratedFile": file,
 		"Project": w.project, "Session": w.session, "Question": q1.ID, "OpenQuestion": open.ID, "Message": msgs.Node.Messages.Nodes[0].ID,
 		"Specification": a1.AnswerQuestion.Specifications[0].ID, "Conflict": a2.AnswerQuestion.Conflicts[0].ID,
 		"Team": w.adminTeam, "ReadTeam": w.readTeam, "User": me.Viewer.ID, "Member": member.User.ID,
@@ -115,7 +148,7 @@ var mutationRules = map[string]mutationRule{
 	"advanceProjectPhase": {project: 2}, "startSession": {project: 2}, "pauseSession": {project: 2}, "resumeSession": {project: 2},
 	"endSession": {project: 2}, "setSessionMode": {project: 2}, "askNextQuestion": {project: 2}, "answerQuestion": {project: 2},
 	"sendChatMessage": {project: 2}, "addSpecification": {project: 2}, "updateSpecification": {project: 2}, "resolveConflict": {project: 2},
-	"rejectSpecification": {project: 2}, "restoreSpecification": {project: 2},
+	"rejectSpecification": {project: 2}, "restoreSpecification": {project: 2}, "generateCode": {project: 2},
 	"shareProject": {project: 3, team: "MEMBER"}, "unshareProject": {project: 3},
 	"updateTeam": {team: "LEAD"}, "deleteTeam": {team: "OWNER"}, "addTeamMember": {team: "LEAD"},
 	"updateTeamMemberRole": {team: "OWNER"}, "removeTeamMember": {team: "OWNER"},
@@ -321,10 +354,11 @@ func TestAccessMatrixMutations(t *testing.T) {
 var nodeVisibility = map[string]map[string]bool{
 	"Project": projectReaders(), "Session": projectReaders(), "Question": projectReaders(), "Message": projectReaders(),
 	"Specification": projectReaders(), "Conflict": projectReaders(),
-	"Team":     {pOwner: true, pAdmin: true, pToken: true},
-	"User":     {pOwner: true, pAdmin: true, pToken: true, pViewer: true, pWriter: true},
-	"ApiToken": {pOwner: true, pToken: true},
-	"Activity": {pOwner: true, pAdmin: true, pToken: true},
+	"Team":           {pOwner: true, pAdmin: true, pToken: true},
+	"User":           {pOwner: true, pAdmin: true, pToken: true, pViewer: true, pWriter: true},
+	"ApiToken":       {pOwner: true, pToken: true},
+	"Activity":       {pOwner: true, pAdmin: true, pToken: true},
+	"CodeGeneration": projectReaders(), "GeneratedFile": projectReaders(),
 }
 
 func projectReaders() map[string]bool {
@@ -554,6 +588,7 @@ func TestAccessMatrixSubscriptions(t *testing.T) {
 	fmt.Sscan(strings.TrimPrefix(string(mustDecode(t, x.ids["Project"])), "Project:"), &pid)
 	topics := map[string]string{
 		"questionStream": pubsub.QuestionTopic(sid), "sessionEvents": pubsub.SessionTopic(sid), "projectEvents": pubsub.ProjectTopic(pid),
+		"codeGenerationProgress": codegen.Topic(mustID(t, ids.CodeGeneration, x.ids["CodeGeneration"])),
 	}
 	for _, f := range s.Subscription.Fields {
 		topic, ok := topics[f.Name]
@@ -563,8 +598,11 @@ func TestAccessMatrixSubscriptions(t *testing.T) {
 		}
 		arg := f.Arguments[0].Name
 		id := x.ids["Session"]
-		if arg == "projectId" {
+		switch arg {
+		case "projectId":
 			id = x.ids["Project"]
+		case "generationId":
+			id = x.ids["CodeGeneration"]
 		}
 		query := fmt.Sprintf("subscription($id: ID!) { %s(%s: $id) { __typename } }", f.Name, arg)
 		for _, p := range principals {

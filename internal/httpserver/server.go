@@ -80,6 +80,9 @@ type Options struct {
 	// Exports, when set, serves GET /projects/{id}/export.{md,json,yaml,csv}
 	// with the same authentication as /query.
 	Exports Exporter
+	// Generations, when set, serves GET /generations/{id}.zip with the
+	// same authentication as /query.
+	Generations GenerationDownloads
 	// TracerProvider, when set, traces each HTTP request (but streams,
 	// health checks and metrics), each query and mutation and each root
 	// field; nil, the server installs no tracing at all.
@@ -149,6 +152,14 @@ func New(o Options) *Server {
 			w.Header().Set("Allow", "GET, HEAD")
 			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
 				fmt.Sprintf("the method %s is not allowed on an export; use GET", r.Method))
+		})
+	}
+	if o.Generations != nil {
+		mux.Handle(generationPattern, auth.Middleware(o.Auth, reject)(generationDownload{generations: o.Generations, logger: o.Logger, timeout: o.QueryTimeout}))
+		mux.HandleFunc(generationAnyMethod, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", "GET, HEAD")
+			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+				fmt.Sprintf("the method %s is not allowed on a download; use GET", r.Method))
 		})
 	}
 	if o.Introspection {

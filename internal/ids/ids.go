@@ -21,6 +21,10 @@ const (
 	Team          = "Team"
 	APIToken      = "ApiToken"
 	Activity      = "Activity"
+	// CodeGeneration names a code generation.
+	CodeGeneration = "CodeGeneration"
+	// GeneratedFile names a file of a code generation.
+	GeneratedFile = "GeneratedFile"
 )
 
 // Encode returns the global id of the object of the given type and key.

@@ -73,6 +73,54 @@ type Loaders struct {
 	tokenCount             atomic.Pointer[Loader[CountKey[NoFilter], int]]
 	activityPage           atomic.Pointer[Loader[PageKey[store.ActivityScope], []*models.Activity]]
 	activityCount          atomic.Pointer[Loader[CountKey[store.ActivityScope], int]]
+	generation             atomic.Pointer[Loader[int64, *models.CodeGeneration]]
+	generatedFile          atomic.Pointer[Loader[int64, *models.GeneratedFile]]
+	generationPage         atomic.Pointer[Loader[PageKey[NoFilter], []*models.CodeGeneration]]
+	generationCount        atomic.Pointer[Loader[CountKey[NoFilter], int]]
+	filePage               atomic.Pointer[Loader[PageKey[NoFilter], []*models.GeneratedFile]]
+	fileCount              atomic.Pointer[Loader[CountKey[NoFilter], int]]
+}
+
+// Generation batches the reads of code generations by id.
+func (l *Loaders) Generation() *Loader[int64, *models.CodeGeneration] {
+	return lazy(l, "Generation", &l.generation, func(f *Factory) dataloader.BatchFunc[int64, *models.CodeGeneration] {
+		return byID(f.store.GenerationsByIDs, func(g *models.CodeGeneration) int64 { return g.ID })
+	})
+}
+
+// GeneratedFile batches the reads of generated files by id.
+func (l *Loaders) GeneratedFile() *Loader[int64, *models.GeneratedFile] {
+	return lazy(l, "GeneratedFile", &l.generatedFile, func(f *Factory) dataloader.BatchFunc[int64, *models.GeneratedFile] {
+		return byID(f.store.GeneratedFilesByIDs, func(g *models.GeneratedFile) int64 { return g.ID })
+	})
+}
+
+// GenerationPage batches the reads of pages of a project's code generations.
+func (l *Loaders) GenerationPage() *Loader[PageKey[NoFilter], []*models.CodeGeneration] {
+	return lazy(l, "GenerationPage", &l.generationPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.CodeGeneration] {
+		return pages(generationList(f.store).readPage)
+	})
+}
+
+// GenerationCount batches the counts of a project's code generations.
+func (l *Loaders) GenerationCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, "GenerationCount", &l.generationCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(generationList(f.store).readCount)
+	})
+}
+
+// FilePage batches the reads of pages of a generation's files.
+func (l *Loaders) FilePage() *Loader[PageKey[NoFilter], []*models.GeneratedFile] {
+	return lazy(l, "FilePage", &l.filePage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.GeneratedFile] {
+		return pages(generatedFileList(f.store).readPage)
+	})
+}
+
+// FileCount batches the counts of a generation's files.
+func (l *Loaders) FileCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, "FileCount", &l.fileCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(generatedFileList(f.store).readCount)
+	})
 }
 
 // User batches the reads of users by id.

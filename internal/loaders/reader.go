@@ -25,6 +25,8 @@ type Reader struct {
 	teamProjects   list[NoFilter, *models.Project]
 	tokens         list[NoFilter, *models.APIToken]
 	activities     list[store.ActivityScope, *models.Activity]
+	generations    list[NoFilter, *models.CodeGeneration]
+	files          list[NoFilter, *models.GeneratedFile]
 }
 
 // NewReader returns a Reader over s.
@@ -33,6 +35,7 @@ func NewReader(s *store.Store) *Reader {
 		store: s, sessions: sessionList(s), questions: questionList(s), messages: messageList(s),
 		specifications: specificationList(s), conflicts: conflictList(s), members: memberList(s),
 		teamProjects: teamProjectList(s), tokens: tokenList(s), activities: activityList(s),
+		generations: generationList(s), files: generatedFileList(s),
 	}
 }
 
@@ -275,4 +278,38 @@ func (r *Reader) Conflicts(ctx context.Context, projectID int64, f store.Conflic
 // ConflictCount counts a project's conflicts matching f.
 func (r *Reader) ConflictCount(ctx context.Context, projectID int64, f store.ConflictFilter) (int, error) {
 	return countOf(ctx, r.conflicts, projectID, f)
+}
+
+func generationList(s *store.Store) list[NoFilter, *models.CodeGeneration] {
+	return withoutFilter(store.GenerationOrdering(),
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.CodeGeneration] { return l.GenerationPage() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.GenerationCount() },
+		s.GenerationPages, s.GenerationCounts)
+}
+
+func generatedFileList(s *store.Store) list[NoFilter, *models.GeneratedFile] {
+	return withoutFilter(store.GeneratedFileOrdering(),
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.GeneratedFile] { return l.FilePage() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.FileCount() },
+		s.GeneratedFilePages, s.GeneratedFileCounts)
+}
+
+// Generation reads one code generation.
+func (r *Reader) Generation(ctx context.Context, id int64) (*models.CodeGeneration, error) {
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.CodeGeneration] { return l.Generation() }, r.store.GenerationsByIDs)
+}
+
+// GeneratedFile reads one generated file.
+func (r *Reader) GeneratedFile(ctx context.Context, id int64) (*models.GeneratedFile, error) {
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.GeneratedFile] { return l.GeneratedFile() }, r.store.GeneratedFilesByIDs)
+}
+
+// Generations returns a page of a project's code generations, newest first.
+func (r *Reader) Generations(ctx context.Context, projectID int64, args page.Args) (*models.CodeGenerationConnection, error) {
+	return connection(ctx, r.generations, projectID, NoFilter{}, args)
+}
+
+// GeneratedFiles returns a page of a generation's files, in path order.
+func (r *Reader) GeneratedFiles(ctx context.Context, generationID int64, args page.Args) (*models.GeneratedFileConnection, error) {
+	return connection(ctx, r.files, generationID, NoFilter{}, args)
 }

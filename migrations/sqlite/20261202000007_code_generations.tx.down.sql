@@ -1,0 +1,3 @@
+DROP TABLE generated_files;
+--bun:split
+DROP TABLE code_generations;
