@@ -61,7 +61,7 @@ func (a *WebApp) serveFile(w http.ResponseWriter, r *http.Request, rel string) b
 		return false
 	}
 	h := w.Header()
-	if ct := mime.TypeByExtension(path.Ext(rel)); ct != "" {
+	if ct := contentType(path.Ext(rel)); ct != "" {
 		h.Set("Content-Type", ct)
 	}
 	switch {
@@ -73,4 +73,32 @@ func (a *WebApp) serveFile(w http.ResponseWriter, r *http.Request, rel string) b
 	}
 	http.ServeContent(w, r, st.Name(), st.ModTime(), f)
 	return true
+}
+
+// contentType is the media type of a file extension of a built app: the
+// usual ones by name, so that they do not depend on the host's MIME
+// tables, then the standard library's table. Empty leaves it to
+// http.ServeContent, which sniffs the content.
+func contentType(ext string) string {
+	switch strings.ToLower(ext) {
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".js", ".mjs":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".json", ".map":
+		return "application/json"
+	case ".webmanifest":
+		return "application/manifest+json"
+	case ".svg":
+		return "image/svg+xml"
+	case ".ico":
+		return "image/x-icon"
+	case ".woff2":
+		return "font/woff2"
+	case ".woff":
+		return "font/woff"
+	}
+	return mime.TypeByExtension(ext)
 }
