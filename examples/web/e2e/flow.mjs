@@ -97,7 +97,7 @@ try {
   await page.getByRole('heading', { name: /Session/ }).waitFor();
 
   // Records every text the question element shows, to see it grow word by word.
-  const askAndWatch = async () => {
+  const askAndWatch = async (streamingShot) => {
     await page.getByTestId('socket').getByText('connected').waitFor();
     const ask = page.getByRole('button', { name: 'Ask next question' });
     await page.waitForFunction(() => {
@@ -113,6 +113,14 @@ try {
       new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
     });
     await ask.click();
+    if (streamingShot) {
+      // Best effort: the question while it is still coming in.
+      const partial = page.locator('[data-testid=question][data-complete=false]');
+      if (await partial.filter({ hasText: /\w+ \w+/ }).waitFor({ timeout: 3_000 }).then(() => true, () => false)) {
+        await page.screenshot({ path: join(outDir, `${streamingShot}.png`) });
+        log('screenshot', streamingShot);
+      }
+    }
     await page.locator('[data-testid=question][data-complete=true]').waitFor();
     const q = page.getByTestId('question');
     const text = (await q.textContent()).trim();
@@ -132,8 +140,8 @@ try {
   };
 
   step = 'ask the first question';
-  await askAndWatch();
-  await shot('03-session-question');
+  await askAndWatch('03-session-streaming');
+  await shot('03-session-question-complete');
   step = 'answer the first question';
   await answer('We will use PostgreSQL', 'PostgreSQL');
   await shot('04-session-answer');
