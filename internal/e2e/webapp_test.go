@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,10 @@ func TestWebAppInBrowser(t *testing.T) {
 	requireTool("node", "apt-get install nodejs npm", nodeErr == nil)
 	npm, npmErr := exec.LookPath("npm")
 	requireTool("npm", "apt-get install npm", npmErr == nil)
+	version, _ := exec.Command(node, "-p", "process.versions.node.split('.')[0]").Output()
+	major, _ := strconv.Atoi(strings.TrimSpace(string(version)))
+	requireTool("Node.js 20 or later (found major version "+strings.TrimSpace(string(version))+")",
+		"playwright-core and graphql-ws need it", major >= 20)
 	_, chromiumErr := os.Stat(testenv.ChromiumPath)
 	requireTool("Chromium at "+testenv.ChromiumPath, "apt-get install chromium", chromiumErr == nil)
 
