@@ -230,6 +230,8 @@ try {
   assert(external.length === 0, `the app requested other hosts: ${external.join(', ')}`);
   const errors = consoleLines.filter((l) => l.startsWith('[pageerror]'));
   assert(errors.length === 0, `the page threw:\n${errors.join('\n')}`);
+  const noise = consoleLines.filter((l) => !l.startsWith('[log]') && !l.startsWith('[debug]') && !l.startsWith('[info]'));
+  if (noise.length > 0) log('browser console (warnings and errors; one 401 is the refused token above):\n' + noise.join('\n'));
   log('ok');
 } catch (err) {
   failed = true;
