@@ -245,6 +245,12 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 	if cfg.PlanReads {
 		res.Plan = plan.New(schema.Schema())
 	}
+	var webApp *httpserver.WebApp
+	if cfg.WebAppDir != "" {
+		if webApp, err = httpserver.NewWebApp(cfg.WebAppDir); err != nil {
+			return nil, err
+		}
+	}
 	srv := httpserver.New(httpserver.Options{
 		Schema:               schema,
 		DB:                   db,
@@ -261,6 +267,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		WSInitTimeout:        cfg.WSInitTimeout,
 		Introspection:        cfg.Introspection,
 		IDE:                  cfg.IDE,
+		WebApp:               webApp,
 		ShutdownTimeout:      cfg.ShutdownTimeout,
 		FieldMiddleware:      o.FieldMiddleware,
 		Limits:               cfg.QueryLimits(),

@@ -111,6 +111,9 @@ type Config struct {
 	// IDE serves GraphiQL at /; on by default in development, off in
 	// production.
 	IDE bool
+	// WebAppDir, when set, is the directory of a built single-page web
+	// app (examples/web/dist) served at /app/; empty serves nothing there.
+	WebAppDir string
 }
 
 // QueryLimits returns the limits a document must keep before it is
@@ -167,6 +170,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	s.string(&origins, "allowed-origins", "ALLOWED_ORIGINS", "", "* in development, none in production", "comma-separated browser origins allowed cross-origin, or *", shownAsIs)
 	introspection := s.optionalBool("introspection", "INTROSPECTION", "true in development, false in production", "answer __schema and __type queries and serve /schema.graphql")
 	ide := s.optionalBool("ide", "IDE", "true in development, false in production", "serve the GraphiQL IDE at /")
+	s.string(&c.WebAppDir, "web-app-dir", "WEB_APP_DIR", "", "off", "serve the built web app in this directory (with its index.html) at /app/, e.g. examples/web/dist", shownAsIs)
 	s.duration(&c.LoaderWait, "loader-wait", "LOADER_WAIT", 2*time.Millisecond, "how long a dataloader gathers keys before a batch")
 	s.duration(&c.KeepAlive, "ws-keepalive", "WS_KEEPALIVE", 15*time.Second, "websocket ping interval; 0 sends no pings")
 	s.duration(&c.WSInitTimeout, "ws-init-timeout", "WS_INIT_TIMEOUT", 10*time.Second, "how long a websocket client has to send connection_init")

@@ -1,6 +1,7 @@
 // Package httpserver assembles the HTTP surface: the GraphQL endpoint on
-// /query (POST, GET, websocket, SSE), the IDE at /, the SDL, health checks
-// and metrics, with request ids, structured logs and graceful shutdown.
+// /query (POST, GET, websocket, SSE), the IDE at /, an optional web app at
+// /app/, the SDL, health checks and metrics, with request ids, structured
+// logs and graceful shutdown.
 package httpserver
 
 import (
@@ -65,6 +66,8 @@ type Options struct {
 	Introspection bool
 	// IDE serves GraphiQL at /; off, / answers 404.
 	IDE bool
+	// WebApp, when set, serves a built single-page app at /app/.
+	WebApp *WebApp
 	// ShutdownTimeout bounds the wait for in-flight requests at shutdown.
 	ShutdownTimeout time.Duration
 	// FieldMiddleware, when set, wraps every resolver field's resolution
@@ -176,6 +179,10 @@ func New(o Options) *Server {
 		idePages := ide.Handler()
 		mux.Handle("GET /{$}", idePages)
 		mux.Handle("GET /ide/", idePages)
+	}
+	if o.WebApp != nil {
+		mux.Handle("GET "+WebAppPath, o.WebApp)
+		mux.Handle("GET "+strings.TrimSuffix(WebAppPath, "/"), http.RedirectHandler(WebAppPath, http.StatusMovedPermanently))
 	}
 
 	s.handler = withRequestID(accessLog(o.Logger, s.metrics, newCORS(o.AllowedOrigins).Handler(securityHeaders(mux))))

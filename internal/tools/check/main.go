@@ -110,6 +110,19 @@ func check(skipGenerate bool, run string, fuzzTime time.Duration) error {
 	} else {
 		notes = append(notes, "IDE browser test: ran")
 	}
+	_, nodeErr := exec.LookPath("node")
+	_, npmErr := exec.LookPath("npm")
+	switch {
+	case nodeErr != nil || npmErr != nil:
+		if os.Getenv("CI") == "true" {
+			return errors.New("CI=true needs node and npm for the web app browser test (apt-get install nodejs npm)")
+		}
+		notes = append(notes, "web app browser test: SKIPPED, no node or npm (examples/web)")
+	case chromiumMissing(testenv.ChromiumPath):
+		notes = append(notes, "web app browser test: SKIPPED, no Chromium at "+testenv.ChromiumPath)
+	default:
+		notes = append(notes, "web app browser test: ran (npm ci and npm run build in examples/web)")
+	}
 
 	step("go test -race ./...")
 	args := []string{"test", "-race", "-count=1", "-timeout", "30m"}
@@ -192,4 +205,10 @@ func fuzzTargets(root string) ([]fuzzTarget, error) {
 		return nil, fmt.Errorf("find fuzz targets: %w", err)
 	}
 	return out, nil
+}
+
+// chromiumMissing reports whether there is no browser at path.
+func chromiumMissing(path string) bool {
+	_, err := os.Stat(path)
+	return err != nil
 }
