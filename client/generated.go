@@ -737,6 +737,7 @@ type UserError struct {
 	// - `USER_NOT_FOUND`: no registered user has this email.
 	// - `LAST_OWNER`: a team keeps at least one OWNER; make someone else OWNER first.
 	// - `NOT_SHARED`: the project is not shared with this team.
+	// - `NOT_READY`: the project is not ready for code generation: maturity below 100 or a conflict OPEN; one error per blocker, naming it.
 	Code string `json:"code"`
 	// A human-readable description of the problem, in English, saying what to change.
 	Message string `json:"message"`

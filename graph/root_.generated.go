@@ -4339,6 +4339,7 @@ enum CodeStack {
 One run of the code generator over a project's CURRENT specifications, numbered per project.
 """
 type CodeGeneration implements Node {
+  "The generation's opaque global id, for node(id:), codeGenerationProgress and the download."
   id: ID!
   "The project whose specifications were used."
   project: Project!
@@ -4355,7 +4356,16 @@ type CodeGeneration implements Node {
   "Why the generation FAILED; null otherwise."
   error: String
   "The files written, ordered by path (empty until COMPLETED)."
-  files(first: Int, after: String, last: Int, before: String): GeneratedFileConnection!
+  files(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): GeneratedFileConnection!
   "Where the files download as one ZIP (GET, same credentials as /query); null until COMPLETED."
   downloadUrl: String
   "When the generation was requested."
@@ -4368,6 +4378,7 @@ type CodeGeneration implements Node {
 A file written by a code generation.
 """
 type GeneratedFile implements Node {
+  "The file's opaque global id, for node(id:)."
   id: ID!
   "The file's path relative to the project's root, with forward slashes."
   path: String!
@@ -4383,7 +4394,9 @@ type GeneratedFile implements Node {
 A generated file with its cursor.
 """
 type GeneratedFileEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: GeneratedFile!
 }
 
@@ -4391,9 +4404,13 @@ type GeneratedFileEdge {
 A page of a generation's files, ordered by path.
 """
 type GeneratedFileConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [GeneratedFileEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [GeneratedFile!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
@@ -4401,7 +4418,9 @@ type GeneratedFileConnection {
 A code generation with its cursor.
 """
 type CodeGenerationEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
   cursor: String!
+  "The item."
   node: CodeGeneration!
 }
 
@@ -4409,30 +4428,51 @@ type CodeGenerationEdge {
 A page of a project's code generations, newest first.
 """
 type CodeGenerationConnection {
+  "The items of the page with their cursors, in the list's order."
   edges: [CodeGenerationEdge!]!
+  "The items of the page, without cursors, in the list's order."
   nodes: [CodeGeneration!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
   pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
   totalCount: Int!
 }
 
 extend type Project {
   "The project's code generations, newest first (READ permission)."
-  codeGenerations(first: Int, after: String, last: Int, before: String): CodeGenerationConnection!
+  codeGenerations(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): CodeGenerationConnection!
 }
 
+"""
+What generateCode needs: the project and the kind of skeleton.
+"""
 input GenerateCodeInput {
   "The project to generate code from; it needs maturity 100 and no OPEN conflict."
   projectId: ID!
   "The kind of skeleton to write."
   stack: CodeStack!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
   clientMutationId: String
 }
 
+"""
+What generateCode did: the new generation, or why it was refused.
+"""
 type GenerateCodePayload {
   "The new generation, PENDING; null when refused."
   generation: CodeGeneration
   "Why the generation was refused: NOT_READY once per blocker of the quality report, INVALID_STATE for an archived project."
   userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
   clientMutationId: String
 }
 
@@ -4458,7 +4498,10 @@ extend type Mutation {
   maturity is 100 and no conflict is OPEN. The generation is PENDING when this returns and runs
   in the background; follow it with codeGenerationProgress.
   """
-  generateCode(input: GenerateCodeInput!): GenerateCodePayload!
+  generateCode(
+    "What to do; see GenerateCodeInput."
+    input: GenerateCodeInput!
+  ): GenerateCodePayload!
 }
 
 extend type Subscription {
@@ -4466,7 +4509,10 @@ extend type Subscription {
   The progress of a code generation: its current state at once, then one step per file written,
   and the stream ends after COMPLETED or FAILED.
   """
-  codeGenerationProgress(generationId: ID!): CodeGenerationProgress!
+  codeGenerationProgress(
+    "The generation to follow; one the viewer may read (NOT_FOUND otherwise)."
+    generationId: ID!
+  ): CodeGenerationProgress!
 }
 `, BuiltIn: false},
 	{Name: "../schema/dialogue.graphqls", Input: `"""
@@ -5290,6 +5336,7 @@ type UserError {
   - ` + "`" + `USER_NOT_FOUND` + "`" + `: no registered user has this email.
   - ` + "`" + `LAST_OWNER` + "`" + `: a team keeps at least one OWNER; make someone else OWNER first.
   - ` + "`" + `NOT_SHARED` + "`" + `: the project is not shared with this team.
+  - ` + "`" + `NOT_READY` + "`" + `: the project is not ready for code generation: maturity below 100 or a conflict OPEN; one error per blocker, naming it.
   """
   code: String!
 }

@@ -365,20 +365,24 @@ type Export struct {
 	Content string `json:"content"`
 }
 
+// What generateCode needs: the project and the kind of skeleton.
 type GenerateCodeInput struct {
 	// The project to generate code from; it needs maturity 100 and no OPEN conflict.
 	ProjectID string `json:"projectId"`
 	// The kind of skeleton to write.
-	Stack            CodeStack `json:"stack"`
-	ClientMutationID *string   `json:"clientMutationId,omitempty"`
+	Stack CodeStack `json:"stack"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// What generateCode did: the new generation, or why it was refused.
 type GenerateCodePayload struct {
 	// The new generation, PENDING; null when refused.
 	Generation *CodeGeneration `json:"generation,omitempty"`
 	// Why the generation was refused: NOT_READY once per blocker of the quality report, INVALID_STATE for an archived project.
-	UserErrors       []*UserError `json:"userErrors"`
-	ClientMutationID *string      `json:"clientMutationId,omitempty"`
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // A provider and whether the viewer can use it.
@@ -1041,6 +1045,7 @@ type UserError struct {
 	// - `USER_NOT_FOUND`: no registered user has this email.
 	// - `LAST_OWNER`: a team keeps at least one OWNER; make someone else OWNER first.
 	// - `NOT_SHARED`: the project is not shared with this team.
+	// - `NOT_READY`: the project is not ready for code generation: maturity below 100 or a conflict OPEN; one error per blocker, naming it.
 	Code string `json:"code"`
 }
 

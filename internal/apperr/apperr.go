@@ -151,4 +151,5 @@ const (
 	CodeInvalidState = "INVALID_STATE"
 	CodeCredentials  = "INVALID_CREDENTIALS"
 	CodeInvalidToken = "INVALID_TOKEN"
+	CodeNotReady     = "NOT_READY"
 )

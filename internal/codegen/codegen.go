@@ -31,7 +31,7 @@ import (
 )
 
 // CodeNotReady is the userError code of a refusal for an immature project.
-const CodeNotReady = "NOT_READY"
+const CodeNotReady = apperr.CodeNotReady
 
 // Reasons written in the error of a generation stopped from outside.
 const (
@@ -209,7 +209,7 @@ func (s *Service) Generate(ctx context.Context, projectID int64, stack models.Co
 		if r := socratic.Report(scores[p.ID], open[p.ID]); !r.ReadyForCodeGeneration {
 			v := &apperr.Validation{}
 			for _, b := range r.Blockers {
-				v.Add("projectId", CodeNotReady, "not ready for code generation: %s", b)
+				v.Add("projectId", apperr.CodeNotReady, "not ready for code generation: %s", b)
 			}
 			return v
 		}
