@@ -12,6 +12,7 @@ import (
 	"socrates/internal/loaders"
 	"socrates/internal/plan"
 	"socrates/internal/project"
+	"socrates/internal/search"
 	"socrates/internal/session"
 	"socrates/internal/spec"
 	"socrates/internal/team"
@@ -25,6 +26,7 @@ type Resolver struct {
 	SpecService     *spec.Service
 	DialogueService *dialogue.Service
 	ExportService   *export.Service
+	SearchService   *search.Service
 	LLMService      *llmsettings.Service
 	TeamService     *team.Service
 	TokenService    *apitoken.Service

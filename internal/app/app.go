@@ -37,6 +37,7 @@ import (
 	"socrates/internal/project"
 	"socrates/internal/pubsub"
 	"socrates/internal/ratelimit"
+	"socrates/internal/search"
 	"socrates/internal/secretbox"
 	"socrates/internal/session"
 	"socrates/internal/socratic"
@@ -214,6 +215,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 			Counselor: counsel.New(socratic.NewExtractor(), logger, tp, metrics), Broker: publisher, Clock: o.Clock, Logger: logger,
 		}),
 		ExportService: exports,
+		SearchService: search.NewService(st, read, policy),
 		Read:          read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})

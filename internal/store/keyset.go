@@ -136,7 +136,7 @@ func pagesByParent[T any](ctx context.Context, s *Store, inner *bun.SelectQuery,
 	if err != nil {
 		return nil, err
 	}
-	inner = inner.ColumnExpr(alias + ".*").
+	inner = inner.ColumnExpr(modelColumns[T](s.db, alias)).
 		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY " + parentCol + " ORDER BY " + o.orderSQL(r) + ") AS rn")
 	var rows []T
 	q := s.DB(ctx).NewSelect().Model(&rows).ModelTableExpr("(?) AS "+alias, inner).
@@ -176,6 +176,22 @@ func tableName[T any](db bun.IDB) string {
 		t = t.Elem()
 	}
 	return db.Dialect().Tables().Get(t).Name
+}
+
+// modelColumns lists the columns T's model maps, each prefixed with alias,
+// for selects that add computed columns to a model's own: alias.* would
+// also read the columns no model maps, such as the search vectors.
+func modelColumns[T any](db bun.IDB, alias string) string {
+	t := reflect.TypeFor[T]()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	fields := db.Dialect().Tables().Get(t).Fields
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = alias + `."` + f.Name + `"`
+	}
+	return strings.Join(cols, ", ")
 }
 
 // likePattern returns a case-insensitive LIKE pattern matching s anywhere,
