@@ -92,7 +92,9 @@ func (s *Service) Project(ctx context.Context, p *models.Project, query string, 
 		info.StartCursor, info.EndCursor = &edges[0].Cursor, &edges[len(edges)-1].Cursor
 	}
 	projectID := p.ID
-	count := func(ctx context.Context) (int, error) { return s.index.SearchCount(store.WithoutTx(ctx), projectID, sq) }
+	count := func(ctx context.Context) (int, error) {
+		return s.index.SearchCount(store.WithoutTx(ctx), projectID, sq)
+	}
 	return &models.SearchResultConnection{Edges: edges, PageInfo: info, Count: count}, nil
 }
 

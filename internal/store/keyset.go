@@ -136,7 +136,7 @@ func pagesByParent[T any](ctx context.Context, s *Store, inner *bun.SelectQuery,
 	if err != nil {
 		return nil, err
 	}
-	inner = inner.ColumnExpr(modelColumns[T](s.db, alias)).
+	inner = inner.ColumnExpr(alias + ".*").
 		ColumnExpr("ROW_NUMBER() OVER (PARTITION BY " + parentCol + " ORDER BY " + o.orderSQL(r) + ") AS rn")
 	var rows []T
 	q := s.DB(ctx).NewSelect().Model(&rows).ModelTableExpr("(?) AS "+alias, inner).
@@ -179,8 +179,9 @@ func tableName[T any](db bun.IDB) string {
 }
 
 // modelColumns lists the columns T's model maps, each prefixed with alias,
-// for selects that add computed columns to a model's own: alias.* would
-// also read the columns no model maps, such as the search vectors.
+// for selects that add computed columns to a model's own and scan the
+// result: alias.* would also read the columns no model maps, such as the
+// search vectors, which the scan refuses.
 func modelColumns[T any](db bun.IDB, alias string) string {
 	t := reflect.TypeFor[T]()
 	for t.Kind() == reflect.Pointer {
