@@ -1834,7 +1834,7 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var questionImplementors = []string{"Question", "Node"}
+var questionImplementors = []string{"Question", "Node", "SearchHit"}
 
 func (ec *executionContext) _Question(ctx context.Context, sel ast.SelectionSet, obj *models.Question) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, questionImplementors)

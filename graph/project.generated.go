@@ -25,6 +25,7 @@ type ProjectResolver interface {
 	Export(ctx context.Context, obj *models.Project, format models.ExportFormat, includeHistory *bool) (*models.Export, error)
 
 	LlmUsage(ctx context.Context, obj *models.Project) (*models.LLMUsageSummary, error)
+	Search(ctx context.Context, obj *models.Project, query string, first *int, after *string) (*models.SearchResultConnection, error)
 	Specifications(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) (*models.Connection[*models.Specification], error)
 	Conflicts(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) (*models.Connection[*models.Conflict], error)
 	CategoryCoverage(ctx context.Context, obj *models.Project) ([]*models.CategoryCoverage, error)
@@ -187,6 +188,36 @@ func (ec *executionContext) field_Project_export_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["includeHistory"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Project_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -831,6 +862,50 @@ func (ec *executionContext) fieldContext_Project_llmUsage(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_LLMUsageSummary(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_search(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Search(ctx, obj, fc.Args["query"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SearchResultConnection) graphql.Marshaler {
+			return ec.marshalNSearchResultConnection2ᚖsocratesᚋmodelsᚐSearchResultConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchResultConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -1871,6 +1946,12 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_llmUsage(ctx, field, obj)
 				})
+		case "search":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_search(ctx, field, obj)
+				})
 		case "specifications":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2297,7 +2378,7 @@ func (ec *executionContext) leanSequentialProject(sel ast.SelectionSet) bool {
 			return false
 		}
 		switch f.Name {
-		case "owner", "viewerPermission", "sessions", "codeGenerations", "export", "llmUsage", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
+		case "owner", "viewerPermission", "sessions", "codeGenerations", "export", "llmUsage", "search", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
 			return false
 		}
 	}

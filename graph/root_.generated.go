@@ -422,6 +422,7 @@ type ComplexityRoot struct {
 		Owner             func(childComplexity int) int
 		Phase             func(childComplexity int) int
 		QualityReport     func(childComplexity int) int
+		Search            func(childComplexity int, query string, first *int, after *string) int
 		Sessions          func(childComplexity int, first *int, after *string, last *int, before *string, status *models.SessionStatus) int
 		Shares            func(childComplexity int) int
 		Specifications    func(childComplexity int, first *int, after *string, last *int, before *string, category *models.SpecCategory, status *models.SpecStatus, search *string) int
@@ -570,6 +571,20 @@ type ComplexityRoot struct {
 		APIToken         func(childComplexity int) int
 		ClientMutationID func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	SearchResultConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SearchResultEdge struct {
+		Cursor  func(childComplexity int) int
+		Node    func(childComplexity int) int
+		Rank    func(childComplexity int) int
+		Snippet func(childComplexity int) int
 	}
 
 	SendChatMessagePayload struct {
@@ -2540,6 +2555,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.QualityReport(childComplexity), true
+	case "Project.search":
+		if e.ComplexityRoot.Project.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Project_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Search(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*string)), true
 	case "Project.sessions":
 		if e.ComplexityRoot.Project.Sessions == nil {
 			break
@@ -3157,6 +3183,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RevokeApiTokenPayload.UserErrors(childComplexity), true
+
+	case "SearchResultConnection.edges":
+		if e.ComplexityRoot.SearchResultConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.Edges(childComplexity), true
+	case "SearchResultConnection.nodes":
+		if e.ComplexityRoot.SearchResultConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.Nodes(childComplexity), true
+	case "SearchResultConnection.pageInfo":
+		if e.ComplexityRoot.SearchResultConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.PageInfo(childComplexity), true
+	case "SearchResultConnection.totalCount":
+		if e.ComplexityRoot.SearchResultConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultConnection.TotalCount(childComplexity), true
+
+	case "SearchResultEdge.cursor":
+		if e.ComplexityRoot.SearchResultEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultEdge.Cursor(childComplexity), true
+	case "SearchResultEdge.node":
+		if e.ComplexityRoot.SearchResultEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultEdge.Node(childComplexity), true
+	case "SearchResultEdge.rank":
+		if e.ComplexityRoot.SearchResultEdge.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultEdge.Rank(childComplexity), true
+	case "SearchResultEdge.snippet":
+		if e.ComplexityRoot.SearchResultEdge.Snippet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SearchResultEdge.Snippet(childComplexity), true
 
 	case "SendChatMessagePayload.clientMutationId":
 		if e.ComplexityRoot.SendChatMessagePayload.ClientMutationID == nil {
@@ -5377,6 +5453,61 @@ with only the READ scope gets FORBIDDEN on every mutation.
 """
 type Mutation
 `, BuiltIn: false},
+	{Name: "../schema/search.graphqls", Input: `"""
+An object a search found. Documents will join as a third member; a client
+should select the members it knows with fragments and skip the others.
+"""
+union SearchHit = Specification | Question
+
+"""
+One search hit with where it sits in the results.
+"""
+type SearchResultEdge {
+  "The specification or question found."
+  node: SearchHit!
+  "An opaque cursor for after, valid for the same query only."
+  cursor: String!
+  """
+  The matching text with each matched word in a <mark> element; everything else is
+  HTML-escaped text, so the snippet can be shown as HTML as it is. Long text is cut
+  around the matches, with … where text was left out.
+  """
+  snippet: String!
+  """
+  How well the hit matches, between 0 and 1, higher first. It orders the hits of one
+  search and means nothing across searches or databases.
+  """
+  rank: Float!
+}
+
+"""
+A page of search hits, best first (by rank, then kind, then id).
+"""
+type SearchResultConnection {
+  "The hits of this page with their cursors, snippets and ranks."
+  edges: [SearchResultEdge!]!
+  "The hits of this page."
+  nodes: [SearchHit!]!
+  "Where this page sits: whether another follows, and the cursor to ask for it with."
+  pageInfo: PageInfo!
+  "Every hit of the query, on every page."
+  totalCount: Int!
+}
+
+extend type Project {
+  """
+  Full-text search over the project (READ permission): its CURRENT and PENDING
+  specifications (key, value and content) and its questions (text and answer),
+  ranked, with highlighted snippets. The query is read like a web search: words all
+  match (English stemming: "databases" finds "database"), "a quoted phrase" matches
+  words in order, OR between two words accepts either, -word excludes; any other
+  punctuation separates words, and common words such as "the" are ignored. A blank
+  query, one over 200 characters or one with no word to search for is refused with
+  BAD_USER_INPUT. first is at most 100 (default 20).
+  """
+  search(query: String!, first: Int, after: String): SearchResultConnection!
+}
+`, BuiltIn: false},
 	{Name: "../schema/session.graphqls", Input: `"""
 How a session runs: the counselor asks, or the user talks freely.
 """
@@ -7581,6 +7712,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_llmModel(ctx, field)
 	case "llmUsage":
 		return ec.fieldContext_Project_llmUsage(ctx, field)
+	case "search":
+		return ec.fieldContext_Project_search(ctx, field)
 	case "specifications":
 		return ec.fieldContext_Project_specifications(ctx, field)
 	case "conflicts":
@@ -7861,6 +7994,34 @@ func (ec *executionContext) childFields_RevokeApiTokenPayload(ctx context.Contex
 		return ec.fieldContext_RevokeApiTokenPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RevokeApiTokenPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchResultConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SearchResultConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_SearchResultConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SearchResultConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SearchResultConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchResultConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SearchResultEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_SearchResultEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_SearchResultEdge_cursor(ctx, field)
+	case "snippet":
+		return ec.fieldContext_SearchResultEdge_snippet(ctx, field)
+	case "rank":
+		return ec.fieldContext_SearchResultEdge_rank(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SearchResultEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SendChatMessagePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -2976,7 +2976,7 @@ func (ec *executionContext) _RestoreSpecificationPayload(ctx context.Context, se
 	return out
 }
 
-var specificationImplementors = []string{"Specification", "Node"}
+var specificationImplementors = []string{"Specification", "SearchHit", "Node"}
 
 func (ec *executionContext) _Specification(ctx context.Context, sel ast.SelectionSet, obj *models.Specification) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, specificationImplementors)

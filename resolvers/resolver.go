@@ -13,6 +13,7 @@ import (
 	"socrates/internal/loaders"
 	"socrates/internal/plan"
 	"socrates/internal/project"
+	"socrates/internal/search"
 	"socrates/internal/session"
 	"socrates/internal/spec"
 	"socrates/internal/team"
@@ -27,6 +28,7 @@ type Resolver struct {
 	DialogueService *dialogue.Service
 	ExportService   *export.Service
 	CodegenService  *codegen.Service
+	SearchService   *search.Service
 	LLMService      *llmsettings.Service
 	TeamService     *team.Service
 	TokenService    *apitoken.Service

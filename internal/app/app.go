@@ -39,6 +39,7 @@ import (
 	"socrates/internal/project"
 	"socrates/internal/pubsub"
 	"socrates/internal/ratelimit"
+	"socrates/internal/search"
 	"socrates/internal/secretbox"
 	"socrates/internal/session"
 	"socrates/internal/socratic"
@@ -239,6 +240,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		}),
 		ExportService:  exports,
 		CodegenService: generations,
+		SearchService:  search.NewService(st, read, policy),
 		Read:           read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})

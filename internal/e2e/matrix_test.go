@@ -377,6 +377,7 @@ var fieldRules = map[string]map[string]bool{
 // access of its type's row. Every such field of a Node type needs a row.
 var argFields = map[string]string{
 	"Project.export": "export(format: JSON) { filename }",
+	"Project.search": `search(query: "database") { totalCount edges { cursor snippet rank node { __typename } } }`,
 }
 
 // narrowedFields are the field names above: deeper in a query they answer

@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"context"
+	"errors"
 
 	"socrates/internal/page"
 	"socrates/internal/socratic"
@@ -312,4 +313,54 @@ func (r *Reader) Generations(ctx context.Context, projectID int64, args page.Arg
 // GeneratedFiles returns a page of a generation's files, in path order.
 func (r *Reader) GeneratedFiles(ctx context.Context, generationID int64, args page.Args) (*models.GeneratedFileConnection, error) {
 	return connection(ctx, r.files, generationID, NoFilter{}, args)
+}
+
+// SpecificationsByID starts reading specifications by id and returns a
+// function that waits for them, keyed by id; ids without a row are left
+// out. Reads started before waiting share the operation's batches.
+func (r *Reader) SpecificationsByID(ctx context.Context, ids []int64) func() (map[int64]*models.Specification, error) {
+	return loadMany(ctx, ids, func(l *Loaders) *Loader[int64, *models.Specification] { return l.Specification() },
+		r.store.SpecificationsByIDs, func(s *models.Specification) int64 { return s.ID })
+}
+
+// QuestionsByID starts reading questions by id, as SpecificationsByID does.
+func (r *Reader) QuestionsByID(ctx context.Context, ids []int64) func() (map[int64]*models.Question, error) {
+	return loadMany(ctx, ids, func(l *Loaders) *Loader[int64, *models.Question] { return l.Question() },
+		r.store.QuestionsByIDs, func(q *models.Question) int64 { return q.ID })
+}
+
+func loadMany[V any](ctx context.Context, ids []int64, pick func(*Loaders) *Loader[int64, V],
+	direct func(context.Context, []int64) ([]V, error), idOf func(V) int64,
+) func() (map[int64]V, error) {
+	if len(ids) == 0 {
+		return func() (map[int64]V, error) { return map[int64]V{}, nil }
+	}
+	if l := For(ctx); l != nil {
+		thunk := pick(l).LoadMany(ctx, ids)
+		return func() (map[int64]V, error) {
+			vals, errs := thunk()
+			out := make(map[int64]V, len(vals))
+			for i, v := range vals {
+				if i < len(errs) && errs[i] != nil {
+					if errors.Is(errs[i], store.ErrNotFound) {
+						continue
+					}
+					return nil, errs[i]
+				}
+				out[ids[i]] = v
+			}
+			return out, nil
+		}
+	}
+	rows, err := direct(pool(ctx), ids)
+	return func() (map[int64]V, error) {
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int64]V, len(rows))
+		for _, v := range rows {
+			out[idOf(v)] = v
+		}
+		return out, nil
+	}
 }

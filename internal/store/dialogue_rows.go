@@ -59,7 +59,7 @@ func (s *Store) SessionWithProject(ctx context.Context, sessionID int64, lock bo
 func (s *Store) QuestionWithSession(ctx context.Context, questionID int64) (*models.Question, *models.Session, *models.Project, error) {
 	row := new(questionRow)
 	db := s.DB(ctx)
-	q := db.NewSelect().Model(row).ColumnExpr("q.*").
+	q := db.NewSelect().Model(row).ColumnExpr(modelColumns[models.Question](db, "q")).
 		Join("JOIN sessions AS s ON s.id = q.session_id").
 		Join("JOIN projects AS p ON p.id = q.project_id").Where("q.id = ?", questionID)
 	q = joined[models.Session](db, q, "s", "session")

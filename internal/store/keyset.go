@@ -178,6 +178,23 @@ func tableName[T any](db bun.IDB) string {
 	return db.Dialect().Tables().Get(t).Name
 }
 
+// modelColumns lists the columns T's model maps, each prefixed with alias,
+// for selects that add computed columns to a model's own and scan the
+// result: alias.* would also read the columns no model maps, such as the
+// search vectors, which the scan refuses.
+func modelColumns[T any](db bun.IDB, alias string) string {
+	t := reflect.TypeFor[T]()
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	fields := db.Dialect().Tables().Get(t).Fields
+	cols := make([]string, len(fields))
+	for i, f := range fields {
+		cols[i] = alias + `."` + f.Name + `"`
+	}
+	return strings.Join(cols, ", ")
+}
+
 // likePattern returns a case-insensitive LIKE pattern matching s anywhere,
 // with LIKE's wildcards in s escaped (use with ESCAPE '\').
 func likePattern(s string) string {

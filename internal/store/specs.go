@@ -227,7 +227,7 @@ type linkedSpecification struct {
 // EXISTING ones before the NEW, then by id, in one statement.
 func (s *Store) SpecificationsOfConflicts(ctx context.Context, conflictIDs []int64) (map[int64][]*models.Specification, error) {
 	var rows []*linkedSpecification
-	q := s.DB(ctx).NewSelect().Model(&rows).ColumnExpr("sp.*").ColumnExpr("cs.conflict_id AS link_conflict_id").
+	q := s.DB(ctx).NewSelect().Model(&rows).ColumnExpr(modelColumns[models.Specification](s.db, "sp")).ColumnExpr("cs.conflict_id AS link_conflict_id").
 		Join("JOIN conflict_specifications AS cs ON cs.specification_id = sp.id").
 		Where(s.anyOf("cs.conflict_id")).OrderExpr("cs.conflict_id, cs.role, cs.specification_id")
 	if err := s.scanIDs(ctx, q, conflictIDs, &rows); err != nil {
