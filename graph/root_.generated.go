@@ -5505,7 +5505,14 @@ extend type Project {
   query, one over 200 characters or one with no word to search for is refused with
   BAD_USER_INPUT. first is at most 100 (default 20).
   """
-  search(query: String!, first: Int, after: String): SearchResultConnection!
+  search(
+    "What to look for, as in a web search box: words (all must match), \"phrases\", OR, -excluded; 1 to 200 characters with at least one word. BAD_USER_INPUT when blank, too long or without a searchable word."
+    query: String!
+    "Returns the first n hits: 0 to 100, 20 when not given. BAD_USER_INPUT when negative or over 100."
+    first: Int
+    "Returns the hits after this cursor, an endCursor or edge cursor of the same search. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+  ): SearchResultConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/session.graphqls", Input: `"""
