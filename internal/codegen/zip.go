@@ -32,6 +32,7 @@ func (z *ZipWriter) Add(f *models.GeneratedFile) error {
 	}
 	// Modified stays zero: setting it would add an extended-timestamp
 	// extra field; the MS-DOS fields alone carry the fixed time.
+	//lint:ignore SA1019 the deprecated field is the one that writes no extra field
 	h := &zip.FileHeader{Name: f.Path, Method: zip.Deflate, ModifiedDate: msDosDate1980}
 	h.SetMode(0o644)
 	w, err := z.zw.CreateHeader(h)

@@ -150,11 +150,11 @@ func (pgSearch) page(projectID int64, q SearchQuery, after SearchAfter, limit in
 	LEFT JOIN specifications AS sp ON page.kind = 'SPECIFICATION' AND sp.id = page.id
 	LEFT JOIN questions AS q ON page.kind = 'QUESTION' AND q.id = page.id
 	ORDER BY page.score DESC, page.kind, page.id`
-	return query, []any{q.Postgres, projectID, bun.In(searchable), limit, pgHeadline, after.Score, string(after.Kind), after.ID}
+	return query, []any{q.Postgres, projectID, bun.List(searchable), limit, pgHeadline, after.Score, string(after.Kind), after.ID}
 }
 
 func (pgSearch) count(projectID int64, q SearchQuery) (string, []any) {
-	return `SELECT count(*) AS n FROM (` + pgHits + `) AS h`, []any{q.Postgres, projectID, bun.In(searchable)}
+	return `SELECT count(*) AS n FROM (` + pgHits + `) AS h`, []any{q.Postgres, projectID, bun.List(searchable)}
 }
 
 // sqliteSearch searches the FTS5 tables: MATCH finds, bm25 ranks (its
@@ -191,9 +191,9 @@ func (sqliteSearch) page(projectID int64, q SearchQuery, after SearchAfter, limi
 	       END AS snippet
 	FROM page
 	ORDER BY page.score DESC, page.kind, page.id`
-	return query, []any{q.SQLite, projectID, bun.In(searchable), limit, SnippetStart, SnippetEnd, after.Score, string(after.Kind), after.ID}
+	return query, []any{q.SQLite, projectID, bun.List(searchable), limit, SnippetStart, SnippetEnd, after.Score, string(after.Kind), after.ID}
 }
 
 func (sqliteSearch) count(projectID int64, q SearchQuery) (string, []any) {
-	return `SELECT count(*) AS n FROM (` + sqliteHits + `) AS h`, []any{q.SQLite, projectID, bun.In(searchable)}
+	return `SELECT count(*) AS n FROM (` + sqliteHits + `) AS h`, []any{q.SQLite, projectID, bun.List(searchable)}
 }

@@ -161,12 +161,9 @@ func oneLine(s string) string {
 
 // words splits a key into lower-case ASCII words.
 func words(key string) []string {
-	var out []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(key), func(r rune) bool {
+	out := strings.FieldsFunc(strings.ToLower(key), func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
-	}) {
-		out = append(out, w)
-	}
+	})
 	if len(out) == 0 || unicode.IsDigit(rune(out[0][0])) {
 		out = append([]string{"feature"}, out...)
 	}
