@@ -2,6 +2,8 @@ package socratic
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"socrates/models"
@@ -35,6 +37,10 @@ const (
 	RuleSoloUptime        = "single_developer_high_uptime"
 	RuleDeadlineScope     = "short_deadline_large_scope"
 	RuleBudgetMultiRegion = "tiny_budget_multi_region"
+	RuleResidencyRegion   = "deployment_outside_data_residency"
+	RuleAnonymousAccounts = "anonymous_use_mandatory_accounts"
+	RuleOfflineOnline     = "offline_first_always_online"
+	RuleRetentionDeletion = "deletion_before_retention_ends"
 )
 
 // Detect applies the conflict rules to a new specification against the
@@ -47,9 +53,11 @@ func Detect(n SpecView, existing, siblings []SpecView) []Finding {
 	var out []Finding
 	current := append(append([]SpecView(nil), existing...), siblings...)
 	// Rule 1: one key, one category, two values.
+	// Durations compare across categories: a retention period is one
+	// rule wherever it was recorded.
 	var same []SpecView
 	for _, c := range existing {
-		if c.Category == n.Category && c.Key == n.Key && NormalizeValue(c.Key, c.Value) != NormalizeValue(n.Key, n.Value) {
+		if c.Key == n.Key && (c.Category == n.Category || isDurationKey(n.Key)) && !sameStatement(n.Key, c.Value, n.Value) {
 			same = append(same, c)
 		}
 	}
@@ -98,7 +106,149 @@ func Detect(n SpecView, existing, siblings []SpecView) []Finding {
 		"running in several regions multiplies infrastructure costs beyond such a budget.")
 	pair(RuleDeadlineScope, shortDeadline, largeScope, models.ConflictTypeTimeline, models.ConflictSeverityHigh,
 		"a scope this large cannot be delivered in two weeks or less.")
+	// A residency rule against a deployment elsewhere.
+	var outside []SpecView
+	for _, c := range current {
+		if residencyClash(n, c) || residencyClash(c, n) {
+			outside = append(outside, c)
+		}
+	}
+	if len(outside) > 0 {
+		out = append(out, Finding{Type: models.ConflictTypeRequirement, Severity: models.ConflictSeverityHigh, Rule: RuleResidencyRegion, Existing: refs(outside),
+			Description: fmt.Sprintf("%s and %s: the system would run outside the place its data must stay in.", describe(outside[0]), describe(n))})
+	}
+	// Rule 4: functional and retention rules that contradict one another.
+	// Within one answer they are facets ("anyone can browse; buyers need
+	// an account"), so these look at the current specifications only.
+	against := func(rule string, a, b func(SpecView) bool, sev models.ConflictSeverity, why string) {
+		var hits []SpecView
+		switch {
+		case a(n):
+			hits = filter(existing, b)
+		case b(n):
+			hits = filter(existing, a)
+		}
+		if len(hits) > 0 {
+			out = append(out, Finding{Type: models.ConflictTypeRequirement, Severity: sev, Rule: rule, Existing: refs(hits),
+				Description: fmt.Sprintf("%s and %s: %s", describe(hits[0]), describe(n), why)})
+		}
+	}
+	against(RuleAnonymousAccounts, isKey("anonymous_access"), mandatoryAccounts, models.ConflictSeverityHigh,
+		"the product cannot be used without an account if everyone must have one.")
+	against(RuleOfflineOnline, isKey("offline_mode"), alwaysOnline, models.ConflictSeverityHigh,
+		"work done offline cannot be checked online as it happens.")
+	if keep, del := keepFor(n), deleteAfter(n); keep > 0 || del > 0 {
+		var hits []SpecView
+		for _, c := range existing {
+			if k, d := keepFor(c), deleteAfter(c); keep > 0 && d > 0 && d < keep || del > 0 && k > 0 && del < k {
+				hits = append(hits, c)
+			}
+		}
+		if len(hits) > 0 {
+			out = append(out, Finding{Type: models.ConflictTypeRequirement, Severity: models.ConflictSeverityHigh, Rule: RuleRetentionDeletion, Existing: refs(hits),
+				Description: fmt.Sprintf("%s and %s: data cannot be deleted before the end of the period it must be kept for.", describe(hits[0]), describe(n))})
+		}
+	}
 	return out
+}
+
+// sameStatement reports whether two values of one key can both hold: the
+// same value, the same duration written differently, a list and a longer
+// list, or two facets of a policy. Capabilities are recorded once each,
+// their values are wording.
+func sameStatement(key, a, b string) bool {
+	if NormalizeValue(key, a) == NormalizeValue(key, b) || isCapability(key) {
+		return true
+	}
+	ma, oka := leadingDuration(a)
+	mb, okb := leadingDuration(b)
+	switch {
+	case oka && okb:
+		// A month is 30 days here and a twelfth of a year there.
+		return math.Abs(ma-mb) <= 0.03*math.Max(ma, mb)
+	case key == "deadline":
+		// A deadline restated as a date refines one given as a duration.
+		return oka != okb
+	case key == "roles":
+		return subsetOf(listItems(a), listItems(b)) || subsetOf(listItems(b), listItems(a))
+	case key == "password_policy":
+		// Length and rotation are facets of one policy.
+		return strings.Contains(strings.ToLower(a), "character") != strings.Contains(strings.ToLower(b), "character")
+	}
+	return false
+}
+
+// leadingDuration reads the duration a value starts with, in minutes.
+func leadingDuration(v string) (float64, bool) {
+	f := strings.Fields(strings.ToLower(v))
+	if len(f) < 2 {
+		return 0, false
+	}
+	return parseDurationMinutes(f[0] + " " + f[1])
+}
+
+func listItems(v string) []string {
+	var out []string
+	for _, s := range listSep.Split(strings.ToLower(v), -1) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func subsetOf(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+func isKey(key string) func(SpecView) bool {
+	return func(v SpecView) bool { return v.Key == key }
+}
+
+// mandatoryAccounts is a rule that everyone must have an account.
+func mandatoryAccounts(v SpecView) bool {
+	lower := strings.ToLower(v.Value)
+	return (v.Key == "user_accounts" || v.Key == "accounts") && (strings.Contains(lower, "mandatory") || strings.Contains(lower, "required") || strings.Contains(lower, "must"))
+}
+
+// alwaysOnline is a rule that the product must be connected to work.
+func alwaysOnline(v SpecView) bool {
+	return v.Key == "always_online" || v.Key == "online_only" || v.Key == "connectivity" && strings.Contains(strings.ToLower(v.Value), "always")
+}
+
+// keepFor is how long a retention rule keeps records, in minutes; logs and
+// backups are other data, and are not compared with deletion rules.
+func keepFor(v SpecView) float64 {
+	if v.Key != "retention_period" {
+		return 0
+	}
+	m, _ := leadingDuration(v.Value)
+	return m
+}
+
+// deleteAfter is when a deletion rule deletes data, in minutes.
+func deleteAfter(v SpecView) float64 {
+	if v.Key != "deletion_policy" {
+		return 0
+	}
+	m, _ := leadingDuration(v.Value)
+	return m
+}
+
+// residencyClash reports whether rule is a data-residency rule that a
+// deployment in the place deployed names breaks.
+func residencyClash(rule, deployed SpecView) bool {
+	if rule.Key != "data_residency" || deployed.Key != "deployment_regions" {
+		return false
+	}
+	r, ok := placeOf(rule.Value)
+	d, ok2 := placeOf(deployed.Value)
+	return ok && ok2 && !residencyAllows(r, d)
 }
 
 // DetectScope reports a short deadline against a project whose current

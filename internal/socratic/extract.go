@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"socrates/models"
 )
@@ -37,6 +39,7 @@ type ExtractInput struct {
 // it; it is safe for concurrent use.
 type Extractor struct {
 	techs    []compiledTech
+	caps     []compiledCapability
 	patterns patterns
 }
 
@@ -47,7 +50,7 @@ type compiledTech struct {
 
 // NewExtractor compiles the extraction rules.
 func NewExtractor() *Extractor {
-	e := &Extractor{patterns: compilePatterns()}
+	e := &Extractor{patterns: compilePatterns(), caps: compileCapabilities()}
 	for _, t := range technologies() {
 		ct := compiledTech{tech: t}
 		for _, p := range t.Patterns {
@@ -67,6 +70,8 @@ type sentence struct {
 	text       string
 	lower      string
 	confidence float64
+	// undecided is set when the sentence says the matter is open.
+	undecided bool
 }
 
 var sentenceEnd = regexp.MustCompile(`[.!?;]+(?:\s+|$)|\n+`)
@@ -78,15 +83,17 @@ func splitSentences(text string) []sentence {
 		if s == "" {
 			continue
 		}
-		out = append(out, sentence{text: s, lower: strings.ToLower(s), confidence: hedge(strings.ToLower(s))})
+		lower := strings.ToLower(s)
+		out = append(out, sentence{text: s, lower: lower, confidence: hedge(lower), undecided: undecided.MatchString(lower)})
 	}
 	return out
 }
 
 // hedge returns the confidence a sentence's wording supports, per the
-// rubric: 1.0 stated, 0.7 probable, 0.5 a guess.
+// rubric: 1.0 stated, 0.8 probable, 0.5 a guess. A guess is not recorded
+// (see minConfidence).
 func hedge(lower string) float64 {
-	for _, w := range []string{"maybe", "might", "perhaps", "possibly", "not sure", "no idea", "unsure", "could be", "not decided", "undecided", "wondering", "considering", "thinking about", "may "} {
+	for _, w := range []string{"maybe", "might", "perhaps", "possibly", "not sure", "no idea", "unsure", "could be", "not decided", "undecided", "wondering", "considering", "thinking about", "we may ", "i may ", "may be ", "may want", "may need", "may add", "may use", "still comparing", "haven't decided", "have not decided", "to be decided"} {
 		if strings.Contains(lower, w) {
 			return 0.5
 		}
@@ -99,8 +106,62 @@ func hedge(lower string) float64 {
 	return 1.0
 }
 
+// minConfidence is the lowest confidence recorded: hedged statements ("maybe",
+// "we might", "not sure yet") and deferred ones ("maybe later", "phase two")
+// are not commitments, so they are not recorded.
+const minConfidence = 0.6
+
+// undecided are words that make a whole sentence a guess, whichever clause
+// they stand in ("Typesense for search, we are still comparing").
+var undecided = regexp.MustCompile(`(?i)\b(?:not sure|unsure|not decided|undecided|still comparing|haven't decided|have not decided|to be decided|tbd)\b`)
+
+// deferred are phrases that put a statement off to a later version.
+var deferred = regexp.MustCompile(`(?i)\b(?:maybe later|later on|comes? later|at a later (?:stage|point|date)|for later|can wait|in a (?:future|later|next) (?:version|release|phase|iteration)|future versions?|phase (?:two|2|ii)|second phase|(?:in )?v2\b|version 2|not in the first (?:version|release)|post[- ]launch|down the road|eventually)`)
+
+// clauseReach bounds how far a clause extends around a mention, so that
+// finding it stays linear in the length of an answer.
+const clauseReach = 120
+
+var clauseBreak = regexp.MustCompile(`(?i)[,;:()]|\s(?:but|whereas|while|although)\s`)
+
+// clauseAround returns the clause of s that holds [start, end): from the
+// last break before it to the first break after it, at most clauseReach
+// bytes either way.
+func clauseAround(s string, start, end int) string {
+	from := max(0, start-clauseReach)
+	for from > 0 && !utf8.RuneStart(s[from]) {
+		from--
+	}
+	if locs := clauseBreak.FindAllStringIndex(s[from:start], -1); len(locs) > 0 {
+		from += locs[len(locs)-1][1]
+	}
+	to := min(len(s), end+clauseReach)
+	for to < len(s) && !utf8.RuneStart(s[to]) {
+		to++
+	}
+	if loc := clauseBreak.FindStringIndex(s[end:to]); loc != nil {
+		to = end + loc[0]
+	}
+	return s[from:to]
+}
+
+// confidenceAt is the confidence of a mention at [start, end) of a
+// sentence: the hedging of its own clause, a guess when the sentence says
+// it is undecided, and nothing when the clause defers it.
+func confidenceAt(s sentence, start, end int) float64 {
+	clause := strings.ToLower(clauseAround(s.text, start, end))
+	if deferred.MatchString(clause) {
+		return 0
+	}
+	c := hedge(clause)
+	if s.undecided {
+		c = math.Min(c, 0.5)
+	}
+	return c
+}
+
 // negators are words that, shortly before a mention, mean it is rejected.
-var negated = regexp.MustCompile(`(?i)(?:\bnot\b|\bno\b|\bnever\b|n't\b|\bavoid(?:ing)?\b|\bwithout\b|\binstead of\b|\brather than\b|\breplac(?:e|es|ing)\b|\baway from\b|\bdrop(?:ping)?\b|\bexcept\b|\bunlike\b|\bover\b|\bfrom\b|\bnor\b|\bditch(?:ing)?\b|\bmoving off\b|\bretire\b|\bno longer\b)[^,;:]{0,24}$`)
+var negated = regexp.MustCompile(`(?i)(?:\bnot\b|\bcannot\b|\bno\b|\bnever\b|n't\b|\bavoid(?:ing)?\b|\bwithout\b|\binstead of\b|\brather than\b|\breplac(?:e|es|ing)\b|\baway from\b|\bdrop(?:ping)?\b|\bexcept\b|\bunlike\b|\bover\b|\bfrom\b|\bnor\b|\bditch(?:ing)?\b|\bmoving off\b|\bretire\b|\bno longer\b)[^,;:]{0,24}$`)
 
 var negatedAfter = regexp.MustCompile(`(?i)^\W*(?:is|are|was|were)?\s*(?:not|out|ruled out|rejected|too\b|no longer)`)
 
@@ -126,9 +187,20 @@ func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_'
 }
 
-// isNegated reports whether a mention at [start, end) of s is rejected.
+// rejects is an answer that says no to something.
+var rejects = regexp.MustCompile(`(?i)\b(?:not|no|never|cannot|without|none)\b|n't\b`)
+
+// aside marks a mention as an example or a comparison, not a choice
+// ("unlike our old shop, which ran on PayPal").
+var aside = regexp.MustCompile(`(?i)(?:\b(?:unlike|just like|similar to)\b[^;:]*|\b(?:old|previous|former|legacy)\s+\w+,\s+which\b[^,;:]*)$`)
+
+// isNegated reports whether a mention at [start, end) of s is rejected or
+// only an aside.
 func isNegated(s string, start, end int) bool {
 	before := s[negationWindow(s, start):start]
+	if aside.MatchString(before) {
+		return true
+	}
 	if negated.MatchString(before) {
 		// "from X to Y" rejects X only when a "to" follows.
 		m := negated.FindStringSubmatch(before)
@@ -168,11 +240,11 @@ func (e *Extractor) Extract(in ExtractInput) []Extracted {
 	var out []Extracted
 	add := func(x Extracted) {
 		x.Value = strings.TrimSpace(x.Value)
-		if x.Value == "" || x.Key == "" {
+		if x.Value == "" || x.Key == "" || x.Confidence < minConfidence {
 			return
 		}
 		for _, y := range out {
-			if y.Category == x.Category && y.Key == x.Key && NormalizeValue(y.Key, y.Value) == NormalizeValue(x.Key, x.Value) {
+			if y.Category == x.Category && y.Key == x.Key && (NormalizeValue(y.Key, y.Value) == NormalizeValue(x.Key, x.Value) || isCapability(x.Key)) {
 				return
 			}
 		}
@@ -182,13 +254,23 @@ func (e *Extractor) Extract(in ExtractInput) []Extracted {
 		x.Confidence = math.Round(x.Confidence*100) / 100
 		out = append(out, x)
 	}
-	for _, s := range splitSentences(in.Text) {
+	sentences := splitSentences(in.Text)
+	for _, s := range sentences {
 		for _, x := range e.techIn(s, in) {
 			add(x)
 		}
 		for _, x := range e.patterns.quantities(s) {
 			add(x)
 		}
+		for _, x := range e.capabilities(s) {
+			add(x)
+		}
+		for _, x := range e.access(s) {
+			add(x)
+		}
+	}
+	for _, x := range rolesIn(in, sentences) {
+		add(x)
 	}
 	if own, ok := ownAnswer(in, out); ok {
 		add(own)
@@ -247,7 +329,7 @@ func (e *Extractor) techIn(s sentence, in ExtractInput) []Extracted {
 			key = languageKey(s.lower, m.start, t.Slug, in.QuestionKey)
 		}
 		out = append(out, Extracted{
-			Category: t.Category, Key: key, Value: t.Name, Confidence: s.confidence,
+			Category: t.Category, Key: key, Value: t.Name, Confidence: confidenceAt(s, m.start, m.end),
 			Reasoning: "Mentioned in: \"" + snippet(s.text) + "\"",
 		})
 	}
@@ -311,7 +393,13 @@ func ownAnswer(in ExtractInput, found []Extracted) (Extracted, bool) {
 			return Extracted{}, false
 		}
 	}
-	if !descriptiveKey(in.QuestionKey) && len(found) > 0 {
+	if !descriptiveKey(in.QuestionKey) && (len(found) > 0 || rejects.MatchString(in.Text)) {
+		// A choice is recorded as what was chosen; an answer that only
+		// rejects something chooses nothing.
+		return Extracted{}, false
+	}
+	// Features listed as capabilities are recorded as those capabilities.
+	if in.QuestionKey == "core_features" && slices.ContainsFunc(found, func(f Extracted) bool { return isCapability(f.Key) }) {
 		return Extracted{}, false
 	}
 	text := normalizeSpace(in.Text)
@@ -325,14 +413,14 @@ func ownAnswer(in ExtractInput, found []Extracted) (Extracted, bool) {
 			return Extracted{}, false
 		}
 	}
-	value := splitSentences(text)[0].text
+	first := splitSentences(text)[0]
+	value := first.text
 	if utf8Len(value) > 300 {
 		value = truncateWords(value, 300)
 	}
-	conf := 0.9
-	if h := hedge(lower); h < 1 {
-		conf = math.Min(conf, h)
-	}
+	// The answer is hedged when its opening clause is; a hedge further on
+	// ("mostly clinic staff, so maybe 2,000 users") qualifies a detail.
+	conf := math.Min(0.9, confidenceAt(first, 0, 0))
 	return Extracted{
 		Category: in.QuestionCategory, Key: in.QuestionKey, Value: value, Confidence: conf,
 		Reasoning: "The answer to a question about " + strings.ReplaceAll(in.QuestionKey, "_", " ") + ".",
@@ -353,7 +441,21 @@ func truncateWords(s string, max int) string {
 	return strings.TrimRight(cut, " ,;:") + "…"
 }
 
-func snippet(s string) string { return truncateWords(normalizeSpace(s), 160) }
+// snippet quotes the start of a sentence. It reads at most snippetReach
+// bytes, so that quoting a sentence for each of its mentions stays linear
+// in the length of an answer.
+func snippet(s string) string {
+	if len(s) > snippetReach {
+		cut := snippetReach
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return truncateWords(normalizeSpace(s), 160)
+}
+
+const snippetReach = 1024
 
 // contentFor writes the sentence stored with a specification.
 func contentFor(key, value string) string {
@@ -371,6 +473,18 @@ func NormalizeValue(key, value string) string {
 	v := strings.ToLower(normalizeSpace(value))
 	if m, ok := parseDurationMinutes(v); ok {
 		return "minutes:" + formatNumber(m)
+	}
+	if isDurationKey(key) {
+		// "30 days after account closure" is a duration of 30 days.
+		if f := strings.Fields(v); len(f) > 2 {
+			if m, ok := parseDurationMinutes(f[0] + " " + f[1]); ok {
+				return "minutes:" + formatNumber(m)
+			}
+		}
+	}
+	if name, ok := techAliases()[v]; ok {
+		// "Postgres" and "PostgreSQL", "Azure AD" and "Entra ID" are one.
+		v = name
 	}
 	if n, ok := leadingNumber(v); ok && isQuantityKey(key) {
 		return "n:" + formatNumber(n)
@@ -394,6 +508,16 @@ func leadingNumber(v string) (float64, bool) {
 	}
 	n, err := strconv.ParseFloat(strings.ReplaceAll(v[:end], ",", ""), 64)
 	return n, err == nil
+}
+
+// isDurationKey reports whether a key's value is a duration, perhaps with
+// words after it ("43 minutes per month").
+func isDurationKey(key string) bool {
+	switch key {
+	case "retention_period", "log_retention", "backup_retention", "deletion_policy", "rpo", "rto", "error_budget":
+		return true
+	}
+	return false
 }
 
 func isQuantityKey(key string) bool {

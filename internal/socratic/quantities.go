@@ -12,7 +12,7 @@ type patterns struct {
 	users, throughput, latency, uptime, nines, coverage, dataVolume, records                              *regexp.Regexp
 	growth, doubling, retainVerb, retainFor, retainSubject, rpo, rto, lose, recover, backups, backupEvery *regexp.Regexp
 	budget, teamOf, teamN, solo, deadlineIn, deadlineBy, multiRegion, regionWrites, singleRegion          *regexp.Regexp
-	longLived, largeScope, atRest, inTransit, testKinds                                                   *regexp.Regexp
+	longLived, largeScope, atRest, inTransit, testKinds, errorBudget, deletion                            *regexp.Regexp
 }
 
 const num = `(\b\d[\d,]*(?:\.\d+)?\s*(?:k|m|mm|bn|b)?\b|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|twenty|fifty|hundred|a few)(?:\s+(?:hundred|thousand|million|billion))?)`
@@ -52,6 +52,8 @@ func compilePatterns() patterns {
 		largeScope:    c(`\b(?:large scope|huge scope|big project|full[- ]featured|feature[- ]complete|complete platform|entire platform|complete (?:rewrite|replacement|rebuild)|dozens of (?:features|integrations|screens|modules|services)|hundreds of (?:features|screens|integrations)|enterprise[- ]grade|everything at once)\b`),
 		atRest:        c(`\bencrypt(?:ed|ion|s)?\b[^.;]{0,30}\bat rest\b|\bat[- ]rest encryption\b`),
 		inTransit:     c(`\bencrypt(?:ed|ion|s)?\b[^.;]{0,30}\bin transit\b|\bin[- ]transit encryption\b|\b(?:tls|https)\s+(?:everywhere|only|for all|on all|is required|required)\b|\b(?:all|every)\s+(?:traffic|connections?)\b[^.;]{0,20}\b(?:tls|https|encrypted)\b`),
+		errorBudget:   c(`(?:\b(\d+(?:\.\d+)?)\s*%|\b(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|seconds?)\b(?:\s+of\s+\w+)?(?:\s+(?:per|a|each|every)\s+(month|year|quarter|week))?)`),
+		deletion:      c(`\b(?:delet|eras|purg|destroy|wip)\w*\b[^.;]{0,40}?\b(?:after|within|in|once)\s+(\d+|one|two|three|six|seven|ten|twelve|thirty|a)\s*(days?|weeks?|months?|years?)\b|\b(?:delet|eras|purg|destroy|wip)\w*\s+(\d+|one|two|three|six|seven|ten|thirty|a)\s*(days?|weeks?|months?|years?)\s+after\b`),
 		testKinds:     c(`\b(unit|integration|end[- ]to[- ]end|e2e|load|performance|contract|smoke|regression|acceptance)\s+tests?\b`),
 	}
 }
@@ -203,6 +205,39 @@ func (p patterns) quantities(s sentence) []Extracted {
 			add(models.SpecCategoryDataRetention, key, formatDuration(n, unit), c)
 		}
 	}
+	// An error budget is the first small percentage or duration of a
+	// sentence that names one.
+	for _, m := range p.errorBudget.FindAllStringSubmatch(t, -1) {
+		if !strings.Contains(s.lower, "error budget") {
+			break
+		}
+		if n, ok := amount(m[1]); ok && n > 10 {
+			continue
+		}
+		switch {
+		case m[1] != "":
+			add(models.SpecCategoryPerformance, "error_budget", m[1]+"%", c)
+		case m[2] != "":
+			n, ok := amount(m[2])
+			_, unit, uok := durationUnit(m[3])
+			if ok && uok {
+				v := formatDuration(n, unit)
+				if m[4] != "" {
+					v += " per " + strings.ToLower(m[4])
+				}
+				add(models.SpecCategoryPerformance, "error_budget", v, c)
+			}
+		}
+		break
+	}
+	for _, m := range p.deletion.FindAllStringSubmatch(t, -1) {
+		w, u := m[1]+m[3], m[2]+m[4]
+		n, ok := amount(w)
+		_, unit, uok := durationUnit(u)
+		if ok && uok {
+			add(models.SpecCategoryDataRetention, "deletion_policy", formatDuration(n, unit), c)
+		}
+	}
 	duration := func(re *regexp.Regexp, key string) {
 		for _, m := range re.FindAllStringSubmatch(t, -1) {
 			w := strings.ToLower(m[1])
@@ -291,7 +326,7 @@ func (p patterns) quantities(s sentence) []Extracted {
 		add(models.SpecCategoryScalability, "deployment_regions", "multi-region", c)
 	} else if p.multiRegion.MatchString(t) && !negated.MatchString(t[:p.multiRegion.FindStringIndex(t)[0]]) {
 		add(models.SpecCategoryScalability, "deployment_regions", "multi-region", c)
-	} else if p.singleRegion.MatchString(t) {
+	} else if p.singleRegion.MatchString(t) && !deployedIn.MatchString(t) {
 		add(models.SpecCategoryScalability, "deployment_regions", "single region", c)
 	}
 	if p.longLived.MatchString(t) {
@@ -299,12 +334,6 @@ func (p patterns) quantities(s sentence) []Extracted {
 	}
 	if p.largeScope.MatchString(t) {
 		add(models.SpecCategoryGoals, "project_scope", "large", c)
-	}
-	if p.atRest.MatchString(t) {
-		add(models.SpecCategorySecurity, "encryption_at_rest", "required", c)
-	}
-	if p.inTransit.MatchString(t) {
-		add(models.SpecCategorySecurity, "encryption_in_transit", "required", c)
 	}
 	for _, m := range p.testKinds.FindAllStringSubmatch(t, -1) {
 		if negated.MatchString(t[:strings.Index(t, m[0])]) {

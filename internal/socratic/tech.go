@@ -1,6 +1,11 @@
 package socratic
 
-import "socrates/models"
+import (
+	"strings"
+	"sync"
+
+	"socrates/models"
+)
 
 // tech is a technology the extractor recognises.
 type tech struct {
@@ -67,6 +72,33 @@ func technologies() []tech {
 		one(ts, "search_engine", "Meilisearch", "meilisearch"),
 		one(ts, "search_engine", "Algolia", "algolia"),
 		one(ts, "search_engine", "Solr", "solr"),
+		one(ts, "search_engine", "Typesense", "typesense"),
+
+		// Third-party services, by the role they play.
+		one(ts, "payment_provider", "Stripe", "stripe"),
+		one(ts, "payment_provider", "Adyen", "adyen"),
+		one(ts, "payment_provider", "PayPal", "paypal"),
+		one(ts, "payment_provider", "Braintree", "braintree"),
+		one(ts, "payment_provider", "Square", "=Square"),
+		one(ts, "payment_provider", "Mollie", "mollie"),
+		one(ts, "email_provider", "SendGrid", "sendgrid", "twilio sendgrid"),
+		one(ts, "email_provider", "Mailgun", "mailgun"),
+		one(ts, "email_provider", "Amazon SES", "amazon ses", "aws ses", "=SES", "simple email service"),
+		one(ts, "email_provider", "Postmark", "=Postmark", "postmarkapp"),
+		one(ts, "email_provider", "Mailchimp", "mailchimp", "mandrill"),
+		one(ts, "sms_provider", "Twilio", "twilio"),
+		one(ts, "sms_provider", "Vonage", "vonage", "nexmo"),
+		one(ts, "sms_provider", "MessageBird", "messagebird", "message bird"),
+		one(ts, "sms_provider", "Plivo", "plivo"),
+		one(ts, "maps_provider", "Google Maps", "google maps", "google maps platform"),
+		one(ts, "maps_provider", "Mapbox", "mapbox"),
+		one(ts, "maps_provider", "OpenStreetMap", "openstreetmap", "open street map", "=OSM"),
+		one(ts, "maps_provider", "HERE", "=HERE", "here maps", "here technologies"),
+		one(ts, "analytics_provider", "Google Analytics", "google analytics", "=GA4"),
+		one(ts, "analytics_provider", "Mixpanel", "mixpanel"),
+		one(ts, "analytics_provider", "Amplitude", "=Amplitude"),
+		one(ts, "analytics_provider", "Segment", "=Segment"),
+		one(ts, "analytics_provider", "PostHog", "posthog"),
 		one(ts, "message_queue", "Kafka", "kafka"),
 		one(ts, "message_queue", "RabbitMQ", "rabbitmq", "rabbit mq"),
 		one(ts, "message_queue", "Amazon SQS", "sqs", "amazon sqs"),
@@ -131,6 +163,10 @@ func technologies() []tech {
 		one(se, "identity_provider", "Amazon Cognito", "cognito"),
 		one(se, "identity_provider", "Microsoft Entra ID", "azure ad", "azure active directory", "entra id", "active directory"),
 		one(se, "identity_provider", "Firebase Authentication", "firebase auth", "firebase authentication"),
+		one(se, "identity_provider", "Google Workspace", "google workspace", "g suite", "gsuite"),
+		one(se, "identity_provider", "OneLogin", "onelogin"),
+		one(se, "identity_provider", "Ping Identity", "ping identity", "pingfederate"),
+		one(se, "identity_provider", "JumpCloud", "jumpcloud"),
 		many(se, "auth_", "oauth2", "OAuth 2.0", "oauth", "oauth2", "oauth 2", "oauth 2.0"),
 		many(se, "auth_", "oidc", "OpenID Connect", "openid connect", "oidc"),
 		many(se, "auth_", "saml", "SAML", "saml"),
@@ -139,7 +175,7 @@ func technologies() []tech {
 		many(se, "auth_", "jwt", "JWT", "jwt", "jwts", "json web tokens"),
 		many(se, "auth_", "mfa", "Multi-factor authentication", "mfa", "2fa", "two-factor", "two factor", "multi-factor", "multi factor"),
 		many(se, "auth_", "passkeys", "Passkeys", "passkeys", "webauthn"),
-		many(se, "auth_", "magic_links", "Magic links", "magic link", "magic links"),
+		many(se, "auth_", "magic_link", "Magic link", "magic link", "magic links", "magic-link", "passwordless email link"),
 		many(se, "compliance_", "gdpr", "GDPR", "gdpr"),
 		many(se, "compliance_", "hipaa", "HIPAA", "hipaa"),
 		many(se, "compliance_", "soc2", "SOC 2", "soc 2", "soc2"),
@@ -182,6 +218,21 @@ func technologies() []tech {
 		one(mo, "alerting", "Opsgenie", "opsgenie"),
 	}
 }
+
+// techAliases maps every spelling the dictionary knows, in lower case, to
+// its technology's canonical name in lower case, so that values written
+// differently ("Postgres", "PostgreSQL") compare equal.
+var techAliases = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	for _, t := range technologies() {
+		name := strings.ToLower(t.Name)
+		out[name] = name
+		for _, p := range t.Patterns {
+			out[strings.ToLower(strings.TrimPrefix(p, "="))] = name
+		}
+	}
+	return out
+})
 
 // severityOfKey is how serious two different values of a key are.
 func severityOfKey(key string) models.ConflictSeverity {
