@@ -204,9 +204,13 @@ func (cr *corpusRun) body(c hostileCase) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// internalCode is how an internal error shows in an answer: as its code,
+// not as the word, which the schema's descriptions use too.
+const internalCode = `"code":"INTERNAL"`
+
 // fault records a server fault seen in an answer.
 func (cr *corpusRun) fault(name string, status int, body []byte) {
-	if status >= 500 || bytes.Contains(body, []byte("INTERNAL")) {
+	if status >= 500 || bytes.Contains(body, []byte(internalCode)) {
 		cr.serverFaults = append(cr.serverFaults, fmt.Sprintf("%s: %d %.200s", name, status, body))
 	}
 }
@@ -426,7 +430,7 @@ func (cr *corpusRun) readUntil(ctx context.Context, conn *websocket.Conn, typ st
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return m, fmt.Errorf("not JSON: %.200s", raw)
 		}
-		if bytes.Contains(raw, []byte("INTERNAL")) {
+		if bytes.Contains(raw, []byte(internalCode)) {
 			cr.serverFaults = append(cr.serverFaults, fmt.Sprintf("websocket: %.200s", raw))
 		}
 		if m.Type == typ {

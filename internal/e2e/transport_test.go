@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -52,7 +53,15 @@ func TestWebsocketAuth(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer ws.Close()
-		if got := ws.QueryWS(t, ctx, "a", `{ viewer { id } }`); string(got) != `{"data":{"viewer":null}}` {
+		got := ws.QueryWS(t, ctx, "a", `{ viewer { id } }`)
+		var r struct {
+			Data       json.RawMessage
+			Errors     []any
+			Extensions struct {
+				Cost struct{ Requested, Limit int }
+			}
+		}
+		if err := json.Unmarshal(got, &r); err != nil || string(r.Data) != `{"viewer":null}` || len(r.Errors) != 0 || r.Extensions.Cost.Requested != 2 {
 			t.Fatalf("anonymous viewer: %s", got)
 		}
 	})

@@ -122,10 +122,10 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 				kind = string(op.Operation.Operation)
 			}
 		}
+		defer func() { withCost(ctx, resp) }()
 		if kind == string(ast.Subscription) {
 			return next(ctx)
 		}
-		defer func() { withCost(ctx, resp) }()
 		if tracer != nil && op != nil {
 			var span trace.Span
 			ctx, span = operationSpan(ctx, tracer, op)
@@ -150,9 +150,10 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 	return srv
 }
 
-// withCost adds extensions.cost to the response of a query or mutation:
-// {requested, limit}, the operation's complexity as the limit that refuses
-// it computes it, and that limit. A refused operation carries it too, so a
+// withCost adds extensions.cost to every response (of a query, a mutation
+// or each event of a subscription):
+// {requested, limit}, the operation's complexity as the limit that
+// refuses it computes it, and that limit. A refused operation carries it too, so a
 // client sees by how much it went over. Nothing is added without a limit
 // or before an operation was parsed.
 func withCost(ctx context.Context, resp *graphql.Response) {
