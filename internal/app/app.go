@@ -216,7 +216,12 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		Clock: o.Clock, Logger: logger, Workers: codegenWorkers,
 	})
 	if n, err := generations.Recover(ctx); err != nil {
-		return nil, fmt.Errorf("fail the generations a previous run left unfinished: %w", err)
+		if !database.Unavailable(err) {
+			return nil, fmt.Errorf("fail the generations a previous run left unfinished: %w", err)
+		}
+		// A read-only or unreachable database still serves what it can;
+		// the next start that can write marks them.
+		logger.Warn("code generations a previous run left unfinished could not be marked FAILED", "error", err.Error())
 	} else if n > 0 {
 		logger.Warn("code generations left unfinished by a previous run were marked FAILED", "generations", n)
 	}

@@ -92,7 +92,9 @@ var corpusSpecs = []struct{ category, key, value string }{
 }
 
 // corpusAnswers answer the first questions of a session, in order; each
-// starts with a word no other answer starts with.
+// starts with a word no other answer starts with. What the built-in engine
+// extracts from them is searched too, so the expected hits below follow
+// its rules (it hears capabilities, not the answers' own keys, in these).
 var corpusAnswers = []string{
 	"Merchants upload receipts as scanned files and expect an email confirmation",
 	"Auditors read exported ledgers; archives move to cold storage after a year",
@@ -126,8 +128,8 @@ var searchCases = []struct {
 	{"openid OR kubernetes", []string{"spec:auth_method"}},
 	{"invoices -accountants", []string{"spec:primary_database"}},
 	{"sign-on", []string{"spec:auth_method"}},
-	{"REFUNDS card", []string{"spec:retention_period", "question:Shoppers"}},
-	{"the merchants", []string{"spec:launch_goal", "spec:expected_users", "question:Merchants"}},
+	{"REFUNDS card", []string{"question:Shoppers"}},
+	{"the merchants", []string{"spec:launch_goal", "question:Merchants"}},
 	{"paging engineers", []string{"spec:alerting"}},
 	{"kubernetes", nil},
 }
