@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"socrates/internal/app"
 	"socrates/internal/testenv"
 )
 
@@ -459,4 +460,50 @@ func TestIdenticalSubscriptionsRunOnce(t *testing.T) {
 		}
 		waitFor("the end of the shared subscription", func() bool { return srv.App.Broker.Subscribers(topic) == 0 })
 	})
+}
+
+// An instance reads the rows of another instance's event only when one of
+// its own subscribers listens to it: writes through one instance cost the
+// others nothing otherwise.
+func TestEventsReadOnlyWhereListened(t *testing.T) {
+	dbURL := testenv.NewDatabase(t, testenv.Postgres)
+	counter := &statementCounter{}
+	a := testenv.StartServer(t, dbURL, testenv.WithApp(func(o *app.Options) { o.QueryHooks = append(o.QueryHooks, counter) }))
+	b := testenv.StartServer(t, dbURL)
+
+	me, tok := b.Client(t).NewUser()
+	sid := me.StartSession(me.CreateProject("listened"))
+	round := func() {
+		q := ask(t, me, sid).AskNextQuestion.Question
+		answer(t, me, q.ID, "We expect 20,000 users and 99.9% uptime on PostgreSQL")
+	}
+
+	// Nobody listens on A: a round through B makes A read nothing.
+	if n := counter.measure(func() {
+		round()
+		time.Sleep(500 * time.Millisecond) // the notifications reach A
+	}); n != 0 {
+		t.Fatalf("A read %d statements for events nobody on it listens to:\n%s", n, strings.Join(counter.last(), "\n"))
+	}
+
+	// Someone listens on A: the same round is read there and delivered.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws, err := testenv.DialWS(ctx, a, map[string]any{"Authorization": "Bearer " + tok.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.Subscribe(ctx, "s", `subscription($s: ID!) { sessionEvents(sessionId: $s) { type } }`, map[string]any{"s": sid}); err != nil {
+		t.Fatal(err)
+	}
+	stream := pump(t, ws, "s")
+	stream.heard(t, me, sid)
+	var got []string
+	if n := counter.measure(func() {
+		round()
+		got = stream.quiet(time.Second)
+	}); n == 0 || len(got) == 0 {
+		t.Fatalf("with a subscriber on A: %d statements, events %v", n, got)
+	}
 }

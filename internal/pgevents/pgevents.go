@@ -356,6 +356,16 @@ func (b *Bus) receive(ctx context.Context, payload string) {
 	defer cancel()
 	switch m.Kind {
 	case "e":
+		// Rows are read only for an event someone here listens to: an
+		// instance must not read the database for every write of the
+		// others.
+		topics := []string{pubsub.ProjectTopic(m.Project)}
+		if m.Session != nil {
+			topics = append(topics, pubsub.SessionTopic(*m.Session))
+		}
+		if !b.Broker.Listened(topics...) {
+			return
+		}
 		e, err := b.rebuild(rctx, m)
 		if err != nil {
 			// The subscribers cannot be given this event: end their
@@ -366,6 +376,9 @@ func (b *Bus) receive(ctx context.Context, payload string) {
 		}
 		b.Broker.PublishEvent(rctx, e)
 	case "q":
+		if !b.Broker.Listened(m.Topic) {
+			return
+		}
 		e := &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKind(m.StreamKind), Delta: m.Delta,
 			Provider: m.Provider, Fallback: m.Fallback, Message: m.Note}
 		if m.Question != 0 {

@@ -155,6 +155,18 @@ func (b *Broker) Subscribers(topic string) int {
 	return len(b.subs[topic])
 }
 
+// Listened reports whether any of the topics has a subscriber.
+func (b *Broker) Listened(topics ...string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, t := range topics {
+		if len(b.subs[t]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // PublishEvent sends a session or project event to the subscribers of its
 // session (when it has one) and of its project, once ctx's transaction
 // commits.
