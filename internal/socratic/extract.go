@@ -46,6 +46,10 @@ type Extractor struct {
 type compiledTech struct {
 	tech
 	res []*regexp.Regexp
+	// lits are the patterns in lower case, one per expression: a pattern
+	// can match only a sentence whose lower case holds it, and checking
+	// that first spares most expressions most sentences.
+	lits []string
 }
 
 // NewExtractor compiles the extraction rules.
@@ -59,6 +63,7 @@ func NewExtractor() *Extractor {
 				flags, p = "", p[1:]
 			}
 			ct.res = append(ct.res, regexp.MustCompile(flags+`(?:^|[^\p{L}\p{N}_.#/-])(`+regexp.QuoteMeta(p)+`)(?:$|[^\p{L}\p{N}_#/-]|\.(?:\s|$))`))
+			ct.lits = append(ct.lits, strings.ToLower(p))
 		}
 		e.techs = append(e.techs, ct)
 	}
@@ -283,7 +288,10 @@ func (e *Extractor) techIn(s sentence, in ExtractInput) []Extracted {
 	var ms []match
 	for i := range e.techs {
 		t := &e.techs[i]
-		for _, re := range t.res {
+		for j, re := range t.res {
+			if !strings.Contains(s.lower, t.lits[j]) {
+				continue
+			}
 			for _, loc := range re.FindAllStringSubmatchIndex(s.text, -1) {
 				ms = append(ms, match{start: loc[2], end: loc[3], tech: t})
 			}
