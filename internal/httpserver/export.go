@@ -77,60 +77,64 @@ func (h exportDownload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := h.exports.ByID(ctx, projectID, format, history)
 	if err != nil {
-		h.fail(w, r, err)
+		failDownload(w, r, h.logger, "export", err)
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", out.MimeType)
-	hd.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", out.Filename))
-	hd.Set("Content-Length", strconv.Itoa(len(out.Content)))
-	// The file is the viewer's own view of a project: never kept by a
-	// shared cache.
-	hd.Set("Cache-Control", "private, no-store")
+	attachment(w.Header(), out.MimeType, out.Filename)
+	w.Header().Set("Content-Length", strconv.Itoa(len(out.Content)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write([]byte(out.Content))
 	}
 }
 
-// fail answers a failed export: the client's mistakes with their code,
-// an unavailable database with 503, anything else with a bare INTERNAL
-// and the request id, logged.
-func (h exportDownload) fail(w http.ResponseWriter, r *http.Request, err error) {
+// attachment sets the headers of a file download: its type, its name,
+// and that no shared cache keeps it (it is the viewer's own view).
+func attachment(h http.Header, mime, filename string) {
+	h.Set("Content-Type", mime)
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", filename))
+	h.Set("Cache-Control", "private, no-store")
+}
+
+// failDownload answers a failed download (what names it in the log): the
+// client's mistakes with their code, an unavailable database with 503, a
+// timeout with 503 TIMEOUT, anything else with a bare INTERNAL and the
+// request id, logged.
+func failDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, what string, err error) {
 	id := RequestID(r.Context())
 	if e, ok := apperr.As(err); ok {
 		switch e.Code {
 		case apperr.Unauthenticated:
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			refuse(w, r, h.logger, http.StatusUnauthorized, string(e.Code), e.Message)
+			refuse(w, r, logger, http.StatusUnauthorized, string(e.Code), e.Message)
 			return
 		case apperr.NotFound:
-			refuse(w, r, h.logger, http.StatusNotFound, string(e.Code), e.Message)
+			refuse(w, r, logger, http.StatusNotFound, string(e.Code), e.Message)
 			return
 		case apperr.Forbidden:
-			refuse(w, r, h.logger, http.StatusForbidden, string(e.Code), e.Message)
+			refuse(w, r, logger, http.StatusForbidden, string(e.Code), e.Message)
 			return
 		case apperr.BadUserInput:
-			refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest, e.Message)
+			refuse(w, r, logger, http.StatusBadRequest, codeBadRequest, e.Message)
 			return
 		}
 	}
 	if e, ok := apperr.As(err); (ok && e.Code == apperr.Unavailable) || (!ok && database.Unavailable(err)) {
 		u := apperr.UnavailableNow()
-		h.logger.WarnContext(r.Context(), "export: database unavailable", "request_id", id, "error", err.Error())
+		logger.WarnContext(r.Context(), what+": database unavailable", "request_id", id, "error", err.Error())
 		w.Header().Set("Retry-After", strconv.Itoa(u.RetryAfterSeconds()))
 		writeError(w, mediaJSON, http.StatusServiceUnavailable, string(u.Code), u.Message)
 		return
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		h.logger.WarnContext(r.Context(), "export timed out", "request_id", id, "error", err.Error())
-		writeError(w, mediaJSON, http.StatusServiceUnavailable, "TIMEOUT", "the export took too long and was stopped")
+		logger.WarnContext(r.Context(), what+" timed out", "request_id", id, "error", err.Error())
+		writeError(w, mediaJSON, http.StatusServiceUnavailable, "TIMEOUT", "the "+what+" took too long and was stopped")
 		return
 	}
 	if errors.Is(err, context.Canceled) {
-		h.logger.InfoContext(r.Context(), "export cancelled", "request_id", id, "error", err.Error())
+		logger.InfoContext(r.Context(), what+" cancelled", "request_id", id, "error", err.Error())
 		return
 	}
-	h.logger.ErrorContext(r.Context(), "export failed", "request_id", id, "error", err.Error())
+	logger.ErrorContext(r.Context(), what+" failed", "request_id", id, "error", err.Error())
 	writeError(w, mediaJSON, http.StatusInternalServerError, string(apperr.Internal), "internal error (request id "+id+")")
 }

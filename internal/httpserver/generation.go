@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -65,13 +64,10 @@ func (h generationDownload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refuse(w, r, h.logger, http.StatusConflict, string(e.Code), e.Message)
 			return
 		}
-		exportDownload{logger: h.logger}.fail(w, r, err)
+		failDownload(w, r, h.logger, "generation download", err)
 		return
 	}
-	hd := w.Header()
-	hd.Set("Content-Type", "application/zip")
-	hd.Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
-	hd.Set("Cache-Control", "private, no-store")
+	attachment(w.Header(), "application/zip", name)
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodHead {
 		return
