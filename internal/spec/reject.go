@@ -59,13 +59,9 @@ func (s *Service) Reject(ctx context.Context, specID int64, note *string) (*Corr
 	}
 	var out *Correction
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.writable(ctx, peek.ProjectID)
+		p, sp, err := s.writableSpecification(ctx, peek.ProjectID, specID)
 		if err != nil {
-			return asNotFound(err, "specification")
-		}
-		sp, err := s.store.SpecificationByID(ctx, specID)
-		if err != nil {
-			return notFound(err, "specification")
+			return err
 		}
 		if sp.Status != models.SpecStatusCurrent && sp.Status != models.SpecStatusPending {
 			return apperr.Invalid("specificationId", apperr.CodeInvalidState,
@@ -129,13 +125,9 @@ func (s *Service) Restore(ctx context.Context, specID int64) (*Correction, error
 	}
 	var out *Correction
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.writable(ctx, peek.ProjectID)
+		p, sp, err := s.writableSpecification(ctx, peek.ProjectID, specID)
 		if err != nil {
-			return asNotFound(err, "specification")
-		}
-		sp, err := s.store.SpecificationByID(ctx, specID)
-		if err != nil {
-			return notFound(err, "specification")
+			return err
 		}
 		switch sp.Status {
 		case models.SpecStatusRejected:

@@ -404,13 +404,9 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 	}
 	var out *Change
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.writable(ctx, peek.ProjectID)
+		p, old, err := s.writableSpecification(ctx, peek.ProjectID, specID)
 		if err != nil {
-			return asNotFound(err, "specification")
-		}
-		old, err := s.store.SpecificationByID(ctx, specID)
-		if err != nil {
-			return notFound(err, "specification")
+			return err
 		}
 		if old.Status != models.SpecStatusCurrent {
 			return apperr.Invalid("specificationId", apperr.CodeInvalidState, "only a CURRENT specification can be updated; this one is %s", old.Status)
@@ -454,6 +450,22 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 		return nil
 	})
 	return out, err
+}
+
+// writableSpecification locks the project of a specification for a
+// writer (inside the caller's transaction) and reads the specification;
+// a project the viewer may not write hides as the specification's
+// NOT_FOUND.
+func (s *Service) writableSpecification(ctx context.Context, projectID, specID int64) (*models.Project, *models.Specification, error) {
+	p, err := s.writable(ctx, projectID)
+	if err != nil {
+		return nil, nil, asNotFound(err, "specification")
+	}
+	sp, err := s.store.SpecificationByID(ctx, specID)
+	if err != nil {
+		return nil, nil, notFound(err, "specification")
+	}
+	return p, sp, nil
 }
 
 func notFound(err error, what string) error {
