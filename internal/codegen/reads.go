@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"socrates/internal/slug"
 
 	"socrates/internal/access"
 	"socrates/internal/apperr"
@@ -100,7 +101,7 @@ func (s *Service) Download(ctx context.Context, id int64) (*Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := fmt.Sprintf("%s-v%d-%s.zip", Slug(p.Name), g.Version, slugStack(g.Stack))
+	name := fmt.Sprintf("%s-v%d-%s.zip", slug.Of(p.Name), g.Version, slugStack(g.Stack))
 	return &Archive{Filename: name, write: func(w io.Writer) error {
 		pool := store.WithoutTx(ctx)
 		z := NewZipWriter(w)
@@ -133,38 +134,6 @@ func slugStack(st models.CodeStack) string {
 		return "fastapi"
 	}
 	return "code"
-}
-
-// Slug is a project name in lower-case ASCII letters and digits joined by
-// hyphens, at most 60 characters, "project" when nothing is left.
-func Slug(name string) string {
-	var b []byte
-	dash := false
-	for _, r := range name {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b = append(b, byte(r))
-			dash = false
-		case r >= 'A' && r <= 'Z':
-			b = append(b, byte(r-'A'+'a'))
-			dash = false
-		default:
-			if len(b) > 0 && !dash {
-				b = append(b, '-')
-				dash = true
-			}
-		}
-		if len(b) >= 60 {
-			break
-		}
-	}
-	for len(b) > 0 && b[len(b)-1] == '-' {
-		b = b[:len(b)-1]
-	}
-	if len(b) == 0 {
-		return "project"
-	}
-	return string(b)
 }
 
 // Watch streams a generation's progress: its current state at once, then

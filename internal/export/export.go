@@ -6,9 +6,8 @@ package export
 
 import (
 	"slices"
-	"strings"
+	"socrates/internal/slug"
 	"time"
-	"unicode"
 
 	"socrates/internal/ids"
 	"socrates/internal/socratic"
@@ -311,32 +310,8 @@ func FormatOf(ext string) (models.ExportFormat, bool) {
 	return "", false
 }
 
-// maxSlug bounds the length of a file name's stem.
-const maxSlug = 60
-
-// Filename returns the file name of a project's export: its name in
-// lower-case ASCII letters and digits joined by hyphens ("project" when
-// none is left), then the format's extension.
+// Filename returns the file name of a project's export: its name as a
+// slug (slug.Of), then the format's extension.
 func Filename(name string, f models.ExportFormat) string {
-	var b strings.Builder
-	hyphen := false
-	for _, r := range strings.ToLower(name) {
-		if r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			hyphen = false
-			b.WriteRune(r)
-			if b.Len() >= maxSlug {
-				break
-			}
-			continue
-		}
-		hyphen = true
-	}
-	slug := b.String()
-	if slug == "" {
-		slug = "project"
-	}
-	return slug + "." + Extension(f)
+	return slug.Of(name) + "." + Extension(f)
 }

@@ -12,6 +12,7 @@ package builtin
 
 import (
 	"regexp"
+	"socrates/internal/slug"
 	"strconv"
 	"strings"
 	"unicode"
@@ -87,7 +88,7 @@ var portValue = regexp.MustCompile(`\b([0-9]{2,5})\b`)
 
 // analyze sorts the specifications into what the templates need.
 func analyze(in codegen.Input) *project {
-	p := &project{Name: in.Project, Slug: codegen.Slug(in.Project), Description: in.Description, PgxVersion: PgxVersion}
+	p := &project{Name: in.Project, Slug: slug.Of(in.Project), Description: in.Description, PgxVersion: PgxVersion}
 	byCat := map[models.SpecCategory][]item{}
 	res := map[string]*resource{}
 	var order []string
