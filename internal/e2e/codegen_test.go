@@ -193,21 +193,6 @@ type genFile struct {
 	Size, Lines   int
 }
 
-func fetchZip(t *testing.T, srv *testenv.Server, token, url string) (*http.Response, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, body
-}
-
 // TestGenerateCode: refused while immature, then on a mature project a
 // generation goes PENDING -> IN_PROGRESS -> COMPLETED under the
 // subscription, its files page, download as a ZIP equal to them, build
@@ -310,12 +295,12 @@ func TestGenerateCode(t *testing.T) {
 		}
 
 		// The download, as the viewer: the same files, the same bytes twice.
-		resp, body := fetchZip(t, srv, w.viewerTok.AccessToken, *n.DownloadURL)
+		resp, body := srv.GetAs(t, w.viewerTok.AccessToken, *n.DownloadURL)
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" ||
 			!strings.Contains(resp.Header.Get("Content-Disposition"), "shared-project-v1-go.zip") {
 			t.Fatalf("download: %d %v %s", resp.StatusCode, resp.Header, body)
 		}
-		_, again := fetchZip(t, srv, w.ownerTok.AccessToken, *n.DownloadURL)
+		_, again := srv.GetAs(t, w.ownerTok.AccessToken, *n.DownloadURL)
 		if !bytes.Equal(body, again) {
 			t.Error("two downloads differ")
 		}
@@ -347,10 +332,10 @@ func TestGenerateCode(t *testing.T) {
 		if r := stranger.Do(`query($g: ID!) { node(id: $g) { id } }`, map[string]any{"g": gen.ID}); len(r.Errors) == 0 || r.Errors[0].Code() != "NOT_FOUND" {
 			t.Errorf("a stranger read the generation: %s", r.Raw)
 		}
-		if resp, _ := fetchZip(t, srv, strangerTok.AccessToken, *n.DownloadURL); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := srv.GetAs(t, strangerTok.AccessToken, *n.DownloadURL); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("a stranger downloaded: %d", resp.StatusCode)
 		}
-		if resp, _ := fetchZip(t, srv, "", *n.DownloadURL); resp.StatusCode != http.StatusUnauthorized {
+		if resp, _ := srv.GetAs(t, "", *n.DownloadURL); resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("anonymous download: %d", resp.StatusCode)
 		}
 

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"reflect"
 	"slices"
@@ -35,28 +34,6 @@ func exportOf(t *testing.T, c *testenv.Client, project, format string, history b
 	var out struct{ Project struct{ Export exportT } }
 	c.Must(exportQuery, map[string]any{"p": project, "f": format, "h": history}, &out)
 	return out.Project.Export
-}
-
-// download GETs a path of the server with a bearer token (none when empty).
-func download(t *testing.T, srv *testenv.Server, token, path string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
 }
 
 // errorCode returns the first error's code of a JSON error body.
@@ -394,7 +371,7 @@ func TestExportFormats(t *testing.T) {
 				if history {
 					path += "?history=true"
 				}
-				resp, body := download(t, srv, tok.AccessToken, path)
+				resp, body := srv.GetAs(t, tok.AccessToken, path)
 				if resp.StatusCode != http.StatusOK || !bytes.Equal(body, []byte(e.Content)) {
 					t.Errorf("%s: download %d differs from the GraphQL export: %s", name, resp.StatusCode, body)
 				}
@@ -457,7 +434,7 @@ func TestExportAccess(t *testing.T) {
 			if got := exportOf(t, c, w.project, "CSV", false).Content; got != want {
 				t.Errorf("%s exports another file:\n%s", name, got)
 			}
-			resp, body := download(t, srv, c.Token, "/projects/"+w.project+"/export.csv")
+			resp, body := srv.GetAs(t, c.Token, "/projects/"+w.project+"/export.csv")
 			if resp.StatusCode != http.StatusOK || string(body) != want {
 				t.Errorf("%s download: %d %s", name, resp.StatusCode, body)
 			}
@@ -469,7 +446,7 @@ func TestExportAccess(t *testing.T) {
 		}
 		var messages []string
 		for _, path := range []string{"/projects/" + w.project + "/export.json", "/projects/" + ids.Encode(ids.Project, 999999) + "/export.json"} {
-			resp, body := download(t, srv, strangerTok.AccessToken, path)
+			resp, body := srv.GetAs(t, strangerTok.AccessToken, path)
 			code, msg := errorCode(t, body)
 			if resp.StatusCode != http.StatusNotFound || code != "NOT_FOUND" || resp.Header.Get("Content-Type") != "application/json" {
 				t.Errorf("stranger %s: %d %s", path, resp.StatusCode, body)
@@ -480,11 +457,11 @@ func TestExportAccess(t *testing.T) {
 			t.Errorf("a hidden and a missing project are told apart: %q", messages)
 		}
 
-		resp, body := download(t, srv, "", "/projects/"+w.project+"/export.md")
+		resp, body := srv.GetAs(t, "", "/projects/"+w.project+"/export.md")
 		if code, _ := errorCode(t, body); resp.StatusCode != http.StatusUnauthorized || code != "UNAUTHENTICATED" || resp.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("anonymous download: %d %s", resp.StatusCode, body)
 		}
-		resp, body = download(t, srv, "soc_not-a-token", "/projects/"+w.project+"/export.md")
+		resp, body = srv.GetAs(t, "soc_not-a-token", "/projects/"+w.project+"/export.md")
 		if code, _ := errorCode(t, body); resp.StatusCode != http.StatusUnauthorized || code != "UNAUTHENTICATED" {
 			t.Errorf("download with a bad token: %d %s", resp.StatusCode, body)
 		}
@@ -520,7 +497,7 @@ func TestExportBadInput(t *testing.T) {
 			{"/projects/" + project + "/export.json?history=true&history=false", 400, "BAD_REQUEST"},
 			{"/projects/" + project + "/report.json", 404, "NOT_FOUND"},
 		} {
-			resp, body := download(t, srv, tok.AccessToken, c.path)
+			resp, body := srv.GetAs(t, tok.AccessToken, c.path)
 			code, msg := errorCode(t, body)
 			if resp.StatusCode != c.status || code != c.code || msg == "" {
 				t.Errorf("%s: %d %s, want %d %s", c.path, resp.StatusCode, body, c.status, c.code)
@@ -560,7 +537,7 @@ func TestExportStatements(t *testing.T) {
 				out = append(out, counter.measure(func() { exportOf(t, owner, project, "JSON", h) }))
 			}
 			out = append(out, counter.measure(func() {
-				if resp, body := download(t, srv, tok.AccessToken, "/projects/"+project+"/export.md?history=true"); resp.StatusCode != 200 {
+				if resp, body := srv.GetAs(t, tok.AccessToken, "/projects/"+project+"/export.md?history=true"); resp.StatusCode != 200 {
 					t.Fatalf("download: %d %s", resp.StatusCode, body)
 				}
 			}))

@@ -173,7 +173,20 @@ func (s *Server) WSURL() string { return "ws" + strings.TrimPrefix(s.URL, "http"
 // Get fetches a path of the server.
 func (s *Server) Get(t testing.TB, path string) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.Get(s.URL + path)
+	return s.GetAs(t, "", path)
+}
+
+// GetAs fetches a path of the server with a bearer token (none when empty).
+func (s *Server) GetAs(t testing.TB, token, path string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
