@@ -87,16 +87,6 @@ func NewService(d Deps) *Service {
 
 func sessionNotFound() error { return apperr.NotFoundf("session not found") }
 
-// writableSession reads a session and its project through the pool and
-// checks the viewer may write and the session is running.
-func (s *Service) writableSession(ctx context.Context, sessionID int64) (*models.Session, *models.Project, error) {
-	sess, p, err := s.store.SessionWithProject(store.WithoutTx(ctx), sessionID, false)
-	if err != nil {
-		return nil, nil, notFound(err, sessionNotFound())
-	}
-	return s.writable(ctx, sess, p)
-}
-
 // writable checks the viewer may write the project and the session is
 // running.
 func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.Project) (*models.Session, *models.Project, error) {
@@ -121,10 +111,35 @@ func (s *Service) lockRunning(ctx context.Context, sessionID int64) (*models.Pro
 	if err != nil {
 		return nil, notFound(err, sessionNotFound())
 	}
-	if err := s.policy.Require(ctx, p, access.Write); err != nil {
-		return nil, err
+	return p, s.stillWritable(ctx, sess, p)
+}
+
+// lockQuestion locks a question's project, session and question in one
+// statement inside the caller's transaction (see lockRunning) and checks
+// again that the viewer may write, the session still runs and the
+// question is still unanswered: all three may have changed while the
+// counselor worked.
+func (s *Service) lockQuestion(ctx context.Context, questionID int64) (*models.Question, *models.Project, error) {
+	q, sess, p, err := s.store.QuestionWithSessionForUpdate(ctx, questionID)
+	if err != nil {
+		return nil, nil, notFound(err, apperr.NotFoundf("question not found"))
 	}
-	return p, running(sess, p)
+	if err := s.stillWritable(ctx, sess, p); err != nil {
+		return nil, nil, err
+	}
+	if q.Answer != nil {
+		return nil, nil, alreadyAnswered()
+	}
+	return q, p, nil
+}
+
+// stillWritable checks, inside the transaction that locked them, that the
+// viewer may write a project and its session runs.
+func (s *Service) stillWritable(ctx context.Context, sess *models.Session, p *models.Project) error {
+	if err := s.policy.Require(ctx, p, access.Write); err != nil {
+		return err
+	}
+	return running(sess, p)
 }
 
 // running checks a session can take part in the dialogue.
@@ -159,19 +174,15 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 	if focus != nil && !focus.IsValid() {
 		return nil, apperr.Invalid("category", apperr.CodeInvalid, "%q is not a category", *focus)
 	}
-	sess, p, err := s.writableSession(ctx, sessionID)
+	// Read what the counselor needs through the pool, then let go of it.
+	sess, p, qc, err := s.askingSession(ctx, pr.UserID, sessionID, focus)
 	if err != nil {
 		return nil, err
 	}
 	if sess.Mode != models.SessionModeSocratic {
 		return nil, apperr.Invalid("sessionId", apperr.CodeInvalidState, "the session is in DIRECT_CHAT mode; use sendChatMessage or switch it to SOCRATIC")
 	}
-	// Read what the counselor needs through the pool, then let go of it.
 	pool := store.WithoutTx(ctx)
-	qc, err := s.questionContext(pool, pr.UserID, p, sessionID, focus)
-	if err != nil {
-		return nil, err
-	}
 	engine := s.engines.Engine(ctx, pr.UserID, p)
 	topic := pubsub.QuestionTopic(sessionID)
 	started := engineName(engine)
@@ -215,7 +226,7 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 		if err := s.store.CreateMessage(ctx, msg); err != nil {
 			return err
 		}
-		if err := s.store.SetSessionQuestion(ctx, sessionID, saved.ID, now); err != nil {
+		if err := s.store.SetSessionQuestionAtCommit(ctx, sessionID, saved.ID, now); err != nil {
 			return err
 		}
 		if err := s.countAsked(ctx, pr.UserID, q.TemplateKey); err != nil {
@@ -266,22 +277,20 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-// questionContext reads what choosing a question needs.
-func (s *Service) questionContext(ctx context.Context, userID int64, p *models.Project, sessionID int64, focus *models.SpecCategory) (socratic.QuestionContext, error) {
-	current, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent)
+// askingSession reads, in one statement through the pool, a session with
+// its project and what choosing its next question needs, and checks the
+// viewer may write the project and the session runs.
+func (s *Service) askingSession(ctx context.Context, userID, sessionID int64, focus *models.SpecCategory) (*models.Session, *models.Project, socratic.QuestionContext, error) {
+	ac, err := s.store.AskingContext(store.WithoutTx(ctx), sessionID, userID)
 	if err != nil {
-		return socratic.QuestionContext{}, err
+		return nil, nil, socratic.QuestionContext{}, notFound(err, sessionNotFound())
 	}
-	hist, err := s.store.QuestionHistory(ctx, sessionID)
+	sess, p, err := s.writable(ctx, ac.Session, ac.Project)
 	if err != nil {
-		return socratic.QuestionContext{}, err
-	}
-	stats, err := s.store.QuestionStats(ctx, userID)
-	if err != nil {
-		return socratic.QuestionContext{}, err
+		return nil, nil, socratic.QuestionContext{}, err
 	}
 	eff := map[string]float64{}
-	for _, st := range stats {
+	for _, st := range ac.Stats {
 		if st.TimesAsked >= 3 {
 			eff[st.TemplateKey] = st.Effectiveness()
 		}
@@ -290,9 +299,9 @@ func (s *Service) questionContext(ctx context.Context, userID int64, p *models.P
 	if p.Description != nil {
 		desc = *p.Description
 	}
-	return socratic.QuestionContext{
+	return sess, p, socratic.QuestionContext{
 		ProjectName: p.Name, ProjectDescription: desc, Phase: p.Phase, Maturity: p.Maturity,
-		Scores: socratic.Scores(current), Current: views(current), AskedTemplates: hist.Templates, Earlier: hist.Texts,
+		Scores: socratic.Scores(ac.Current), Current: views(ac.Current), AskedTemplates: ac.History.Templates, Earlier: ac.History.Texts,
 		Focus: focus, Effectiveness: eff,
 	}, nil
 }
@@ -358,21 +367,16 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 
 	var out *AnswerResult
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		p, err := s.lockRunning(ctx, sess.ID)
+		// The lock decides a race between two answers: the second
+		// finds the question answered.
+		qq, p, err := s.lockQuestion(ctx, questionID)
 		if err != nil {
 			return err
 		}
-		// The conditional update below is what decides a race between
-		// two answers; nothing else of a question changes once asked.
-		qq := ptr(*q)
 		now := s.now()
 		qq.Answer, qq.AnsweredAt, qq.AnsweredByID = &answer, &now, &pr.UserID
-		ok, err := s.store.AnswerQuestion(ctx, qq)
-		if err != nil {
+		if err := s.store.AnswerQuestionAtCommit(ctx, qq); err != nil {
 			return err
-		}
-		if !ok {
-			return alreadyAnswered()
 		}
 		msg := &models.Message{SessionID: sess.ID, QuestionID: &qq.ID, AuthorID: &pr.UserID, Role: models.MessageRoleUser, Content: answer, CreatedAt: now}
 		if err := s.store.CreateMessage(ctx, msg); err != nil {
@@ -434,17 +438,12 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	sess, p, err := s.writableSession(ctx, sessionID)
+	sess, p, qc, err := s.askingSession(ctx, pr.UserID, sessionID, nil)
 	if err != nil {
 		return nil, err
 	}
 	if sess.Mode != models.SessionModeDirectChat {
 		return nil, apperr.Invalid("sessionId", apperr.CodeInvalidState, "the session is in SOCRATIC mode; answer its questions or switch it to DIRECT_CHAT")
-	}
-	pool := store.WithoutTx(ctx)
-	qc, err := s.questionContext(pool, pr.UserID, p, sessionID, nil)
-	if err != nil {
-		return nil, err
 	}
 	engine := s.engines.Engine(ctx, pr.UserID, p)
 	found, exOutcome := s.counselor.Extract(ctx, engine, socratic.ExtractInput{Text: message}, qc.Current)
@@ -518,7 +517,7 @@ func (s *Service) countAsked(ctx context.Context, userID int64, template string)
 	if template == "" {
 		return nil
 	}
-	return s.store.CountAsked(ctx, userID, template, s.now())
+	return s.store.CountAskedAtCommit(ctx, userID, template, s.now())
 }
 
 // alpha is the weight of the newest answer in the moving averages.
@@ -527,7 +526,7 @@ const alpha = 0.3
 // countAnswered records an answer to a template: answered well when it
 // produced a specification, and moving averages of length and yield.
 func (s *Service) countAnswered(ctx context.Context, userID int64, template string, length, specs int) error {
-	return s.store.CountAnswered(ctx, userID, template, length, specs, alpha, s.now())
+	return s.store.CountAnsweredAtCommit(ctx, userID, template, length, specs, alpha, s.now())
 }
 
 // recordCall stores the usage of one counselor call.
@@ -543,5 +542,5 @@ func (s *Service) recordCall(ctx context.Context, userID, projectID int64, sessi
 	if o.Reason != "" {
 		c.Error = &o.Reason
 	}
-	return s.store.CreateLLMCall(ctx, c)
+	return s.store.RecordLLMCallAtCommit(ctx, c)
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -125,3 +126,79 @@ type recordingT struct {
 func (r *recordingT) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
 func (r *recordingT) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
 func (r *recordingT) Helper()                           {}
+
+// TestConcurrentAnswersToOneQuestion sends eight answers to one question at
+// the same moment, on both databases: each passes the check before the
+// transaction, so the lock inside it decides. One answer is stored with
+// its message and specifications; the others get ALREADY_ANSWERED and
+// leave nothing behind.
+func TestConcurrentAnswersToOneQuestion(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		srv := testenv.StartServer(t, dbURL)
+		me, _ := srv.Client(t).NewUser()
+		pid := me.CreateProject("one answer wins")
+		sid := me.StartSession(pid)
+		qid := ask(t, me, sid).AskNextQuestion.Question.ID
+
+		const n = 8
+		responses := make([]*testenv.Response, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				responses[i] = me.Do(answerMutation, map[string]any{"q": qid, "a": fmt.Sprintf("We keep audit logs for %d years", i+2)})
+			}()
+		}
+		close(start)
+		wg.Wait()
+
+		won, lost, winnerSpecs, winner := 0, 0, 0, ""
+		for i, r := range responses {
+			var out answerResult
+			if len(r.Errors) > 0 {
+				t.Fatalf("answer %d: %s", i, r.Raw)
+			}
+			if err := json.Unmarshal(r.Data, &out); err != nil {
+				t.Fatal(err)
+			}
+			switch errs := out.AnswerQuestion.UserErrors; {
+			case len(errs) == 0:
+				won++
+				winnerSpecs = len(out.AnswerQuestion.Specifications)
+				winner = fmt.Sprintf("We keep audit logs for %d years", i+2)
+			case len(errs) == 1 && errs[0].Code == "ALREADY_ANSWERED":
+				lost++
+			default:
+				t.Errorf("answer %d: %+v", i, errs)
+			}
+		}
+		if won != 1 || lost != n-1 {
+			t.Fatalf("%d answers stored and %d refused, want 1 and %d", won, lost, n-1)
+		}
+		var after struct {
+			Node struct {
+				Answer  *string
+				Session struct {
+					Messages struct{ TotalCount int }
+					Project  struct {
+						Specifications struct{ TotalCount int }
+					}
+				}
+			}
+		}
+		me.Must(`query($q: ID!) { node(id: $q) { ... on Question { answer session { messages { totalCount }
+			project { specifications(status: null) { totalCount } } } } } }`, map[string]any{"q": qid}, &after)
+		if after.Node.Answer == nil || *after.Node.Answer != winner {
+			t.Errorf("the question's answer is %v, want the stored one %q", after.Node.Answer, winner)
+		}
+		if got := after.Node.Session.Messages.TotalCount; got != 2 {
+			t.Errorf("the session holds %d messages, want the question and one answer", got)
+		}
+		if got := after.Node.Session.Project.Specifications.TotalCount; got != winnerSpecs || got == 0 {
+			t.Errorf("the project holds %d specifications, want the %d of the stored answer", got, winnerSpecs)
+		}
+	})
+}

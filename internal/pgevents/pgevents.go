@@ -145,10 +145,6 @@ type message struct {
 	Note       *string `json:"n,omitempty"`
 }
 
-// outbox holds the notifications of one transaction, sent in one statement
-// just before it commits.
-type outbox struct{ payloads []string }
-
 // Publish delivers an event to this process's subscribers of topic once
 // ctx's transaction commits, and to the other processes' with it.
 func (b *Bus) Publish(ctx context.Context, topic string, event any) {
@@ -253,21 +249,18 @@ func (b *Bus) encode(ctx context.Context, m message, projectID int64) (string, b
 	return string(raw), true
 }
 
-// enqueue adds a payload to the notifications ctx's transaction sends in
-// one statement just before it commits, or notifies at once outside one.
+// enqueue adds a payload to the calls ctx's transaction runs in the
+// statement that ends it (store.CallAtCommit), in order, or notifies at
+// once outside one.
 func (b *Bus) enqueue(ctx context.Context, raw string) {
-	box, inTx := store.TxLocal(ctx, b, func() *outbox {
-		o := &outbox{}
-		_ = store.BeforeCommit(ctx, func(ctx context.Context) error { return b.notify(ctx, o.payloads) })
-		return o
-	})
-	if inTx {
-		box.payloads = append(box.payloads, raw)
+	if !store.InTx(ctx) {
+		if err := b.notify(ctx, []string{raw}); err != nil {
+			b.logger.WarnContext(ctx, "events: notify the other instances", "error", err.Error())
+		}
 		return
 	}
-	if err := b.notify(ctx, []string{raw}); err != nil {
-		b.logger.WarnContext(ctx, "events: notify the other instances", "error", err.Error())
-	}
+	// A failure here fails the commit, as the statement it joins does.
+	_ = b.store.CallAtCommit(ctx, "pg_notify(?, ?)", b.channel, raw)
 }
 
 // notify sends payloads in one statement, in order.

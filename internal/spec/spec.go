@@ -237,13 +237,13 @@ func (s *Service) Rescore(ctx context.Context, p *models.Project) (int, error) {
 }
 
 // SetMaturity sets a locked project's maturity from its evidence per
-// category, inside the caller's transaction, and returns the previous
-// value.
+// category, written when the caller's transaction commits, and returns
+// the previous value.
 func (s *Service) SetMaturity(ctx context.Context, p *models.Project, scores map[models.SpecCategory]socratic.CategoryScore) (int, error) {
 	prev := p.Maturity
 	p.Maturity = socratic.Maturity(scores)
 	p.UpdatedAt = s.now()
-	if err := s.store.UpdateProject(ctx, p, "maturity", "updated_at"); err != nil {
+	if err := s.store.SetMaturityAtCommit(ctx, p); err != nil {
 		return prev, err
 	}
 	return prev, nil

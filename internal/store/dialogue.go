@@ -60,41 +60,19 @@ func (s *Store) QuestionsByIDs(ctx context.Context, ids []int64) ([]*models.Ques
 	return byIDs[models.Question](ctx, s, "questions", "q.id", ids)
 }
 
-// AnswerQuestion stores the answer of an unanswered question; false means
-// it had been answered already.
-func (s *Store) AnswerQuestion(ctx context.Context, q *models.Question) (bool, error) {
-	res, err := s.DB(ctx).NewUpdate().Model(q).Column("answer", "answered_at", "answered_by_id").
-		WherePK().Where("answer IS NULL").Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("answer question: %w", err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+// AnswerQuestionAtCommit stores the answer of an unanswered question when
+// the transaction in ctx commits (see atcommit.go). The caller has read
+// the question unanswered with QuestionWithSessionForUpdate in that
+// transaction; the condition on answer stays as a guard.
+func (s *Store) AnswerQuestionAtCommit(ctx context.Context, q *models.Question) error {
+	return s.writeAtCommit(ctx, nil, "answer question", s.DB(ctx).NewUpdate().Model(q).Column("answer", "answered_at", "answered_by_id").
+		WherePK().Where("answer IS NULL"))
 }
 
 // SessionHistory is what a session has asked so far.
 type SessionHistory struct {
 	Templates map[string]bool
 	Texts     []string
-}
-
-// QuestionHistory returns the templates and texts asked in a session,
-// oldest first.
-func (s *Store) QuestionHistory(ctx context.Context, sessionID int64) (SessionHistory, error) {
-	var rows []*models.Question
-	err := s.DB(ctx).NewSelect().Model(&rows).Column("q.text", "q.template_key").
-		Where("q.session_id = ?", sessionID).OrderExpr("q.id").Scan(ctx)
-	if err != nil {
-		return SessionHistory{}, fmt.Errorf("question history: %w", err)
-	}
-	h := SessionHistory{Templates: map[string]bool{}}
-	for _, q := range rows {
-		if q.TemplateKey != nil {
-			h.Templates[*q.TemplateKey] = true
-		}
-		h.Texts = append(h.Texts, q.Text)
-	}
-	return h, nil
 }
 
 func (s *Store) questionList(ctx context.Context) *bun.SelectQuery {
@@ -137,18 +115,10 @@ func (s *Store) MessageCounts(ctx context.Context, sessionIDs []int64) (map[int6
 	return countByParent(ctx, s, s.messageList(ctx), "m.session_id", sessionIDs)
 }
 
-// QuestionStats returns a user's statistics per template.
-func (s *Store) QuestionStats(ctx context.Context, userID int64) ([]*models.QuestionStat, error) {
-	var rows []*models.QuestionStat
-	if err := s.DB(ctx).NewSelect().Model(&rows).Where("qs.user_id = ?", userID).OrderExpr("qs.template_key").Scan(ctx); err != nil {
-		return nil, fmt.Errorf("question stats: %w", err)
-	}
-	return rows, nil
-}
-
-// CreateLLMCall records a use of a counselor engine.
-func (s *Store) CreateLLMCall(ctx context.Context, c *models.LLMCall) error {
-	return s.insert(ctx, "llm call", c)
+// RecordLLMCallAtCommit records a use of a counselor engine when the
+// transaction in ctx commits (see atcommit.go); c's id is not set.
+func (s *Store) RecordLLMCallAtCommit(ctx context.Context, c *models.LLMCall) error {
+	return s.writeAtCommit(ctx, nil, "record llm call", s.DB(ctx).NewInsert().Model(c).Returning("NULL"))
 }
 
 // UsageRow is the usage of one provider and model in a project.

@@ -118,6 +118,17 @@ func (s *Store) CreateProject(ctx context.Context, p *models.Project) error {
 	return nil
 }
 
+// SetMaturityAtCommit writes p's maturity and updated_at when the
+// transaction in ctx commits (see atcommit.go); a later call for the same
+// project in the same transaction replaces this one.
+func (s *Store) SetMaturityAtCommit(ctx context.Context, p *models.Project) error {
+	return s.writeAtCommit(ctx, maturityKey{p.ID}, "set project maturity", s.DB(ctx).NewUpdate().Model((*models.Project)(nil)).
+		Set("maturity = ?", p.Maturity).Set("updated_at = ?", p.UpdatedAt).Where("id = ?", p.ID))
+}
+
+// maturityKey queues one maturity per project and transaction.
+type maturityKey struct{ projectID int64 }
+
 // UpdateProject writes the given columns of p.
 func (s *Store) UpdateProject(ctx context.Context, p *models.Project, columns ...string) error {
 	if _, err := s.DB(ctx).NewUpdate().Model(p).Column(columns...).WherePK().Exec(ctx); err != nil {

@@ -151,8 +151,9 @@ func (s *Store) CategoryScores(ctx context.Context, projectIDs []int64) (map[int
 	return out, nil
 }
 
-// CreateConflicts inserts conflicts and their links (links[i] are the
-// specifications of conflicts[i]) in two statements.
+// CreateConflicts inserts conflicts, setting their ids, and queues their
+// links (links[i] are the specifications of conflicts[i]) for the commit
+// of the transaction in ctx (see atcommit.go).
 func (s *Store) CreateConflicts(ctx context.Context, cs []*models.Conflict, links [][]models.ConflictSpecification) error {
 	if len(cs) == 0 {
 		return nil
@@ -167,12 +168,10 @@ func (s *Store) CreateConflicts(ctx context.Context, cs []*models.Conflict, link
 			all = append(all, l)
 		}
 	}
-	if len(all) > 0 {
-		if _, err := s.DB(ctx).NewInsert().Model(&all).Exec(ctx); err != nil {
-			return fmt.Errorf("link conflicts: %w", err)
-		}
+	if len(all) == 0 {
+		return nil
 	}
-	return nil
+	return s.writeAtCommit(ctx, nil, "link conflicts", s.DB(ctx).NewInsert().Model(&all))
 }
 
 // CreateSpecifications inserts specifications in one statement and sets
@@ -295,16 +294,17 @@ func (s *Store) ConflictCounts(ctx context.Context, projectIDs []int64, f Confli
 	return countByParent(ctx, s, s.conflictList(ctx, f), "c.project_id", projectIDs)
 }
 
-// SetSessionQuestion points a session at its current question.
-func (s *Store) SetSessionQuestion(ctx context.Context, sessionID, questionID int64, now time.Time) error {
-	_, err := s.DB(ctx).NewUpdate().Model((*models.Session)(nil)).
+// SetSessionQuestionAtCommit points a session at its current question when
+// the transaction in ctx commits (see atcommit.go).
+func (s *Store) SetSessionQuestionAtCommit(ctx context.Context, sessionID, questionID int64, now time.Time) error {
+	return s.writeAtCommit(ctx, sessionQuestionKey{sessionID}, "set current question", s.DB(ctx).NewUpdate().Model((*models.Session)(nil)).
 		Set("current_question_id = ?", questionID).Set("updated_at = ?", now).
-		Where("id = ?", sessionID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("set current question: %w", err)
-	}
-	return nil
+		Where("id = ?", sessionID))
 }
+
+// sessionQuestionKey queues one current question per session and
+// transaction.
+type sessionQuestionKey struct{ sessionID int64 }
 
 // SetSpecificationsStatus sets the status of several specifications in one
 // statement.

@@ -40,13 +40,16 @@ type txState struct {
 	afterCommit  []func()
 	beforeCommit []func(ctx context.Context) error
 	locals       map[any]any
+	writes       []queuedWrite
+	calls        []queuedCall
 }
 
 // WithTx runs fn in a transaction carried by the context fn receives. The
 // transaction commits when fn returns nil and rolls back when it returns an
 // error or panics. Called inside another WithTx, it joins that transaction.
 // Functions registered with BeforeCommit run inside the transaction once fn
-// succeeded; those registered with AfterCommit run after a successful
+// succeeded, then the writes queued by the …AtCommit methods (see
+// atcommit.go); those registered with AfterCommit run after a successful
 // commit.
 func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if txFrom(ctx) != nil {
@@ -64,7 +67,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 				return err
 			}
 		}
-		return nil
+		return s.runQueued(ctx, state)
 	})
 	if err != nil {
 		return err
