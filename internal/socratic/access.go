@@ -15,25 +15,36 @@ import (
 
 // roleNames are the role names recognised in answers about access, in
 // the singular, longest first where one contains another.
-var roleNames = []string{"support agent", "super admin", "team lead", "account manager", "administrator", "admin", "manager",
+var roleNames = []string{"support agent", "super admin", "team lead", "account manager", "account owner", "case manager", "store manager",
+	"line manager", "fleet manager", "administrator", "admin", "manager",
 	"employee", "editor", "viewer", "guest", "moderator", "auditor", "supervisor", "caseworker", "operator", "owner", "member",
-	"agent", "dispatcher", "reviewer", "approver", "author", "contributor", "analyst", "accountant", "clerk", "technician",
-	"doctor", "nurse", "teacher", "instructor", "superuser"}
+	"agent", "dispatcher", "reviewer", "approver", "requester", "author", "contributor", "analyst", "accountant", "clerk", "technician",
+	"doctor", "nurse", "teacher", "instructor", "superuser", "receptionist", "pharmacist", "physician", "clinician", "therapist",
+	"customer", "seller", "buyer", "vendor", "merchant", "driver", "courier", "inspector", "officer", "publisher", "subscriber",
+	"creator", "student", "parent", "coach", "organizer", "organiser", "host", "volunteer", "contractor", "partner", "tenant", "landlord",
+	"patient", "engineer", "developer", "maintainer", "owner"}
 
 var roleMention = regexp.MustCompile(`(?i)\b(` + strings.Join(roleNames, "|") + `)s?\b`)
 
 // roleList is an explicit list of roles: "three roles: admin, manager and
 // employee", "roles are admin and viewer".
-var roleList = regexp.MustCompile(`(?i)\broles?\b[^.:;]{0,30}?(?::|\bare\b|\binclude\b|\bincluding\b)\s*([^.;]+)`)
+var roleList = regexp.MustCompile(`(?i)(?:\broles?\b|\buser (?:types|groups|levels)\b|\b(?:types|kinds|groups) of users?\b|\bpersonas\b)[^.:;]{0,30}?(?::|\bare\b|\binclude\b|\bincluding\b)\s*([^.;]+)`)
 
 var listSep = regexp.MustCompile(`(?i)\s*(?:,|\band\b|\bor\b|&)\s*`)
 
 // accessContext says an answer is about who may do what.
-var accessContext = regexp.MustCompile(`(?i)\broles?\b|\b(?:read|view)[- ]only\b|\bonly (?:` + strings.Join(roleNames, "|") + `)s? (?:can|may)\b`)
+var accessContext = regexp.MustCompile(`(?i)\broles?\b|\buser (?:types|groups|levels)\b|\bpermissions?\b|\b(?:read|view)[- ]only\b|\bonly (?:` + strings.Join(roleNames, "|") + `)s? (?:can|may)\b`)
 
 // permissionAfter is what follows a role when the answer says what it may
 // do: "can approve refunds", "have read-only access", "publish articles".
-var permissionAfter = regexp.MustCompile(`(?i)^\s+(?:(?:can|may|are allowed to|is allowed to|should be able to|must be able to|will be able to)\s+([^,;:]+)|(?:have|has|get|gets)\s+((?:read|view)[- ]only|full|write|edit|admin)\b[^,;:]*|((?:see|sees|view|views|publish|publishes|edit|edits|approve|approves|manage|manages|create|creates|delete|deletes|read|reads|moderate|moderates|assign|assigns|invite|invites|configure|configures)\b[^,;:]*))`)
+var permissionAfter = regexp.MustCompile(`(?i)^\s+(?:who\s+|that\s+)?(?:(?:can|may|are allowed to|is allowed to|should be able to|must be able to|will be able to)\s+([^,;:]+)|(?:have|has|get|gets)\s+((?:read|view)[- ]only|full|write|edit|admin)\b[^,;:]*|((?:just\s+|only\s+)?(?:` + permissionVerbs + `)(?:s|es)?\b[^,;:]*))`)
+
+// permissionVerbs are what a role is said to do: "clerks enter the cases",
+// "operators just watch the readings".
+const permissionVerbs = `see|view|publish|edit|approve|manage|create|delete|read|moderate|assign|invite|configure|enter|submit|update|change|upload|` +
+	`download|export|import|book|cancel|refund|review|comment|post|write|sign|prescribe|watch|monitor|reject|run|schedule|dispatch|close|open|` +
+	`escalate|handle|process|issue|verify|audit|access|order|buy|sell|list|track|report|request|pay|transfer|control|operate|maintain|install|` +
+	`inspect|record|log|add|remove|modify|set|enrol|enroll|grade|teach|answer|respond|resolve|triage|upload|invoice|check|file|raise|own|administer`
 
 var readOnly = regexp.MustCompile(`(?i)\b(?:read|view)[- ]only\b|^(?:see|sees|view|views|read|reads) (?:everything|all|anything)\b.*\bbut (?:cannot|can't|can not|not|never) (?:edit|change|modify|write)`)
 
@@ -62,15 +73,18 @@ func rolesIn(in ExtractInput, sentences []sentence) []Extracted {
 	var out []Extracted
 	var names []string
 	seen := map[string]bool{}
+	conf := 1.0
+	var at float64
 	addName := func(n string) {
-		if n != "" && !seen[n] && len(strings.Fields(n)) <= 3 {
+		if n != "" && !seen[n] && len(strings.Fields(n)) <= 3 && at >= minConfidence {
 			seen[n] = true
 			names = append(names, n)
+			// The list is as sure as the least sure sentence naming one.
+			conf = min(conf, at)
 		}
 	}
-	conf := 1.0
 	for _, s := range sentences {
-		conf = min(conf, s.confidence)
+		at = s.confidence
 		if m := roleList.FindStringSubmatch(s.text); m != nil {
 			for _, item := range listSep.Split(m[1], -1) {
 				item = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(item), "a "), "an "))
@@ -91,7 +105,16 @@ func rolesIn(in ExtractInput, sentences []sentence) []Extracted {
 			if i := strings.Index(strings.ToLower(phrase), " but "); i > 0 {
 				phrase = phrase[:i]
 			}
-			phrase = strings.TrimSpace(strings.TrimPrefix(strings.ToLower(phrase), "only "))
+			// "clerks enter the cases and supervisors sign them off": the
+			// next role starts another permission.
+			if next := roleMention.FindStringIndex(phrase); next != nil && next[0] > 0 {
+				phrase = strings.TrimRight(strings.TrimSuffix(strings.TrimSpace(phrase[:next[0]]), " and"), " ,")
+				phrase = strings.TrimSuffix(strings.TrimSuffix(phrase, " and"), " or")
+			}
+			phrase = strings.ToLower(phrase)
+			for _, w := range []string{"only ", "just ", "also "} {
+				phrase = strings.TrimSpace(strings.TrimPrefix(phrase, w))
+			}
 			if phrase == "" {
 				continue
 			}
@@ -110,14 +133,15 @@ var (
 	password       = regexp.MustCompile(`(?i)\bpasswords?\b`)
 	passwordLength = regexp.MustCompile(`(?i)\b(?:passwords?|password length|passphrases?)\b[^.;]{0,40}?\b(?:at least|minimum(?: of)?|min\.?|no fewer than|no less than|of|is)\s*(\d+)\s*(?:characters|chars|character)\b`)
 	passwordRotate = regexp.MustCompile(`(?i)\bpasswords?\b[^.;]{0,30}?\b(?:expire|expires|rotated|rotate|changed|change|reset)\b[^.;]{0,15}?\bevery\s+(\d+)\s*(days?|weeks?|months?)\b`)
-	tlsVersion     = regexp.MustCompile(`(?i)(\b(?:at least|minimum(?: of)?)\s+)?\btls\s*v?(1\.[0-3])(\s*\+|\s+or (?:higher|above|later|newer)|\s+and (?:above|higher|up))?`)
+	bareLength     = regexp.MustCompile(`(?i)\b(?:at least|minimum(?: of)?|min\.?|no fewer than|no less than)\s*(\d+)\s*(?:characters|chars|character)\b`)
+	tlsVersion     = regexp.MustCompile(`(?i)(\b(?:at least|minimum(?: of)?)\s+)?\btls\s*v?(1\.[0-3])(\s*\+|\s+or (?:higher|above|later|newer|better)|\s+and (?:above|higher|up)|\s+(?:minimum|min|at minimum|at least)\b)?`)
 	overTLS        = regexp.MustCompile(`(?i)\b(?:over|via|uses?|using|with|enforce[sd]?) (?:tls|https|ssl)\b`)
 	aes            = regexp.MustCompile(`(?i)\baes[- ]?(128|192|256)\b`)
 )
 
 // access finds, in one sentence, authentication by password, the password
 // policy, encryption and where data must stay or the system runs.
-func (e *Extractor) access(s sentence) []Extracted {
+func (e *Extractor) access(s sentence, in ExtractInput) []Extracted {
 	var out []Extracted
 	add := func(key, value string, start, end int) {
 		out = append(out, Extracted{Category: models.SpecCategorySecurity, Key: key, Value: value,
@@ -131,6 +155,9 @@ func (e *Extractor) access(s sentence) []Extracted {
 		}
 	}
 	if m := passwordLength.FindStringSubmatchIndex(t); m != nil {
+		add("password_policy", "at least "+t[m[2]:m[3]]+" characters", m[0], m[1])
+	} else if m := bareLength.FindStringSubmatchIndex(t); m != nil && in.QuestionKey == "password_policy" {
+		// "Minimum 10 characters." answers a question about passwords.
 		add("password_policy", "at least "+t[m[2]:m[3]]+" characters", m[0], m[1])
 	}
 	if m := passwordRotate.FindStringSubmatchIndex(t); m != nil {
@@ -153,6 +180,9 @@ func (e *Extractor) access(s sentence) []Extracted {
 	} else if loc := p.atRest.FindStringIndex(t); loc != nil {
 		add("encryption_at_rest", "required", loc[0], loc[1])
 	}
+	if m := sensitiveData.FindStringSubmatchIndex(t); m != nil && !isNegated(t, m[0], m[1]) {
+		add("sensitive_data", strings.ToLower(t[m[2]:m[3]]), m[0], m[1])
+	}
 	resident := map[string]bool{}
 	for _, m := range residency.FindAllStringSubmatchIndex(t, -1) {
 		at := lastGroup(m)
@@ -174,6 +204,9 @@ func (e *Extractor) access(s sentence) []Extracted {
 	}
 	return out
 }
+
+// sensitiveData is data of a sensitive kind the system keeps or handles.
+var sensitiveData = regexp.MustCompile(`(?i)\b(?:store|stores|stored|storing|process|processes|processed|processing|handle|handles|handled|handling|hold|holds|collect|collects|collected|keep|keeps|involves?|involved)\s+(?:\w+\s+){0,2}?((?:payment |credit |debit )?cards|(?:payment |credit |debit )?card (?:data|numbers|details)|cardholder data|(?:protected |personal )?health (?:data|information|records)|medical (?:records|data)|patient (?:data|records|information)|biometric (?:data|information)|social security numbers|national id numbers|passport (?:numbers|data)|(?:children's|minors') data|criminal records)\b`)
 
 // clauseEnd bounds what is read after a mention to clauseReach bytes, so
 // that reading stays linear in the length of an answer.

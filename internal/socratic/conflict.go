@@ -3,6 +3,7 @@ package socratic
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -41,6 +42,8 @@ const (
 	RuleAnonymousAccounts = "anonymous_use_mandatory_accounts"
 	RuleOfflineOnline     = "offline_first_always_online"
 	RuleRetentionDeletion = "deletion_before_retention_ends"
+	RuleDeadlineTeam      = "short_deadline_small_team"
+	RuleTeamOnCall        = "small_team_round_the_clock"
 )
 
 // Detect applies the conflict rules to a new specification against the
@@ -104,8 +107,25 @@ func Detect(n SpecView, existing, siblings []SpecView) []Finding {
 		"one person cannot provide the round-the-clock response 99.99% availability requires.")
 	pair(RuleBudgetMultiRegion, tinyBudget, multiRegion, models.ConflictTypeResource, models.ConflictSeverityMedium,
 		"running in several regions multiplies infrastructure costs beyond such a budget.")
-	pair(RuleDeadlineScope, shortDeadline, largeScope, models.ConflictTypeTimeline, models.ConflictSeverityHigh,
-		"a scope this large cannot be delivered in two weeks or less.")
+	pair(RuleDeadlineScope, tightDeadline, largeScope, models.ConflictTypeTimeline, models.ConflictSeverityHigh,
+		"a scope this large cannot be delivered in a month or less.")
+	pair(RuleTeamOnCall, smallTeam, roundTheClock, models.ConflictTypeResource, models.ConflictSeverityMedium,
+		"one or two people cannot be on call around the clock.")
+	// A short deadline against a small team when many capabilities are
+	// asked for (a large scope, when stated, is the conflict instead).
+	if capabilityCount(current) >= 5 && !slices.ContainsFunc(current, largeScope) {
+		var hits []SpecView
+		switch {
+		case tightDeadline(n):
+			hits = filter(current, smallTeam)
+		case smallTeam(n):
+			hits = filter(current, tightDeadline)
+		}
+		if len(hits) > 0 {
+			out = append(out, Finding{Type: models.ConflictTypeTimeline, Severity: models.ConflictSeverityHigh, Rule: RuleDeadlineTeam, Existing: refs(hits),
+				Description: fmt.Sprintf("%s and %s: %d capabilities cannot be built by so few people so soon.", describe(hits[0]), describe(n), capabilityCount(current))})
+		}
+	}
 	// A residency rule against a deployment elsewhere.
 	var outside []SpecView
 	for _, c := range current {
@@ -162,12 +182,21 @@ func sameStatement(key, a, b string) bool {
 	}
 	ma, oka := leadingDuration(a)
 	mb, okb := leadingDuration(b)
+	if !oka && !okb && !isQuantityKey(key) && !isDurationKey(key) && key != "roles" && key != "password_policy" && refines(a, b) {
+		return true
+	}
 	switch {
 	case oka && okb:
 		// A month is 30 days here and a twelfth of a year there.
 		return math.Abs(ma-mb) <= 0.03*math.Max(ma, mb)
 	case key == "deadline":
-		// A deadline restated as a date refines one given as a duration.
+		// A deadline restated as a date refines one given as a duration;
+		// two dates are one deadline when one can be the other.
+		da, dok := parseDeadlineDate(a)
+		db, dbok := parseDeadlineDate(b)
+		if dok && dbok {
+			return sameDeadline(da, db)
+		}
 		return oka != okb
 	case key == "roles":
 		return subsetOf(listItems(a), listItems(b)) || subsetOf(listItems(b), listItems(a))
@@ -176,6 +205,38 @@ func sameStatement(key, a, b string) bool {
 		return strings.Contains(strings.ToLower(a), "character") != strings.Contains(strings.ToLower(b), "character")
 	}
 	return false
+}
+
+// genericValues say only that a rule applies, which a specific value
+// refines ("required", then "TLS 1.3").
+var genericValues = map[string]bool{"required": true, "yes": true, "*": true, "enabled": true, "mandatory": true, "true": true, "on": true}
+
+// refines reports whether one value restates the other with more detail:
+// a generic value and a specific one, or the other's words followed by
+// more ("Okta", then "Okta with MFA"; "TLS", then "TLS 1.2+").
+func refines(a, b string) bool {
+	wa, wb := valueWords(a), valueWords(b)
+	if len(wa) == 0 || len(wb) == 0 {
+		return false
+	}
+	if genericValues[strings.Join(wa, " ")] || genericValues[strings.Join(wb, " ")] {
+		return true
+	}
+	if len(wa) > len(wb) {
+		wa, wb = wb, wa
+	}
+	return slices.Equal(wa, wb[:len(wa)])
+}
+
+// valueWords are a value's words in lower case, without punctuation.
+func valueWords(v string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(v)) {
+		if w = strings.Trim(w, ".,;:()!?\"'"); w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // leadingDuration reads the duration a value starts with, in minutes.
@@ -372,9 +433,52 @@ func shortDeadline(v SpecView) bool {
 	return ok && m <= 14*24*60
 }
 
-// largeScope is an explicitly large scope, or a million users or more.
+// tightDeadline is a deadline of a month or less from now.
+func tightDeadline(v SpecView) bool {
+	if v.Key != "deadline" {
+		return false
+	}
+	m, ok := parseDurationMinutes(v.Value)
+	return ok && m <= 31*24*60
+}
+
+// smallTeam is a team of one or two people.
+func smallTeam(v SpecView) bool {
+	if v.Key != "team_size" {
+		return false
+	}
+	n, ok := leadingNumber(v.Value)
+	return ok && n >= 1 && n <= 2
+}
+
+// roundTheClock is a rule that someone responds at any hour.
+func roundTheClock(v SpecView) bool {
+	switch v.Key {
+	case "alerting", "on_call", "support_hours", "incident_response":
+		lower := strings.ToLower(v.Value)
+		return strings.Contains(lower, "24/7") || strings.Contains(lower, "24x7") || strings.Contains(lower, "round the clock") || strings.Contains(lower, "around the clock")
+	}
+	return false
+}
+
+// capabilityCount is how many functional capabilities are current.
+func capabilityCount(vs []SpecView) int {
+	n := 0
+	for _, v := range vs {
+		if v.Category == models.SpecCategoryRequirements && isCapability(v.Key) {
+			n++
+		}
+	}
+	return n
+}
+
+// bigScopeWords describe a scope as large in so many words.
+var bigScopeWords = regexp.MustCompile(`(?i)\b(?:large|huge|big|full|complete|entire|whole|everything|marketplace|platform|enterprise|end-to-end|all-in-one|super app)\b`)
+
+// largeScope is an explicitly large scope (in words, or a list of four
+// things or more), or a million users or more.
 func largeScope(v SpecView) bool {
-	if v.Key == "project_scope" && strings.EqualFold(v.Value, "large") {
+	if v.Key == "project_scope" && (bigScopeWords.MatchString(v.Value) || len(listItems(v.Value)) >= 4) {
 		return true
 	}
 	if v.Key == "expected_users" {

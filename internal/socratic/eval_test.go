@@ -245,11 +245,14 @@ func TestExtractionAndConflictQuality(t *testing.T) {
 	}
 	q := measure(cases)
 	q.log(t, "development set", len(cases))
-	if p, r := q.extraction.precision(), q.extraction.recall(); p < 0.85 || r < 0.75 {
-		t.Errorf("extraction precision %.3f / recall %.3f below 0.85 / 0.75", p, r)
+	if p, r := q.extraction.precision(), q.extraction.recall(); p < 0.95 || r < 0.95 {
+		t.Errorf("extraction precision %.3f / recall %.3f below 0.95 / 0.95", p, r)
 	}
-	if p, r := q.conflicts.precision(), q.conflicts.recall(); p < 0.9 || r < 0.8 {
-		t.Errorf("conflict precision %.3f / recall %.3f below 0.9 / 0.8", p, r)
+	if p, r := q.conflicts.precision(), q.conflicts.recall(); p < 0.95 || r < 0.95 {
+		t.Errorf("conflict precision %.3f / recall %.3f below 0.95 / 0.95", p, r)
+	}
+	if q.falseAlarms > 0 {
+		t.Errorf("%d conflicts on must-not-conflict cases, want none", q.falseAlarms)
 	}
 }
 
@@ -271,22 +274,24 @@ func TestHeldOutQuality(t *testing.T) {
 	// 0.657 / 0.383, conflicts 0.579 / 0.355, 5 false alarms. After the
 	// rules for capabilities, access, services, targets and the new
 	// conflict classes: extraction 0.774 / 0.577, conflicts 0.850 / 0.548,
-	// 1 false alarm.
+	// 1 false alarm. After numbers in words, the wider vocabularies and
+	// the deadline-team, on-call and refinement rules (2026-11-30, a second time):
+	// extraction 0.777 / 0.671, conflicts 0.923 / 0.774, no false alarm.
 	floors := []struct {
 		name       string
 		got, floor float64
 	}{
 		{"extraction precision", q.extraction.precision(), 0.77},
-		{"extraction recall", q.extraction.recall(), 0.57},
-		{"conflict precision", q.conflicts.precision(), 0.85},
-		{"conflict recall", q.conflicts.recall(), 0.54},
+		{"extraction recall", q.extraction.recall(), 0.67},
+		{"conflict precision", q.conflicts.precision(), 0.92},
+		{"conflict recall", q.conflicts.recall(), 0.77},
 	}
 	for _, f := range floors {
 		if f.got < f.floor {
 			t.Errorf("held-out %s %.3f fell below %.3f", f.name, f.got, f.floor)
 		}
 	}
-	if q.falseAlarms > 1 {
-		t.Errorf("%d conflicts on must-not-conflict cases, at most 1", q.falseAlarms)
+	if q.falseAlarms > 0 {
+		t.Errorf("%d conflicts on must-not-conflict cases, want none", q.falseAlarms)
 	}
 }

@@ -62,7 +62,7 @@ func NewExtractor() *Extractor {
 			if strings.HasPrefix(p, "=") {
 				flags, p = "", p[1:]
 			}
-			ct.res = append(ct.res, regexp.MustCompile(flags+`(?:^|[^\p{L}\p{N}_.#/-])(`+regexp.QuoteMeta(p)+`)(?:$|[^\p{L}\p{N}_#/-]|\.(?:\s|$))`))
+			ct.res = append(ct.res, regexp.MustCompile(flags+`(?:^|[^\p{L}\p{N}_.#-])(`+regexp.QuoteMeta(p)+`)(?:$|[^\p{L}\p{N}_#-]|\.(?:\s|$))`))
 			ct.lits = append(ct.lits, strings.ToLower(p))
 		}
 		e.techs = append(e.techs, ct)
@@ -98,7 +98,8 @@ func splitSentences(text string) []sentence {
 // rubric: 1.0 stated, 0.8 probable, 0.5 a guess. A guess is not recorded
 // (see minConfidence).
 func hedge(lower string) float64 {
-	for _, w := range []string{"maybe", "might", "perhaps", "possibly", "not sure", "no idea", "unsure", "could be", "not decided", "undecided", "wondering", "considering", "thinking about", "we may ", "i may ", "may be ", "may want", "may need", "may add", "may use", "still comparing", "haven't decided", "have not decided", "to be decided"} {
+	for _, w := range []string{"maybe", "might", "perhaps", "possibly", "not sure", "no idea", "unsure", "could be", "not decided", "undecided", "wondering", "considering", "thinking about", "we may ", "i may ", "may be ", "may want", "may need", "may add", "may use", "still comparing", "haven't decided", "have not decided", "to be decided",
+		"we could", "could look at", "could consider", "could try", "open question", "up for debate", "not committed"} {
 		if strings.Contains(lower, w) {
 			return 0.5
 		}
@@ -121,7 +122,7 @@ const minConfidence = 0.6
 var undecided = regexp.MustCompile(`(?i)\b(?:not sure|unsure|not decided|undecided|still comparing|haven't decided|have not decided|to be decided|tbd)\b`)
 
 // deferred are phrases that put a statement off to a later version.
-var deferred = regexp.MustCompile(`(?i)\b(?:maybe later|later on|comes? later|at a later (?:stage|point|date)|for later|can wait|in a (?:future|later|next) (?:version|release|phase|iteration)|future versions?|phase (?:two|2|ii)|second phase|(?:in )?v2\b|version 2|not in the first (?:version|release)|post[- ]launch|down the road|eventually)`)
+var deferred = regexp.MustCompile(`(?i)\b(?:maybe later|later on|comes? later|at a later (?:stage|point|date)|for later|can wait|in a (?:future|later|next) (?:version|release|phase|iteration)|future versions?|phase (?:two|2|ii)|second phase|(?:in )?v2\b|version 2|not in the first (?:version|release)|post[- ]launch|down the road|eventually|at some point|some day|someday|not (?:right )?now|not yet)`)
 
 // clauseReach bounds how far a clause extends around a mention, so that
 // finding it stays linear in the length of an answer.
@@ -166,7 +167,7 @@ func confidenceAt(s sentence, start, end int) float64 {
 }
 
 // negators are words that, shortly before a mention, mean it is rejected.
-var negated = regexp.MustCompile(`(?i)(?:\bnot\b|\bcannot\b|\bno\b|\bnever\b|n't\b|\bavoid(?:ing)?\b|\bwithout\b|\binstead of\b|\brather than\b|\breplac(?:e|es|ing)\b|\baway from\b|\bdrop(?:ping)?\b|\bexcept\b|\bunlike\b|\bover\b|\bfrom\b|\bnor\b|\bditch(?:ing)?\b|\bmoving off\b|\bretire\b|\bno longer\b)[^,;:]{0,24}$`)
+var negated = regexp.MustCompile(`(?i)(?:\bnot\b|\bcannot\b|\bno\b|\bnobody\b|\bno one\b|\bnothing\b|\bnever\b|n't\b|\bavoid(?:ing)?\b|\bwithout\b|\binstead of\b|\brather than\b|\breplac(?:e|es|ing)\b|\baway from\b|\bdrop(?:ping)?\b|\bexcept\b|\bunlike\b|\bover\b|\bfrom\b|\bnor\b|\bditch(?:ing)?\b|\bmoving off\b|\bretire\b|\bno longer\b)[^,;:]{0,24}$`)
 
 var negatedAfter = regexp.MustCompile(`(?i)^\W*(?:is|are|was|were)?\s*(?:not|out|ruled out|rejected|too\b|no longer)`)
 
@@ -260,22 +261,35 @@ func (e *Extractor) Extract(in ExtractInput) []Extracted {
 		out = append(out, x)
 	}
 	sentences := splitSentences(in.Text)
+	var normalized []sentence
 	for _, s := range sentences {
 		for _, x := range e.techIn(s, in) {
 			add(x)
 		}
-		for _, x := range e.patterns.quantities(s) {
+		// Quantities and policies are read with numbers in digits.
+		ns := s
+		if ns.text = normalizeNumbers(s.text); ns.text != s.text {
+			ns.lower = strings.ToLower(ns.text)
+		}
+		normalized = append(normalized, ns)
+		for _, x := range e.patterns.quantities(ns, in) {
 			add(x)
 		}
-		for _, x := range e.capabilities(s) {
+		for _, x := range e.capabilities(s, in) {
 			add(x)
 		}
-		for _, x := range e.access(s) {
+		for _, x := range e.access(ns, in) {
 			add(x)
 		}
 	}
 	for _, x := range rolesIn(in, sentences) {
 		add(x)
+	}
+	if !slices.ContainsFunc(out, func(x Extracted) bool { return x.Key == in.QuestionKey }) {
+		// A number another specification already holds is not the answer.
+		if x, ok := answerQuantity(in, normalized); ok && !slices.ContainsFunc(out, func(y Extracted) bool { return sameNumber(x.Value, y.Value) }) {
+			add(x)
+		}
 	}
 	if own, ok := ownAnswer(in, out); ok {
 		add(own)
@@ -318,6 +332,9 @@ func (e *Extractor) techIn(s sentence, in ExtractInput) []Extracted {
 		}
 	}
 	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
+	// A language named with a server framework ("Python/Django") is the
+	// backend's.
+	backendFramework := slices.ContainsFunc(kept, func(m match) bool { return m.tech.Key == "backend_framework" })
 	var out []Extracted
 	for _, m := range kept {
 		if isNegated(s.text, m.start, m.end) {
@@ -335,6 +352,9 @@ func (e *Extractor) techIn(s sentence, in ExtractInput) []Extracted {
 		}
 		if t.Prefix == "language_" {
 			key = languageKey(s.lower, m.start, t.Slug, in.QuestionKey)
+			if backendFramework && strings.HasPrefix(key, "language_") {
+				key = "backend_language"
+			}
 		}
 		out = append(out, Extracted{
 			Category: t.Category, Key: key, Value: t.Name, Confidence: confidenceAt(s, m.start, m.end),
@@ -480,14 +500,26 @@ func contentFor(key, value string) string {
 func NormalizeValue(key, value string) string {
 	v := strings.ToLower(normalizeSpace(value))
 	if m, ok := parseDurationMinutes(v); ok {
-		return "minutes:" + formatNumber(m)
+		return "minutes:" + formatMinutes(m)
 	}
 	if isDurationKey(key) {
 		// "30 days after account closure" is a duration of 30 days.
 		if f := strings.Fields(v); len(f) > 2 {
 			if m, ok := parseDurationMinutes(f[0] + " " + f[1]); ok {
-				return "minutes:" + formatNumber(m)
+				return "minutes:" + formatMinutes(m)
 			}
+		}
+	}
+	switch key {
+	case "deadline":
+		// "by the 1st of April 2027" and "1 April 2027" are one date.
+		if d, ok := parseDeadlineDate(v); ok {
+			return d.String()
+		}
+	case "deployment_regions":
+		// "3 regions" and "multi-region" are one way of running.
+		if multiRegionValue.MatchString(v) {
+			return "multiregion"
 		}
 	}
 	if name, ok := techAliases()[v]; ok {
@@ -515,8 +547,34 @@ func leadingNumber(v string) (float64, bool) {
 		return 0, false
 	}
 	n, err := strconv.ParseFloat(strings.ReplaceAll(v[:end], ",", ""), 64)
+	// "80k" and "1.5m" are thousands and millions.
+	if end < len(v) && (end+1 == len(v) || !unicode.IsLetter(rune(v[end+1]))) {
+		switch v[end] {
+		case 'k', 'K':
+			n *= 1e3
+		case 'm', 'M':
+			n *= 1e6
+		}
+	}
 	return n, err == nil
 }
+
+// sameNumber reports whether two values start with the same number.
+func sameNumber(a, b string) bool {
+	x, ok := leadingNumber(a)
+	y, ok2 := leadingNumber(b)
+	return ok && ok2 && x == y
+}
+
+// formatMinutes prints a duration in minutes, rounded so that "2 seconds"
+// and "2000 ms" compare equal.
+func formatMinutes(m float64) string {
+	return formatNumber(math.Round(m*1e6) / 1e6)
+}
+
+// multiRegionValue is a deployment over several regions, however it is
+// written.
+var multiRegionValue = regexp.MustCompile(`(?i)^(?:multi[- ]?region(?:al)?|multiple regions|several regions|(?:[2-9]|1\d|two|three|four|five) regions)$`)
 
 // isDurationKey reports whether a key's value is a duration, perhaps with
 // words after it ("43 minutes per month").
