@@ -5082,7 +5082,7 @@ type Document implements Node {
   size: Int!
   "The SHA-256 of the file's bytes, in lower-case hex."
   sha256: String!
-  "The text extracted from the file: the file itself for text, Markdown, JSON and CSV; the text of its pages for a PDF (at most 1 MiB; longer text is cut)."
+  "The text extracted from the file: the file itself for text, Markdown, JSON and CSV; the text of its pages for a PDF. At most 256 KiB are kept; longer text is cut at a character boundary."
   text: String!
   "The start of the text, whitespace collapsed, at most 300 characters, with … when cut."
   excerpt: String!
