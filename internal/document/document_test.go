@@ -199,4 +199,32 @@ endcmap`))
 	if got, want := buf.String(), "Hac fi😀"; got != want {
 		t.Fatalf("decoded %q, want %q", got, want)
 	}
+	// A code of no bytes is ignored (reading it would never advance).
+	if m := parseCMap([]byte("1 beginbfchar <> <0041> endbfchar")); m != nil {
+		t.Fatalf("an empty code was kept: %+v", m)
+	}
+}
+
+// FuzzContentStream reads arbitrary bytes as a page's content stream and
+// as a ToUnicode map: nothing may panic or run away (nesting is bounded).
+func FuzzContentStream(f *testing.F) {
+	for _, seed := range []string{
+		"BT /F1 12 Tf (Hello) Tj [(W) -300 (orld)] TJ ET",
+		"BI /W 1 ID \x00\x01 EI Q",
+		"[[[[[[[[[[[[[[[[[[[[[[[[(x)]]]]]]]]]]]]]]]]]]]] TJ << /A << /B (c) >> >> (\\",
+		"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <00> <FF> <0041> endbfrange",
+		"<41 4 (a\\101\\\n) ' \" T* 0 -1 Td",
+		"1 beginbfchar <> <0041> endbfchar 1 beginbfchar <01> <0042> endbfchar",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var buf strings.Builder
+		x := &extractor{}
+		x.out.w = &buf
+		x.run(data, nil, 0)
+		if m := parseCMap(data); m != nil {
+			m.decode(&textWriter{w: &buf}, data)
+		}
+	})
 }

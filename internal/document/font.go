@@ -150,7 +150,7 @@ func parseCMap(data []byte) *cmap {
 			}
 		case "endbfchar":
 			for i := 0; i+1 < len(ops); i += 2 {
-				if ops[i].kind == tokString && ops[i+1].kind == tokString && len(ops[i].raw) <= 4 {
+				if ops[i].kind == tokString && ops[i+1].kind == tokString && len(ops[i].raw) > 0 && len(ops[i].raw) <= 4 {
 					m.chars[code(ops[i].raw)] = utf16BE(ops[i+1].raw)
 					m.addWidth(len(ops[i].raw))
 					entries++
@@ -265,7 +265,7 @@ func (m *cmap) decode(w *textWriter, raw []byte) {
 			}
 		}
 		if !done {
-			i += widths[0]
+			i += max(widths[0], 1)
 		}
 	}
 }
