@@ -738,6 +738,9 @@ type UserError struct {
 	// - `LAST_OWNER`: a team keeps at least one OWNER; make someone else OWNER first.
 	// - `NOT_SHARED`: the project is not shared with this team.
 	// - `NOT_READY`: the project is not ready for code generation: maturity below 100 or a conflict OPEN; one error per blocker, naming it.
+	// - `TOO_LARGE`: an uploaded file is larger than the server's upload limit (10 MiB by default); nothing was stored.
+	// - `UNSUPPORTED_TYPE`: an uploaded file is not plain text, Markdown, PDF, JSON or CSV (judged from its bytes and its name); nothing was stored.
+	// - `NO_TEXT`: no text could be extracted from an uploaded PDF (a scanned image, for instance); nothing was stored.
 	Code string `json:"code"`
 	// A human-readable description of the problem, in English, saying what to change.
 	Message string `json:"message"`

@@ -22,6 +22,7 @@ type ProjectResolver interface {
 	Sessions(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string, status *models.SessionStatus) (*models.Connection[*models.Session], error)
 
 	CodeGenerations(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string) (*models.Connection[*models.CodeGeneration], error)
+	Documents(ctx context.Context, obj *models.Project, first *int, after *string, last *int, before *string) (*models.Connection[*models.Document], error)
 	Export(ctx context.Context, obj *models.Project, format models.ExportFormat, includeHistory *bool) (*models.Export, error)
 
 	LlmUsage(ctx context.Context, obj *models.Project) (*models.LLMUsageSummary, error)
@@ -166,6 +167,44 @@ func (ec *executionContext) field_Project_conflicts_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["severity"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Project_documents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -770,6 +809,50 @@ func (ec *executionContext) fieldContext_Project_codeGenerations(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Project_codeGenerations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_documents(ctx context.Context, field graphql.CollectedField, obj *models.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_documents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Documents(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Connection[*models.Document]) graphql.Marshaler {
+			return ec.marshalNDocumentConnection2ᚖsocratesᚋmodelsᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_documents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DocumentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_documents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -1924,6 +2007,12 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_codeGenerations(ctx, field, obj)
 				})
+		case "documents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_documents(ctx, field, obj)
+				})
 		case "export":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -2378,7 +2467,7 @@ func (ec *executionContext) leanSequentialProject(sel ast.SelectionSet) bool {
 			return false
 		}
 		switch f.Name {
-		case "owner", "viewerPermission", "sessions", "codeGenerations", "export", "llmUsage", "search", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
+		case "owner", "viewerPermission", "sessions", "codeGenerations", "documents", "export", "llmUsage", "search", "specifications", "conflicts", "categoryCoverage", "openConflictCount", "qualityReport", "shares", "activity":
 			return false
 		}
 	}

@@ -25,6 +25,7 @@ type ResolverRoot interface {
 	Activity() ActivityResolver
 	CodeGeneration() CodeGenerationResolver
 	Conflict() ConflictResolver
+	Document() DocumentResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Project() ProjectResolver
@@ -243,6 +244,12 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	DeleteDocumentPayload struct {
+		ClientMutationID  func(childComplexity int) int
+		DeletedDocumentID func(childComplexity int) int
+		UserErrors        func(childComplexity int) int
+	}
+
 	DeleteProjectPayload struct {
 		ClientMutationID func(childComplexity int) int
 		DeletedProjectID func(childComplexity int) int
@@ -253,6 +260,31 @@ type ComplexityRoot struct {
 		ClientMutationID func(childComplexity int) int
 		DeletedTeamID    func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
+	}
+
+	Document struct {
+		ContentType func(childComplexity int) int
+		Excerpt     func(childComplexity int) int
+		Filename    func(childComplexity int) int
+		GlobalID    func(childComplexity int) int
+		Project     func(childComplexity int) int
+		SHA256      func(childComplexity int) int
+		Size        func(childComplexity int) int
+		Text        func(childComplexity int) int
+		UploadedAt  func(childComplexity int) int
+		UploadedBy  func(childComplexity int) int
+	}
+
+	DocumentConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DocumentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	EndSessionPayload struct {
@@ -359,6 +391,7 @@ type ComplexityRoot struct {
 		CreateAPIToken       func(childComplexity int, input models.CreateAPITokenInput) int
 		CreateProject        func(childComplexity int, input models.CreateProjectInput) int
 		CreateTeam           func(childComplexity int, input models.CreateTeamInput) int
+		DeleteDocument       func(childComplexity int, input models.DeleteDocumentInput) int
 		DeleteProject        func(childComplexity int, input models.DeleteProjectInput) int
 		DeleteTeam           func(childComplexity int, input models.DeleteTeamInput) int
 		EndSession           func(childComplexity int, input models.EndSessionInput) int
@@ -388,6 +421,7 @@ type ComplexityRoot struct {
 		UpdateSpecification  func(childComplexity int, input models.UpdateSpecificationInput) int
 		UpdateTeam           func(childComplexity int, input models.UpdateTeamInput) int
 		UpdateTeamMemberRole func(childComplexity int, input models.UpdateTeamMemberRoleInput) int
+		UploadDocument       func(childComplexity int, input models.UploadDocumentInput) int
 	}
 
 	PageInfo struct {
@@ -411,6 +445,7 @@ type ComplexityRoot struct {
 		Conflicts         func(childComplexity int, first *int, after *string, last *int, before *string, status *models.ConflictStatus, severity *models.ConflictSeverity) int
 		CreatedAt         func(childComplexity int) int
 		Description       func(childComplexity int) int
+		Documents         func(childComplexity int, first *int, after *string, last *int, before *string) int
 		Export            func(childComplexity int, format models.ExportFormat, includeHistory *bool) int
 		GlobalID          func(childComplexity int) int
 		LLMModel          func(childComplexity int) int
@@ -782,6 +817,12 @@ type ComplexityRoot struct {
 	UpdateTeamPayload struct {
 		ClientMutationID func(childComplexity int) int
 		Team             func(childComplexity int) int
+		UserErrors       func(childComplexity int) int
+	}
+
+	UploadDocumentPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Document         func(childComplexity int) int
 		UserErrors       func(childComplexity int) int
 	}
 
@@ -1578,6 +1619,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateTeamPayload.UserErrors(childComplexity), true
 
+	case "DeleteDocumentPayload.clientMutationId":
+		if e.ComplexityRoot.DeleteDocumentPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteDocumentPayload.ClientMutationID(childComplexity), true
+	case "DeleteDocumentPayload.deletedDocumentId":
+		if e.ComplexityRoot.DeleteDocumentPayload.DeletedDocumentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteDocumentPayload.DeletedDocumentID(childComplexity), true
+	case "DeleteDocumentPayload.userErrors":
+		if e.ComplexityRoot.DeleteDocumentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteDocumentPayload.UserErrors(childComplexity), true
+
 	case "DeleteProjectPayload.clientMutationId":
 		if e.ComplexityRoot.DeleteProjectPayload.ClientMutationID == nil {
 			break
@@ -1615,6 +1675,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteTeamPayload.UserErrors(childComplexity), true
+
+	case "Document.contentType":
+		if e.ComplexityRoot.Document.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.ContentType(childComplexity), true
+	case "Document.excerpt":
+		if e.ComplexityRoot.Document.Excerpt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Excerpt(childComplexity), true
+	case "Document.filename":
+		if e.ComplexityRoot.Document.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Filename(childComplexity), true
+	case "Document.id":
+		if e.ComplexityRoot.Document.GlobalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.GlobalID(childComplexity), true
+	case "Document.project":
+		if e.ComplexityRoot.Document.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Project(childComplexity), true
+	case "Document.sha256":
+		if e.ComplexityRoot.Document.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.SHA256(childComplexity), true
+	case "Document.size":
+		if e.ComplexityRoot.Document.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Size(childComplexity), true
+	case "Document.text":
+		if e.ComplexityRoot.Document.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.Text(childComplexity), true
+	case "Document.uploadedAt":
+		if e.ComplexityRoot.Document.UploadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.UploadedAt(childComplexity), true
+	case "Document.uploadedBy":
+		if e.ComplexityRoot.Document.UploadedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Document.UploadedBy(childComplexity), true
+
+	case "DocumentConnection.edges":
+		if e.ComplexityRoot.DocumentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentConnection.Edges(childComplexity), true
+	case "DocumentConnection.nodes":
+		if e.ComplexityRoot.DocumentConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentConnection.Nodes(childComplexity), true
+	case "DocumentConnection.pageInfo":
+		if e.ComplexityRoot.DocumentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentConnection.PageInfo(childComplexity), true
+	case "DocumentConnection.totalCount":
+		if e.ComplexityRoot.DocumentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentConnection.TotalCount(childComplexity), true
+
+	case "DocumentEdge.cursor":
+		if e.ComplexityRoot.DocumentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentEdge.Cursor(childComplexity), true
+	case "DocumentEdge.node":
+		if e.ComplexityRoot.DocumentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DocumentEdge.Node(childComplexity), true
 
 	case "EndSessionPayload.clientMutationId":
 		if e.ComplexityRoot.EndSessionPayload.ClientMutationID == nil {
@@ -2063,6 +2222,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTeam(childComplexity, args["input"].(models.CreateTeamInput)), true
+	case "Mutation.deleteDocument":
+		if e.ComplexityRoot.Mutation.DeleteDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDocument(childComplexity, args["input"].(models.DeleteDocumentInput)), true
 	case "Mutation.deleteProject":
 		if e.ComplexityRoot.Mutation.DeleteProject == nil {
 			break
@@ -2382,6 +2552,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTeamMemberRole(childComplexity, args["input"].(models.UpdateTeamMemberRoleInput)), true
+	case "Mutation.uploadDocument":
+		if e.ComplexityRoot.Mutation.UploadDocument == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadDocument_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadDocument(childComplexity, args["input"].(models.UploadDocumentInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2484,6 +2665,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Description(childComplexity), true
+	case "Project.documents":
+		if e.ComplexityRoot.Project.Documents == nil {
+			break
+		}
+
+		args, err := ec.field_Project_documents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Documents(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Project.export":
 		if e.ComplexityRoot.Project.Export == nil {
 			break
@@ -4025,6 +4217,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateTeamPayload.UserErrors(childComplexity), true
 
+	case "UploadDocumentPayload.clientMutationId":
+		if e.ComplexityRoot.UploadDocumentPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadDocumentPayload.ClientMutationID(childComplexity), true
+	case "UploadDocumentPayload.document":
+		if e.ComplexityRoot.UploadDocumentPayload.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadDocumentPayload.Document(childComplexity), true
+	case "UploadDocumentPayload.userErrors":
+		if e.ComplexityRoot.UploadDocumentPayload.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadDocumentPayload.UserErrors(childComplexity), true
+
 	case "User.apiTokens":
 		if e.ComplexityRoot.User.APITokens == nil {
 			break
@@ -4110,6 +4321,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateApiTokenInput", ec.unmarshalInputCreateApiTokenInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
 			graphql.NewInputUnmarshaler("CreateTeamInput", ec.unmarshalInputCreateTeamInput),
+			graphql.NewInputUnmarshaler("DeleteDocumentInput", ec.unmarshalInputDeleteDocumentInput),
 			graphql.NewInputUnmarshaler("DeleteProjectInput", ec.unmarshalInputDeleteProjectInput),
 			graphql.NewInputUnmarshaler("DeleteTeamInput", ec.unmarshalInputDeleteTeamInput),
 			graphql.NewInputUnmarshaler("EndSessionInput", ec.unmarshalInputEndSessionInput),
@@ -4140,6 +4352,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateSpecificationInput", ec.unmarshalInputUpdateSpecificationInput),
 			graphql.NewInputUnmarshaler("UpdateTeamInput", ec.unmarshalInputUpdateTeamInput),
 			graphql.NewInputUnmarshaler("UpdateTeamMemberRoleInput", ec.unmarshalInputUpdateTeamMemberRoleInput),
+			graphql.NewInputUnmarshaler("UploadDocumentInput", ec.unmarshalInputUploadDocumentInput),
 		)
 	}
 	first := true
@@ -4852,6 +5065,139 @@ extend type Mutation {
   ): AdvanceProjectPhasePayload!
 }
 `, BuiltIn: false},
+	{Name: "../schema/document.graphqls", Input: `"""
+A file uploaded to a project, kept as the text extracted from it (the original bytes
+are not stored). Its text is searched by Project.search.
+"""
+type Document implements Node {
+  "The document's opaque global id, for node(id:) and deleteDocument."
+  id: ID!
+  "The project the document belongs to."
+  project: Project!
+  "The file's name as uploaded, without any directory (at most 255 bytes)."
+  filename: String!
+  "The content type the server decided from the file's bytes and name: text/plain, text/markdown, application/pdf, application/json or text/csv."
+  contentType: String!
+  "The file's size in bytes, as uploaded."
+  size: Int!
+  "The SHA-256 of the file's bytes, in lower-case hex."
+  sha256: String!
+  "The text extracted from the file: the file itself for text, Markdown, JSON and CSV; the text of its pages for a PDF. At most 256 KiB are kept; longer text is cut at a character boundary."
+  text: String!
+  "The start of the text, whitespace collapsed, at most 300 characters, with … when cut."
+  excerpt: String!
+  "Who uploaded it; null once that account is deleted."
+  uploadedBy: User
+  "When it was uploaded."
+  uploadedAt: Time!
+}
+
+"""
+A document with its cursor.
+"""
+type DocumentEdge {
+  "An opaque cursor pointing at this item, to pass as after or before. It is valid for the same list in the same ordering only."
+  cursor: String!
+  "The item."
+  node: Document!
+}
+
+"""
+A page of a project's documents, newest first.
+"""
+type DocumentConnection {
+  "The items of the page with their cursors, in the list's order."
+  edges: [DocumentEdge!]!
+  "The items of the page, without cursors, in the list's order."
+  nodes: [Document!]!
+  "Whether more items exist before and after the page, and the cursors to fetch them."
+  pageInfo: PageInfo!
+  "The number of items in the whole list, all pages together, with the same filters."
+  totalCount: Int!
+}
+
+extend type Project {
+  "The project's documents, newest first (READ permission)."
+  documents(
+    "Returns the first n items of the list: 0 to 100, 20 when neither first nor last is given. BAD_USER_INPUT when negative, over 100 or given together with last."
+    first: Int
+    "Returns the items after this cursor, an endCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    after: String
+    "Returns the last n items of the list (before the before cursor when given): 0 to 100. BAD_USER_INPUT when negative, over 100 or given together with first."
+    last: Int
+    "Returns the items before this cursor, a startCursor or edge cursor of the same list in the same ordering. BAD_USER_INPUT when it is not such a cursor."
+    before: String
+  ): DocumentConnection!
+}
+
+"""
+What uploadDocument needs: the project and the file, sent as a multipart request.
+"""
+input UploadDocumentInput {
+  "The project to add the document to; WRITE permission needed."
+  projectId: ID!
+  "The file: plain text, Markdown, JSON or CSV in UTF-8, or a PDF with text; at most the server's upload limit (10 MiB by default). Its name is kept without any directory (at most 255 bytes)."
+  file: Upload!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
+  clientMutationId: String
+}
+
+"""
+What uploadDocument did: the new document, or why the file was refused.
+"""
+type UploadDocumentPayload {
+  "The new document; null when refused."
+  document: Document
+  "Why the file was refused, with nothing stored: TOO_LARGE, UNSUPPORTED_TYPE, NO_TEXT (a PDF without text), INVALID (text that is not UTF-8, JSON that does not parse, a malformed PDF, a bad filename), INVALID_STATE (an archived project)."
+  userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
+  clientMutationId: String
+}
+
+"""
+What deleteDocument needs.
+"""
+input DeleteDocumentInput {
+  "The document to delete; WRITE permission on its project needed."
+  documentId: ID!
+  "Any string; the payload echoes it in its clientMutationId, to match an answer with its request."
+  clientMutationId: String
+}
+
+"""
+What deleteDocument did.
+"""
+type DeleteDocumentPayload {
+  "The id of the deleted document; null when refused."
+  deletedDocumentId: ID
+  "Why the deletion was refused: INVALID_STATE for an archived project."
+  userErrors: [UserError!]!
+  "The clientMutationId given in the input, unchanged; null when none was given."
+  clientMutationId: String
+}
+
+extend type Mutation {
+  """
+  Uploads a document to a project (WRITE permission), sent as a multipart request
+  (the GraphQL multipart request spec) with a CSRF header (see Upload). The content
+  type is decided from the file's bytes and name; its text is extracted and stored,
+  and searched by Project.search. A refused file (too large, of another type, without
+  text) gives userErrors and nothing is stored.
+  """
+  uploadDocument(
+    "What to upload; see UploadDocumentInput."
+    input: UploadDocumentInput!
+  ): UploadDocumentPayload!
+  """
+  Deletes a document (WRITE permission on its project); it leaves the search index
+  with it.
+  """
+  deleteDocument(
+    "What to delete; see DeleteDocumentInput."
+    input: DeleteDocumentInput!
+  ): DeleteDocumentPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/export.graphqls", Input: `"""
 A file format a project can be exported in.
 """
@@ -5343,6 +5689,14 @@ An instant in time, encoded as an RFC 3339 string with a UTC offset.
 scalar Time
 
 """
+A file sent with a request in the GraphQL multipart request spec's form
+(multipart/form-data with operations, map and file parts). Such a request must
+carry a non-empty Apollo-Require-Preflight, X-Apollo-Operation-Name or
+X-Requested-With header (a CSRF guard); it is refused with BAD_REQUEST otherwise.
+"""
+scalar Upload
+
+"""
 An object with a globally unique, opaque identifier.
 """
 interface Node {
@@ -5413,6 +5767,9 @@ type UserError {
   - ` + "`" + `LAST_OWNER` + "`" + `: a team keeps at least one OWNER; make someone else OWNER first.
   - ` + "`" + `NOT_SHARED` + "`" + `: the project is not shared with this team.
   - ` + "`" + `NOT_READY` + "`" + `: the project is not ready for code generation: maturity below 100 or a conflict OPEN; one error per blocker, naming it.
+  - ` + "`" + `TOO_LARGE` + "`" + `: an uploaded file is larger than the server's upload limit (10 MiB by default); nothing was stored.
+  - ` + "`" + `UNSUPPORTED_TYPE` + "`" + `: an uploaded file is not plain text, Markdown, PDF, JSON or CSV (judged from its bytes and its name); nothing was stored.
+  - ` + "`" + `NO_TEXT` + "`" + `: no text could be extracted from an uploaded PDF (a scanned image, for instance); nothing was stored.
   """
   code: String!
 }
@@ -5454,16 +5811,17 @@ with only the READ scope gets FORBIDDEN on every mutation.
 type Mutation
 `, BuiltIn: false},
 	{Name: "../schema/search.graphqls", Input: `"""
-An object a search found. Documents will join as a third member; a client
-should select the members it knows with fragments and skip the others.
+An object a search found: a specification, a question or a document. More members
+may join; a client should select the members it knows with fragments and skip the
+others.
 """
-union SearchHit = Specification | Question
+union SearchHit = Specification | Question | Document
 
 """
 One search hit with where it sits in the results.
 """
 type SearchResultEdge {
-  "The specification or question found."
+  "The specification, question or document found."
   node: SearchHit!
   "An opaque cursor for after, valid for the same query only."
   cursor: String!
@@ -5497,8 +5855,8 @@ type SearchResultConnection {
 extend type Project {
   """
   Full-text search over the project (READ permission): its CURRENT and PENDING
-  specifications (key, value and content) and its questions (text and answer),
-  ranked, with highlighted snippets. The query is read like a web search: words all
+  specifications (key, value and content), its questions (text and answer) and its
+  documents (filename and extracted text), ranked, with highlighted snippets. The query is read like a web search: words all
   match (English stemming: "databases" finds "database"), "a quoted phrase" matches
   words in order, OR between two words accepts either, -word excludes; any other
   punctuation separates words, and common words such as "the" are ignored. A blank
@@ -6516,14 +6874,14 @@ enum ProjectAffiliation {
 }
 
 """
-A recorded change to a team, a share, a project's owner, an API token or a specification (rejected or restored). Team activity is visible to the team's OWNERs, project activity to the project's ADMINs, token activity to the token's user.
+A recorded change to a team, a share, a project's owner, an API token, a specification (rejected or restored) or a document (uploaded or deleted). Team activity is visible to the team's OWNERs, project activity to the project's ADMINs, token activity to the token's user.
 """
 type Activity implements Node {
   "The activity's opaque global id, for node(id:) and the mutations that take it."
   id: ID!
   "Who made the change."
   actor: User
-  "What happened: TEAM_CREATED, TEAM_UPDATED, TEAM_MEMBER_ADDED, TEAM_MEMBER_ROLE_CHANGED, TEAM_MEMBER_REMOVED, PROJECT_SHARED, PROJECT_UNSHARED, PROJECT_TRANSFERRED, API_TOKEN_CREATED, API_TOKEN_REVOKED, SPECIFICATION_REJECTED or SPECIFICATION_RESTORED."
+  "What happened: TEAM_CREATED, TEAM_UPDATED, TEAM_MEMBER_ADDED, TEAM_MEMBER_ROLE_CHANGED, TEAM_MEMBER_REMOVED, PROJECT_SHARED, PROJECT_UNSHARED, PROJECT_TRANSFERRED, API_TOKEN_CREATED, API_TOKEN_REVOKED, SPECIFICATION_REJECTED, SPECIFICATION_RESTORED, DOCUMENT_UPLOADED or DOCUMENT_DELETED."
   action: String!
   "The team the change concerns: for team and membership changes, and for shares."
   team: Team
@@ -7447,6 +7805,18 @@ func (ec *executionContext) childFields_CreateTeamPayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CreateTeamPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteDocumentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedDocumentId":
+		return ec.fieldContext_DeleteDocumentPayload_deletedDocumentId(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_DeleteDocumentPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeleteDocumentPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteDocumentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedProjectId":
@@ -7469,6 +7839,56 @@ func (ec *executionContext) childFields_DeleteTeamPayload(ctx context.Context, f
 		return ec.fieldContext_DeleteTeamPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteTeamPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Document(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Document_id(ctx, field)
+	case "project":
+		return ec.fieldContext_Document_project(ctx, field)
+	case "filename":
+		return ec.fieldContext_Document_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_Document_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_Document_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_Document_sha256(ctx, field)
+	case "text":
+		return ec.fieldContext_Document_text(ctx, field)
+	case "excerpt":
+		return ec.fieldContext_Document_excerpt(ctx, field)
+	case "uploadedBy":
+		return ec.fieldContext_Document_uploadedBy(ctx, field)
+	case "uploadedAt":
+		return ec.fieldContext_Document_uploadedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Document", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DocumentConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_DocumentConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DocumentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DocumentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DocumentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DocumentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DocumentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DocumentEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_EndSessionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7711,6 +8131,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_archivedAt(ctx, field)
 	case "codeGenerations":
 		return ec.fieldContext_Project_codeGenerations(ctx, field)
+	case "documents":
+		return ec.fieldContext_Project_documents(ctx, field)
 	case "export":
 		return ec.fieldContext_Project_export(ctx, field)
 	case "llmProvider":
@@ -8411,6 +8833,18 @@ func (ec *executionContext) childFields_UpdateTeamPayload(ctx context.Context, f
 		return ec.fieldContext_UpdateTeamPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateTeamPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UploadDocumentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "document":
+		return ec.fieldContext_UploadDocumentPayload_document(ctx, field)
+	case "userErrors":
+		return ec.fieldContext_UploadDocumentPayload_userErrors(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UploadDocumentPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UploadDocumentPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -261,6 +261,13 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 			return graphql.Null
 		}
 		return ec._Question(ctx, sel, obj)
+	case models.Document:
+		return ec._Document(ctx, sel, &obj)
+	case *models.Document:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Document(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj

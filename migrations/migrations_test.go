@@ -53,7 +53,7 @@ func columns(t *testing.T, db *bun.DB) map[string][]string {
 // PostgreSQL, FTS5 tables and their shadow tables on SQLite) and only the
 // search statements read it, so no model maps it.
 func searchIndex(table, col string) bool {
-	return col == "search_vector" || strings.HasPrefix(table, "specifications_fts") || strings.HasPrefix(table, "questions_fts")
+	return col == "search_vector" || strings.HasPrefix(table, "specifications_fts") || strings.HasPrefix(table, "questions_fts") || strings.HasPrefix(table, "documents_fts")
 }
 
 func open(t *testing.T, url string) *bun.DB {

@@ -41,3 +41,6 @@ func (g *CodeGeneration) GlobalID() string { return ids.Encode(ids.CodeGeneratio
 
 // GlobalID returns the generated file's opaque GraphQL id.
 func (f *GeneratedFile) GlobalID() string { return ids.Encode(ids.GeneratedFile, f.ID) }
+
+// GlobalID returns the document's opaque GraphQL id.
+func (d *Document) GlobalID() string { return ids.Encode(ids.Document, d.ID) }

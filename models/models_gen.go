@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 // An object with a globally unique, opaque identifier.
@@ -294,6 +296,24 @@ type CreateTeamPayload struct {
 	// The team as it is after the change; null when the mutation was refused.
 	Team *Team `json:"team,omitempty"`
 	// Why the mutation was refused, one entry per failure (see UserError.code); empty on success. When not empty nothing was changed.
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// What deleteDocument needs.
+type DeleteDocumentInput struct {
+	// The document to delete; WRITE permission on its project needed.
+	DocumentID string `json:"documentId"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// What deleteDocument did.
+type DeleteDocumentPayload struct {
+	// The id of the deleted document; null when refused.
+	DeletedDocumentID *string `json:"deletedDocumentId,omitempty"`
+	// Why the deletion was refused: INVALID_STATE for an archived project.
 	UserErrors []*UserError `json:"userErrors"`
 	// The clientMutationId given in the input, unchanged; null when none was given.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
@@ -1000,6 +1020,26 @@ type UpdateTeamPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// What uploadDocument needs: the project and the file, sent as a multipart request.
+type UploadDocumentInput struct {
+	// The project to add the document to; WRITE permission needed.
+	ProjectID string `json:"projectId"`
+	// The file: plain text, Markdown, JSON or CSV in UTF-8, or a PDF with text; at most the server's upload limit (10 MiB by default). Its name is kept without any directory (at most 255 bytes).
+	File graphql.Upload `json:"file"`
+	// Any string; the payload echoes it in its clientMutationId, to match an answer with its request.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// What uploadDocument did: the new document, or why the file was refused.
+type UploadDocumentPayload struct {
+	// The new document; null when refused.
+	Document *Document `json:"document,omitempty"`
+	// Why the file was refused, with nothing stored: TOO_LARGE, UNSUPPORTED_TYPE, NO_TEXT (a PDF without text), INVALID (text that is not UTF-8, JSON that does not parse, a malformed PDF, a bad filename), INVALID_STATE (an archived project).
+	UserErrors []*UserError `json:"userErrors"`
+	// The clientMutationId given in the input, unchanged; null when none was given.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // A validation failure reported by a mutation in its payload's userErrors. When
 // a payload has any, nothing was changed.
 //
@@ -1046,6 +1086,9 @@ type UserError struct {
 	// - `LAST_OWNER`: a team keeps at least one OWNER; make someone else OWNER first.
 	// - `NOT_SHARED`: the project is not shared with this team.
 	// - `NOT_READY`: the project is not ready for code generation: maturity below 100 or a conflict OPEN; one error per blocker, naming it.
+	// - `TOO_LARGE`: an uploaded file is larger than the server's upload limit (10 MiB by default); nothing was stored.
+	// - `UNSUPPORTED_TYPE`: an uploaded file is not plain text, Markdown, PDF, JSON or CSV (judged from its bytes and its name); nothing was stored.
+	// - `NO_TEXT`: no text could be extracted from an uploaded PDF (a scanned image, for instance); nothing was stored.
 	Code string `json:"code"`
 }
 

@@ -2,8 +2,8 @@ package models
 
 import "context"
 
-// SearchHit is an object a search found: a Specification or a Question
-// (and, once they exist, a Document).
+// SearchHit is an object a search found: a Specification, a Question or
+// a Document.
 type SearchHit interface {
 	IsSearchHit()
 }

@@ -8,6 +8,6 @@ func Tables() []any {
 		(*Question)(nil), (*Message)(nil), (*Specification)(nil), (*Conflict)(nil),
 		(*ConflictSpecification)(nil), (*LLMCredential)(nil), (*LLMCall)(nil), (*QuestionStat)(nil),
 		(*Team)(nil), (*TeamMember)(nil), (*ProjectShare)(nil), (*APIToken)(nil), (*Activity)(nil),
-		(*RateLimit)(nil), (*CodeGeneration)(nil), (*GeneratedFile)(nil),
+		(*RateLimit)(nil), (*CodeGeneration)(nil), (*GeneratedFile)(nil), (*Document)(nil),
 	}
 }

@@ -93,6 +93,8 @@ func (r *Resolver) node(ctx context.Context, global string) (models.Node, error)
 		return r.CodegenService.Get(ctx, id)
 	case ids.GeneratedFile:
 		return r.CodegenService.File(ctx, id)
+	case ids.Document:
+		return r.DocumentService.Get(ctx, id)
 	}
 	return nil, notFoundID(global)
 }

@@ -8,6 +8,7 @@ import (
 	"socrates/internal/apitoken"
 	"socrates/internal/codegen"
 	"socrates/internal/dialogue"
+	"socrates/internal/document"
 	"socrates/internal/export"
 	"socrates/internal/llmsettings"
 	"socrates/internal/loaders"
@@ -29,6 +30,7 @@ type Resolver struct {
 	ExportService   *export.Service
 	CodegenService  *codegen.Service
 	SearchService   *search.Service
+	DocumentService *document.Service
 	LLMService      *llmsettings.Service
 	TeamService     *team.Service
 	TokenService    *apitoken.Service

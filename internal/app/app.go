@@ -30,6 +30,7 @@ import (
 	"socrates/internal/counsel"
 	"socrates/internal/database"
 	"socrates/internal/dialogue"
+	"socrates/internal/document"
 	"socrates/internal/export"
 	"socrates/internal/httpserver"
 	"socrates/internal/llmsettings"
@@ -246,7 +247,11 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		ExportService:  exports,
 		CodegenService: generations,
 		SearchService:  search.NewService(st, read, policy),
-		Read:           read,
+		DocumentService: document.NewService(document.Deps{
+			Store: st, Read: read, Projects: projects, Policy: policy, Clock: o.Clock,
+			MaxBytes: cfg.MaxUploadBytes, Extractions: runtime.GOMAXPROCS(0),
+		}),
+		Read: read,
 	}
 	schema := graph.NewExecutableSchema(graph.Config{Resolvers: res, Complexity: resolvers.Complexity()})
 	if cfg.PlanReads {
@@ -268,6 +273,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		QueryTimeout:         cfg.QueryTimeout,
 		MaxConcurrentQueries: cfg.MaxConcurrentQueries,
 		MaxBodyBytes:         cfg.MaxBodyBytes,
+		MaxUploadBytes:       cfg.MaxUploadBytes,
 		MaxComplexity:        cfg.MaxComplexity,
 		AllowedOrigins:       cfg.AllowedOrigins,
 		KeepAlive:            cfg.KeepAlive,

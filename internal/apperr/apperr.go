@@ -152,4 +152,10 @@ const (
 	CodeCredentials  = "INVALID_CREDENTIALS"
 	CodeInvalidToken = "INVALID_TOKEN"
 	CodeNotReady     = "NOT_READY"
+	// CodeTooLarge refuses an uploaded file over the size limit.
+	CodeTooLarge = "TOO_LARGE"
+	// CodeUnsupportedType refuses an uploaded file of a type not allowed.
+	CodeUnsupportedType = "UNSUPPORTED_TYPE"
+	// CodeNoText refuses an uploaded PDF with no extractable text.
+	CodeNoText = "NO_TEXT"
 )

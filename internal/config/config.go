@@ -48,12 +48,15 @@ type Config struct {
 	QueryTimeout    time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
-	MaxDepth        int
-	MaxAliases      int
-	MaxComplexity   int
-	AllowedOrigins  []string
-	LoaderWait      time.Duration
-	KeepAlive       time.Duration
+	// MaxUploadBytes is the largest file uploadDocument accepts; a
+	// multipart request may be this much larger than MaxBodyBytes.
+	MaxUploadBytes int64
+	MaxDepth       int
+	MaxAliases     int
+	MaxComplexity  int
+	AllowedOrigins []string
+	LoaderWait     time.Duration
+	KeepAlive      time.Duration
 	// WSInitTimeout is how long a websocket client has to send
 	// connection_init.
 	WSInitTimeout time.Duration
@@ -157,6 +160,7 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	s.duration(&c.QueryTimeout, "query-timeout", "QUERY_TIMEOUT", 30*time.Second, "longest a query or mutation may run")
 	s.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "longest graceful shutdown waits for in-flight work")
 	s.int64(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", 1<<20, "largest request body and websocket message")
+	s.int64(&c.MaxUploadBytes, "max-upload-bytes", "MAX_UPLOAD_BYTES", 10<<20, "largest file uploadDocument accepts (a multipart request may be this much larger than max-body-bytes)")
 	s.int(&c.MaxDepth, "max-depth", "MAX_QUERY_DEPTH", 12, "deepest field nesting of an operation")
 	s.int(&c.MaxAliases, "max-aliases", "MAX_QUERY_ALIASES", 30, "most aliased fields in an operation")
 	s.int(&c.MaxComplexity, "max-complexity", "MAX_QUERY_COMPLEXITY", 20000, "highest complexity score of an operation")
@@ -226,6 +230,9 @@ func Load(args []string, getenv func(string) string, output io.Writer) (*Config,
 	}
 	if c.AuthRequestsPerMinute < 1 || c.LoginFailuresPer15Min < 1 {
 		errs = append(errs, errors.New("AUTH_REQUESTS_PER_MINUTE and LOGIN_FAILURES_PER_15MIN must be at least 1"))
+	}
+	if c.MaxUploadBytes < 1 {
+		errs = append(errs, fmt.Errorf("MAX_UPLOAD_BYTES must be at least 1, got %d", c.MaxUploadBytes))
 	}
 	if c.Port > 65535 {
 		errs = append(errs, fmt.Errorf("PORT must be at most 65535, got %d", c.Port))

@@ -113,7 +113,7 @@ func buildWorld(t *testing.T, srv *testenv.Server) *world {
 	// not mature enough to generate one.
 	gen, file := matrixGeneration(t, srv, w.project)
 	x.ids = map[string]string{
-		"CodeGeneration": gen, "GeneratedFile": file,
+		"CodeGeneration": gen, "GeneratedFile": file, "Document": matrixDocument(t, srv, w.project),
 		"Project": w.project, "Session": w.session, "Question": q1.ID, "OpenQuestion": open.ID, "Message": msgs.Node.Messages.Nodes[0].ID,
 		"Specification": a1.AnswerQuestion.Specifications[0].ID, "Conflict": a2.AnswerQuestion.Conflicts[0].ID,
 		"Team": w.adminTeam, "ReadTeam": w.readTeam, "User": me.Viewer.ID, "Member": member.User.ID,
@@ -149,6 +149,7 @@ var mutationRules = map[string]mutationRule{
 	"endSession": {project: 2}, "setSessionMode": {project: 2}, "askNextQuestion": {project: 2}, "answerQuestion": {project: 2},
 	"sendChatMessage": {project: 2}, "addSpecification": {project: 2}, "updateSpecification": {project: 2}, "resolveConflict": {project: 2},
 	"rejectSpecification": {project: 2}, "restoreSpecification": {project: 2}, "generateCode": {project: 2},
+	"uploadDocument": {project: 2}, "deleteDocument": {project: 2},
 	"shareProject": {project: 3, team: "MEMBER"}, "unshareProject": {project: 3},
 	"updateTeam": {team: "LEAD"}, "deleteTeam": {team: "OWNER"}, "addTeamMember": {team: "LEAD"},
 	"updateTeamMemberRole": {team: "OWNER"}, "removeTeamMember": {team: "OWNER"},
@@ -233,6 +234,10 @@ func (x *world) value(s *ast.Schema, mutation string, f *ast.FieldDefinition, se
 		return x.ids["Specification"], true
 	case "apiTokenId":
 		return x.ids["ApiToken"], true
+	case "documentId":
+		return x.ids["Document"], true
+	case "file":
+		return nil, true // the multipart request puts the file here
 	case "userId":
 		return x.ids["Member"], true
 	case "teamId":
@@ -327,10 +332,19 @@ func TestAccessMatrixMutations(t *testing.T) {
 				field := s.Mutation.Fields.ForName(name)
 				query := fmt.Sprintf("mutation($input: %s) { %s(input: $input) { __typename } }", field.Arguments.ForName("input").Type.String(), name)
 				for j, p := range principals {
+					if name == "deleteDocument" {
+						// Each principal allowed deletes one: give each its own.
+						x.ids["Document"] = matrixDocument(t, srv, x.ids["Project"])
+					}
 					vars := x.inputFor(s, name, field, i*100+j)
 					want := expectMutation(rule, p)
 					before := snapshot(t, srv.App.DB)
-					r := x.clients[p].Do(query, vars)
+					var r *testenv.Response
+					if name == "uploadDocument" {
+						r = uploadRequest(t, x.clients[p], query, vars, []string{"variables.input.file"}, "matrix.txt", []byte("matrix upload"))
+					} else {
+						r = x.clients[p].Do(query, vars)
+					}
 					got := ""
 					for _, e := range r.Errors {
 						switch c := e.Code(); c {
@@ -358,7 +372,7 @@ var nodeVisibility = map[string]map[string]bool{
 	"User":           {pOwner: true, pAdmin: true, pToken: true, pViewer: true, pWriter: true},
 	"ApiToken":       {pOwner: true, pToken: true},
 	"Activity":       {pOwner: true, pAdmin: true, pToken: true},
-	"CodeGeneration": projectReaders(), "GeneratedFile": projectReaders(),
+	"CodeGeneration": projectReaders(), "GeneratedFile": projectReaders(), "Document": projectReaders(),
 }
 
 func projectReaders() map[string]bool {

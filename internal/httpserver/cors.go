@@ -14,7 +14,8 @@ import (
 // as a refusal.
 //
 // The allowed request headers are those real clients send: credentials and
-// content type, Apollo's client-awareness and CSRF-prevention headers, and
+// content type, Apollo's client-awareness and CSRF-prevention headers (and
+// X-Requested-With, which uploads may send instead), and
 // tracing headers (W3C trace context and baggage, Sentry) and request ids.
 func newCORS(allowed []string) *cors.Cors {
 	o := cors.Options{
@@ -28,6 +29,7 @@ func newCORS(allowed []string) *cors.Cors {
 			"Apollographql-Client-Version",
 			"Apollo-Require-Preflight",
 			"X-Apollo-Operation-Name",
+			"X-Requested-With",
 			"Traceparent",
 			"Tracestate",
 			"Baggage",

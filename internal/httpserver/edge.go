@@ -39,14 +39,26 @@ const (
 // edge refuses, before authentication and GraphQL, the requests to the
 // GraphQL endpoint that are malformed at the HTTP level: a method other
 // than GET, POST and OPTIONS (405 with Allow), a POST whose Content-Type
-// is not application/json (400) or whose body is over maxBody bytes
-// (413). A POST body within the limit is read into memory here, so the
+// is neither application/json nor multipart/form-data (400), a multipart
+// POST without a CSRF header (400, see csrfHeaders), or a body over the
+// limit (413): maxBody, and maxBody plus maxUpload for a multipart upload.
+// A POST body within the limit is read into memory here, so the
 // transports behind never read from the network.
 type edge struct {
-	maxBody int64
-	logger  *slog.Logger
-	next    http.Handler
+	maxBody   int64
+	maxUpload int64
+	logger    *slog.Logger
+	next      http.Handler
 }
+
+// csrfHeaders are the request headers of which a multipart POST must carry
+// one (not empty). A browser sends a multipart form to another origin
+// without asking it first (a "simple" request); with one of these headers
+// it must ask (a CORS preflight), which the server answers only for its
+// allowed origins. They are the headers Apollo's clients and servers use
+// for this (Apollo-Require-Preflight, X-Apollo-Operation-Name) and the one
+// many HTTP libraries add (X-Requested-With).
+var csrfHeaders = []string{"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "X-Requested-With"}
 
 // ServeHTTP implements http.Handler.
 func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -61,13 +73,24 @@ func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("the method %s is not allowed on this endpoint; use GET or POST", r.Method))
 		return
 	}
-	if msg := contentTypeProblem(r.Header.Get("Content-Type")); msg != "" {
+	multipart, msg := contentTypeProblem(r.Header.Get("Content-Type"))
+	if msg != "" {
 		refuse(w, r, e.logger, http.StatusBadRequest, codeBadRequest, msg)
 		return
 	}
-	body, err := e.read(r)
+	limit := e.maxBody
+	if multipart {
+		if !hasCSRFHeader(r) {
+			e.refuseUnread(w, r, http.StatusBadRequest, codeBadRequest,
+				"a multipart request must carry a non-empty Apollo-Require-Preflight, X-Apollo-Operation-Name or X-Requested-With header (CSRF protection)")
+			return
+		}
+		limit += e.maxUpload
+	}
+	body, err := read(r, limit)
 	if errors.Is(err, errTooLarge) {
-		e.tooLarge(w, r)
+		e.refuseUnread(w, r, http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+			fmt.Sprintf("the request body is larger than the limit of %d bytes", limit))
 		return
 	}
 	if err != nil {
@@ -79,29 +102,44 @@ func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.next.ServeHTTP(w, r)
 }
 
+// hasCSRFHeader reports whether r carries one of csrfHeaders, not empty.
+func hasCSRFHeader(r *http.Request) bool {
+	for _, h := range csrfHeaders {
+		if strings.TrimSpace(r.Header.Get(h)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // contentTypeProblem says what is wrong with the Content-Type of a POST,
-// or returns "" when it is application/json.
-func contentTypeProblem(value string) string {
+// or returns "" when it is application/json or multipart/form-data (then
+// multipart is true).
+func contentTypeProblem(value string) (multipart bool, problem string) {
+	const want = "send the body as application/json (or multipart/form-data for an upload)"
 	if strings.TrimSpace(value) == "" {
-		return "the request has no Content-Type; send the body as application/json"
+		return false, "the request has no Content-Type; " + want
 	}
 	mediaType, _, err := mime.ParseMediaType(value)
 	if err != nil {
-		return fmt.Sprintf("the Content-Type %q is malformed; send the body as application/json", value)
+		return false, fmt.Sprintf("the Content-Type %q is malformed; %s", value, want)
 	}
-	if mediaType != mediaJSON {
-		return fmt.Sprintf("the Content-Type %s is not supported; send the body as application/json", mediaType)
+	switch mediaType {
+	case mediaJSON:
+		return false, ""
+	case mediaMultipart:
+		return true, ""
 	}
-	return ""
+	return false, fmt.Sprintf("the Content-Type %s is not supported; %s", mediaType, want)
 }
 
 // errTooLarge reports a body over the limit.
 var errTooLarge = errors.New("request body too large")
 
 // read reads the whole body of r, or returns errTooLarge as soon as it is
-// known to be over the limit.
-func (e edge) read(r *http.Request) ([]byte, error) {
-	if r.ContentLength > e.maxBody {
+// known to be over limit bytes.
+func read(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
 		return nil, errTooLarge
 	}
 	// A body of known length (within the limit) is read without growing
@@ -111,20 +149,21 @@ func (e edge) read(r *http.Request) ([]byte, error) {
 		capacity = r.ContentLength + bytes.MinRead
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, capacity))
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, e.maxBody+1))
+	n, err := buf.ReadFrom(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read body: %w", err)
 	}
-	if n > e.maxBody {
+	if n > limit {
 		return nil, errTooLarge
 	}
 	return buf.Bytes(), nil
 }
 
-// tooLarge answers 413 and closes the connection, after reading what
-// remains of the body (within drainBytes and drainTime), unless the client
-// is waiting for a 100 Continue before it sends the body at all.
-func (e edge) tooLarge(w http.ResponseWriter, r *http.Request) {
+// refuseUnread answers a request whose body was not read (or not to its
+// end) and closes the connection, after reading what remains of the body
+// (within drainBytes and drainTime), unless the client is waiting for a
+// 100 Continue before it sends the body at all.
+func (e edge) refuseUnread(w http.ResponseWriter, r *http.Request, status int, code, message string) {
 	rc := http.NewResponseController(w)
 	drain := !strings.EqualFold(r.Header.Get("Expect"), "100-continue")
 	if drain {
@@ -133,8 +172,7 @@ func (e edge) tooLarge(w http.ResponseWriter, r *http.Request) {
 		drain = rc.EnableFullDuplex() == nil
 	}
 	w.Header().Set("Connection", "close")
-	refuse(w, r, e.logger, http.StatusRequestEntityTooLarge, codePayloadTooLarge,
-		fmt.Sprintf("the request body is larger than the limit of %d bytes", e.maxBody))
+	refuse(w, r, e.logger, status, code, message)
 	if !drain {
 		return
 	}

@@ -52,6 +52,7 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 	srv.AddTransport(get{logger: o.Logger})
 	srv.AddTransport(sse{logger: o.Logger})
 	srv.AddTransport(post{logger: o.Logger})
+	srv.AddTransport(multipartForm{logger: o.Logger})
 
 	// The document limits come before APQ, so that APQ keeps only
 	// checked documents (see documentLimits).

@@ -29,6 +29,7 @@ import (
 const (
 	mediaJSON            = "application/json"
 	mediaGraphQLResponse = "application/graphql-response+json"
+	mediaMultipart       = "multipart/form-data"
 )
 
 // post serves GraphQL over HTTP POST with a JSON body, with the media

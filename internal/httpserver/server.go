@@ -48,6 +48,9 @@ type Options struct {
 	MaxConcurrentQueries int
 	// MaxBodyBytes bounds a request body.
 	MaxBodyBytes int64
+	// MaxUploadBytes is how much larger than MaxBodyBytes a multipart
+	// request (an upload) may be.
+	MaxUploadBytes int64
 	// Limits bound what a document may cost, checked before it is
 	// validated.
 	Limits querylimit.Limits
@@ -145,7 +148,7 @@ func New(o Options) *Server {
 	// The request's edges (method, media type, body size) are checked
 	// before its credential, so that a request refused for either has
 	// had its body read.
-	query := edge{maxBody: o.MaxBodyBytes, logger: o.Logger, next: auth.Middleware(o.Auth, reject)(s.trackStreams(gql))}
+	query := edge{maxBody: o.MaxBodyBytes, maxUpload: o.MaxUploadBytes, logger: o.Logger, next: auth.Middleware(o.Auth, reject)(s.trackStreams(gql))}
 
 	mux := http.NewServeMux()
 	mux.Handle("/query", query)

@@ -25,6 +25,8 @@ const (
 	CodeGeneration = "CodeGeneration"
 	// GeneratedFile names a file of a code generation.
 	GeneratedFile = "GeneratedFile"
+	// Document names a document uploaded to a project.
+	Document = "Document"
 )
 
 // Encode returns the global id of the object of the given type and key.

@@ -79,6 +79,30 @@ type Loaders struct {
 	generationCount        atomic.Pointer[Loader[CountKey[NoFilter], int]]
 	filePage               atomic.Pointer[Loader[PageKey[NoFilter], []*models.GeneratedFile]]
 	fileCount              atomic.Pointer[Loader[CountKey[NoFilter], int]]
+	document               atomic.Pointer[Loader[int64, *models.Document]]
+	documentPage           atomic.Pointer[Loader[PageKey[NoFilter], []*models.Document]]
+	documentCount          atomic.Pointer[Loader[CountKey[NoFilter], int]]
+}
+
+// Document batches the reads of documents by id.
+func (l *Loaders) Document() *Loader[int64, *models.Document] {
+	return lazy(l, "Document", &l.document, func(f *Factory) dataloader.BatchFunc[int64, *models.Document] {
+		return byID(f.store.DocumentsByIDs, func(d *models.Document) int64 { return d.ID })
+	})
+}
+
+// DocumentPage batches the reads of pages of a project's documents.
+func (l *Loaders) DocumentPage() *Loader[PageKey[NoFilter], []*models.Document] {
+	return lazy(l, "DocumentPage", &l.documentPage, func(f *Factory) dataloader.BatchFunc[PageKey[NoFilter], []*models.Document] {
+		return pages(documentList(f.store).readPage)
+	})
+}
+
+// DocumentCount batches the counts of a project's documents.
+func (l *Loaders) DocumentCount() *Loader[CountKey[NoFilter], int] {
+	return lazy(l, "DocumentCount", &l.documentCount, func(f *Factory) dataloader.BatchFunc[CountKey[NoFilter], int] {
+		return counts(documentList(f.store).readCount)
+	})
 }
 
 // Generation batches the reads of code generations by id.

@@ -28,6 +28,7 @@ type Reader struct {
 	activities     list[store.ActivityScope, *models.Activity]
 	generations    list[NoFilter, *models.CodeGeneration]
 	files          list[NoFilter, *models.GeneratedFile]
+	documents      list[NoFilter, *models.Document]
 }
 
 // NewReader returns a Reader over s.
@@ -36,7 +37,7 @@ func NewReader(s *store.Store) *Reader {
 		store: s, sessions: sessionList(s), questions: questionList(s), messages: messageList(s),
 		specifications: specificationList(s), conflicts: conflictList(s), members: memberList(s),
 		teamProjects: teamProjectList(s), tokens: tokenList(s), activities: activityList(s),
-		generations: generationList(s), files: generatedFileList(s),
+		generations: generationList(s), files: generatedFileList(s), documents: documentList(s),
 	}
 }
 
@@ -313,6 +314,29 @@ func (r *Reader) Generations(ctx context.Context, projectID int64, args page.Arg
 // GeneratedFiles returns a page of a generation's files, in path order.
 func (r *Reader) GeneratedFiles(ctx context.Context, generationID int64, args page.Args) (*models.GeneratedFileConnection, error) {
 	return connection(ctx, r.files, generationID, NoFilter{}, args)
+}
+
+func documentList(s *store.Store) list[NoFilter, *models.Document] {
+	return withoutFilter(store.DocumentOrdering(),
+		func(l *Loaders) *Loader[PageKey[NoFilter], []*models.Document] { return l.DocumentPage() },
+		func(l *Loaders) *Loader[CountKey[NoFilter], int] { return l.DocumentCount() },
+		s.DocumentPages, s.DocumentCounts)
+}
+
+// Document reads one document.
+func (r *Reader) Document(ctx context.Context, id int64) (*models.Document, error) {
+	return load(ctx, id, func(l *Loaders) *Loader[int64, *models.Document] { return l.Document() }, r.store.DocumentsByIDs)
+}
+
+// Documents returns a page of a project's documents, newest first.
+func (r *Reader) Documents(ctx context.Context, projectID int64, args page.Args) (*models.DocumentConnection, error) {
+	return connection(ctx, r.documents, projectID, NoFilter{}, args)
+}
+
+// DocumentsByID starts reading documents by id, as SpecificationsByID does.
+func (r *Reader) DocumentsByID(ctx context.Context, ids []int64) func() (map[int64]*models.Document, error) {
+	return loadMany(ctx, ids, func(l *Loaders) *Loader[int64, *models.Document] { return l.Document() },
+		r.store.DocumentsByIDs, func(d *models.Document) int64 { return d.ID })
 }
 
 // SpecificationsByID starts reading specifications by id and returns a

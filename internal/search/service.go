@@ -3,10 +3,10 @@
 // hits with their snippets, and loads the objects the hits name through the
 // operation's loaders, a fixed number of statements per page.
 //
-// A hit is a kind (store.SearchKind) and an id. A new kind of object, such
-// as documents, adds a branch to the store's statements, a loader read
-// below and a member to the SearchHit union; cursors, ranking and the
-// connection stay as they are.
+// A hit is a kind (store.SearchKind) and an id: a specification, a
+// question or a document. A new kind of object adds a branch to the
+// store's statements, a loader read below and a member to the SearchHit
+// union; cursors, ranking and the connection stay as they are.
 package search
 
 import (
@@ -33,6 +33,7 @@ type Index interface {
 type Reader interface {
 	SpecificationsByID(ctx context.Context, ids []int64) func() (map[int64]*models.Specification, error)
 	QuestionsByID(ctx context.Context, ids []int64) func() (map[int64]*models.Question, error)
+	DocumentsByID(ctx context.Context, ids []int64) func() (map[int64]*models.Document, error)
 }
 
 // Policy checks the viewer's permission on a project.
@@ -101,16 +102,19 @@ func (s *Service) Project(ctx context.Context, p *models.Project, query string, 
 // edges loads the objects of a page of hits and builds its edges, in the
 // hits' order. A hit whose object is gone since the search is left out.
 func (s *Service) edges(ctx context.Context, hits []store.SearchHit, order string) ([]*models.SearchResultEdge, error) {
-	var specIDs, questionIDs []int64
+	var specIDs, questionIDs, documentIDs []int64
 	for _, h := range hits {
 		switch h.Kind {
 		case store.SearchSpecification:
 			specIDs = append(specIDs, h.ID)
 		case store.SearchQuestion:
 			questionIDs = append(questionIDs, h.ID)
+		case store.SearchDocument:
+			documentIDs = append(documentIDs, h.ID)
 		}
 	}
 	waitSpecs, waitQuestions := s.read.SpecificationsByID(ctx, specIDs), s.read.QuestionsByID(ctx, questionIDs)
+	waitDocuments := s.read.DocumentsByID(ctx, documentIDs)
 	specs, err := waitSpecs()
 	if err != nil {
 		return nil, fmt.Errorf("load specification hits: %w", err)
@@ -118,6 +122,10 @@ func (s *Service) edges(ctx context.Context, hits []store.SearchHit, order strin
 	questions, err := waitQuestions()
 	if err != nil {
 		return nil, fmt.Errorf("load question hits: %w", err)
+	}
+	documents, err := waitDocuments()
+	if err != nil {
+		return nil, fmt.Errorf("load document hits: %w", err)
 	}
 	edges := make([]*models.SearchResultEdge, 0, len(hits))
 	for _, h := range hits {
@@ -130,6 +138,10 @@ func (s *Service) edges(ctx context.Context, hits []store.SearchHit, order strin
 		case store.SearchQuestion:
 			if q, ok := questions[h.ID]; ok {
 				node = q
+			}
+		case store.SearchDocument:
+			if d, ok := documents[h.ID]; ok {
+				node = d
 			}
 		}
 		if node == nil {
@@ -153,7 +165,7 @@ func decodeAfter(c page.Cursor) (store.SearchAfter, error) {
 	score, kind, ok := strings.Cut(c.Value, ":")
 	n, err := strconv.ParseInt(score, 10, 64)
 	k := store.SearchKind(kind)
-	if !ok || err != nil || n < 0 || (k != store.SearchSpecification && k != store.SearchQuestion) {
+	if !ok || err != nil || n < 0 || (k != store.SearchSpecification && k != store.SearchQuestion && k != store.SearchDocument) {
 		return store.SearchAfter{}, apperr.BadInputf("after is not a valid cursor")
 	}
 	return store.SearchAfter{Score: n, Kind: k, ID: c.ID}, nil

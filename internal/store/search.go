@@ -13,9 +13,10 @@ import (
 // equal score, alphabetically.
 type SearchKind string
 
-// The kinds of objects a search finds. A new kind (documents) adds a
-// constant here and one branch to each engine's statements.
+// The kinds of objects a search finds. A new kind adds a constant here
+// and one branch to each engine's statements.
 const (
+	SearchDocument      SearchKind = "DOCUMENT"
 	SearchQuestion      SearchKind = "QUESTION"
 	SearchSpecification SearchKind = "SPECIFICATION"
 )
@@ -73,8 +74,9 @@ type searchEngine interface {
 var searchable = []models.SpecStatus{models.SpecStatusCurrent, models.SpecStatusPending}
 
 // Search reads a page of the hits of q among a project's CURRENT and
-// PENDING specifications (key, value and content) and its questions (text
-// and answer), ordered by score, then kind, then id, in one statement.
+// PENDING specifications (key, value and content), its questions (text
+// and answer) and its documents (filename and text), ordered by score,
+// then kind, then id, in one statement.
 func (s *Store) Search(ctx context.Context, projectID int64, q SearchQuery, after SearchAfter, limit int) ([]SearchHit, error) {
 	query, args := s.engine().page(projectID, q, after, limit)
 	var hits []SearchHit
@@ -130,7 +132,12 @@ const pgHits = `
 	SELECT 'QUESTION', q.id,
 	       CAST(round(ts_rank_cd(q.search_vector, websearch_to_tsquery('english', ?0), 32) * 1e12) AS BIGINT)
 	FROM questions AS q
-	WHERE q.project_id = ?1 AND q.search_vector @@ websearch_to_tsquery('english', ?0)`
+	WHERE q.project_id = ?1 AND q.search_vector @@ websearch_to_tsquery('english', ?0)
+	UNION ALL
+	SELECT 'DOCUMENT', d.id,
+	       CAST(round(ts_rank_cd(d.search_vector, websearch_to_tsquery('english', ?0), 32) * 1e12) AS BIGINT)
+	FROM documents AS d
+	WHERE d.project_id = ?1 AND d.search_vector @@ websearch_to_tsquery('english', ?0)`
 
 func (pgSearch) page(projectID int64, q SearchQuery, after SearchAfter, limit int) (string, []any) {
 	where := "TRUE"
@@ -144,11 +151,13 @@ func (pgSearch) page(projectID int64, q SearchQuery, after SearchAfter, limit in
 	           CASE WHEN page.kind = 'SPECIFICATION' THEN
 	               CASE WHEN to_tsvector('english', sp.content) @@ websearch_to_tsquery('english', ?0) THEN sp.content
 	                    ELSE replace(sp.key, '_', ' ') || ': ' || sp.value END
+	           WHEN page.kind = 'DOCUMENT' THEN d.filename || ' — ' || d.text
 	           ELSE q.text || coalesce(' — ' || q.answer, '') END,
 	           websearch_to_tsquery('english', ?0), ?4) AS snippet
 	FROM page
 	LEFT JOIN specifications AS sp ON page.kind = 'SPECIFICATION' AND sp.id = page.id
 	LEFT JOIN questions AS q ON page.kind = 'QUESTION' AND q.id = page.id
+	LEFT JOIN documents AS d ON page.kind = 'DOCUMENT' AND d.id = page.id
 	ORDER BY page.score DESC, page.kind, page.id`
 	return query, []any{q.Postgres, projectID, bun.List(searchable), limit, pgHeadline, after.Score, string(after.Kind), after.ID}
 }
@@ -173,6 +182,10 @@ const sqliteHits = `
 		SELECT 'QUESTION', q.id, -bm25(questions_fts, 4.0, 2.0)
 		FROM questions_fts JOIN questions AS q ON q.id = questions_fts.rowid
 		WHERE questions_fts MATCH ?0 AND q.project_id = ?1
+		UNION ALL
+		SELECT 'DOCUMENT', d.id, -bm25(documents_fts, 4.0, 1.0)
+		FROM documents_fts JOIN documents AS d ON d.id = documents_fts.rowid
+		WHERE documents_fts MATCH ?0 AND d.project_id = ?1
 	)`
 
 func (sqliteSearch) page(projectID int64, q SearchQuery, after SearchAfter, limit int) (string, []any) {
@@ -186,6 +199,8 @@ func (sqliteSearch) page(projectID int64, q SearchQuery, after SearchAfter, limi
 	       CASE page.kind
 	       WHEN 'SPECIFICATION' THEN (SELECT snippet(specifications_fts, -1, ?4, ?5, '…', 24) FROM specifications_fts
 	                                  WHERE specifications_fts MATCH ?0 AND specifications_fts.rowid = page.id)
+	       WHEN 'DOCUMENT' THEN (SELECT snippet(documents_fts, -1, ?4, ?5, '…', 24) FROM documents_fts
+	                             WHERE documents_fts MATCH ?0 AND documents_fts.rowid = page.id)
 	       ELSE (SELECT snippet(questions_fts, -1, ?4, ?5, '…', 24) FROM questions_fts
 	             WHERE questions_fts MATCH ?0 AND questions_fts.rowid = page.id)
 	       END AS snippet
