@@ -532,7 +532,6 @@ var (
 	barePercent  = regexp.MustCompile(`\b(\d{1,3}(?:\.\d+)?)\s*%`)
 	bareLatency  = regexp.MustCompile(`(?i)\b(\d+(?:\.\d+)?)\s*(ms|milliseconds?|seconds?|secs?)\b`)
 	bareDuration = regexp.MustCompile(`(?i)\b(\d+(?:\.\d+)?)\s*(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b`)
-	bareCount    = regexp.MustCompile(`(?i)\b(\d[\d,]*(?:\.\d+)?(?:\s*(?:k|m)\b|\s+(?:thousand|million|billion)\b)?)`)
 )
 
 // answerQuantity reads the quantity a question asks for from an answer
@@ -569,12 +568,6 @@ func answerQuantity(in ExtractInput, sentences []sentence) (Extracted, bool) {
 				_, unit, uok := durationUnit(m[2])
 				if ok && uok {
 					value = formatDuration(n, unit)
-				}
-			}
-		case "expected_users", "concurrent_users", "daily_active_users", "team_size":
-			if m := bareCount.FindStringSubmatch(t); m != nil {
-				if n, ok := amount(strings.ReplaceAll(m[1], " ", "")); ok && n >= 1 && (key != "team_size" || n <= 500) {
-					value = formatNumber(n)
 				}
 			}
 		default:
