@@ -137,6 +137,17 @@ func (s *Store) MessageCounts(ctx context.Context, sessionIDs []int64) (map[int6
 	return countByParent(ctx, s, s.messageList(ctx), "m.session_id", sessionIDs)
 }
 
+// LastMessages returns the last n messages of a session, oldest first.
+func (s *Store) LastMessages(ctx context.Context, sessionID int64, n int) ([]*models.Message, error) {
+	var rows []*models.Message
+	err := s.DB(ctx).NewSelect().Model(&rows).Where("m.session_id = ?", sessionID).OrderExpr("m.id DESC").Limit(int64(n)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("last messages: %w", err)
+	}
+	slices.Reverse(rows)
+	return rows, nil
+}
+
 // QuestionStats returns a user's statistics per template.
 func (s *Store) QuestionStats(ctx context.Context, userID int64) ([]*models.QuestionStat, error) {
 	var rows []*models.QuestionStat
