@@ -215,13 +215,13 @@ func (v *AskNextQuestionResponse) GetAskNextQuestion() AskNextQuestionAskNextQue
 type ConflictSeverity string
 
 const (
-	// The least serious level. The built-in detection rules do not give it at present.
+	// The least serious level. The built-in detection rules do not give it; a configured language model may.
 	ConflictSeverityLow ConflictSeverity = "LOW"
 	// A contradiction to decide, e.g. two values of one requirement, two message queues, or a single developer against 99.99 % availability.
 	ConflictSeverityMedium ConflictSeverity = "MEDIUM"
 	// A contradiction that decides the architecture, e.g. two databases or clouds, an embedded database with multi-region writes, or a tiny budget against 99.99 % availability.
 	ConflictSeverityHigh ConflictSeverity = "HIGH"
-	// The most serious level. The built-in detection rules do not give it at present.
+	// The most serious level. The built-in detection rules do not give it; a configured language model may.
 	ConflictSeverityCritical ConflictSeverity = "CRITICAL"
 )
 

@@ -163,6 +163,15 @@ type ComplexityRoot struct {
 		UserErrors       func(childComplexity int) int
 	}
 
+	ChatStreamEvent struct {
+		Delta    func(childComplexity int) int
+		Fallback func(childComplexity int) int
+		Kind     func(childComplexity int) int
+		Message  func(childComplexity int) int
+		Provider func(childComplexity int) int
+		Reply    func(childComplexity int) int
+	}
+
 	CodeGeneration struct {
 		CompletedAt func(childComplexity int) int
 		DownloadURL func(childComplexity int) int
@@ -733,6 +742,7 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
+		ChatStream             func(childComplexity int, sessionID string) int
 		CodeGenerationProgress func(childComplexity int, generationID string) int
 		ProjectEvents          func(childComplexity int, projectID string) int
 		QuestionStream         func(childComplexity int, sessionID string) int
@@ -1297,6 +1307,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChangePasswordPayload.UserErrors(childComplexity), true
+
+	case "ChatStreamEvent.delta":
+		if e.ComplexityRoot.ChatStreamEvent.Delta == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatStreamEvent.Delta(childComplexity), true
+	case "ChatStreamEvent.fallback":
+		if e.ComplexityRoot.ChatStreamEvent.Fallback == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatStreamEvent.Fallback(childComplexity), true
+	case "ChatStreamEvent.kind":
+		if e.ComplexityRoot.ChatStreamEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatStreamEvent.Kind(childComplexity), true
+	case "ChatStreamEvent.message":
+		if e.ComplexityRoot.ChatStreamEvent.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatStreamEvent.Message(childComplexity), true
+	case "ChatStreamEvent.provider":
+		if e.ComplexityRoot.ChatStreamEvent.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatStreamEvent.Provider(childComplexity), true
+	case "ChatStreamEvent.reply":
+		if e.ComplexityRoot.ChatStreamEvent.Reply == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChatStreamEvent.Reply(childComplexity), true
 
 	case "CodeGeneration.completedAt":
 		if e.ComplexityRoot.CodeGeneration.CompletedAt == nil {
@@ -3875,6 +3922,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StartSessionPayload.UserErrors(childComplexity), true
 
+	case "Subscription.chatStream":
+		if e.ComplexityRoot.Subscription.ChatStream == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_chatStream_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ChatStream(childComplexity, args["sessionId"].(string)), true
 	case "Subscription.codeGenerationProgress":
 		if e.ComplexityRoot.Subscription.CodeGenerationProgress == nil {
 			break
@@ -5026,7 +5084,7 @@ extend type Mutation {
     "What to do; see AnswerQuestionInput."
     input: AnswerQuestionInput!
   ): AnswerQuestionPayload!
-  "Talks freely in a DIRECT_CHAT session: the message is kept, specifications are extracted and checked for conflicts, and the counselor replies. WRITE permission. userErrors: INVALID_STATE (SOCRATIC, not ACTIVE, or the project is archived), REQUIRED, TOO_LONG, INVALID."
+  "Talks freely in a DIRECT_CHAT session: the message is kept, specifications are extracted and checked for conflicts, and the counselor replies (streamed on chatStream as it is written). WRITE permission. userErrors: INVALID_STATE (SOCRATIC, not ACTIVE, or the project is archived), REQUIRED, TOO_LONG, INVALID."
   sendChatMessage(
     "What to do; see SendChatMessageInput."
     input: SendChatMessageInput!
@@ -6165,13 +6223,13 @@ enum ConflictType {
 How serious a conflict is. Whatever its severity, an OPEN conflict blocks every phase advance.
 """
 enum ConflictSeverity {
-  "The least serious level. The built-in detection rules do not give it at present."
+  "The least serious level. The built-in detection rules do not give it; a configured language model may."
   LOW
   "A contradiction to decide, e.g. two values of one requirement, two message queues, or a single developer against 99.99 % availability."
   MEDIUM
   "A contradiction that decides the architecture, e.g. two databases or clouds, an embedded database with multi-region writes, or a tiny budget against 99.99 % availability."
   HIGH
-  "The most serious level. The built-in detection rules do not give it at present."
+  "The most serious level. The built-in detection rules do not give it; a configured language model may."
   CRITICAL
 }
 
@@ -6638,6 +6696,38 @@ type QuestionStreamEvent {
 }
 
 """
+A step in the writing of a chat reply.
+"""
+enum ChatStreamEventKind {
+  "Writing began, or began again with the built-in engine after the configured provider failed (fallback is then true and message says why: the text streamed so far is void); nothing is written yet."
+  STARTED
+  "A piece of the reply's text, in delta; the pieces since the last STARTED, in order, make the text."
+  DELTA
+  "The message and the reply are saved; reply holds the reply, fallback says whether the built-in engine stood in, and message why."
+  COMPLETED
+  "Nothing was saved; message says why."
+  FAILED
+}
+
+"""
+Part of a chat reply as it is written (sendChatMessage in a DIRECT_CHAT session): STARTED, then DELTA text pieces, then COMPLETED with the saved reply, or FAILED.
+"""
+type ChatStreamEvent {
+  "Which step this is."
+  kind: ChatStreamEventKind!
+  "A piece of the reply's text (DELTA)."
+  delta: String
+  "The saved reply, an ASSISTANT message (COMPLETED)."
+  reply: Message
+  "What went wrong (FAILED), or why the built-in engine stood in for the configured provider."
+  message: String
+  "The engine that writes the reply: BUILTIN, ANTHROPIC or OPENAI_COMPATIBLE."
+  provider: String
+  "True when the configured provider failed and the built-in engine answered instead."
+  fallback: Boolean!
+}
+
+"""
 What happened in a session or project.
 """
 enum SessionEventType {
@@ -6712,6 +6802,11 @@ type Subscription {
     "The global id of a session of a project the viewer may read. A malformed id answers NOT_FOUND."
     sessionId: ID!
   ): QuestionStreamEvent!
+  "Every chat reply written in the session (sendChatMessage), streamed as it is written."
+  chatStream(
+    "The global id of a session of a project the viewer may read. A malformed id answers NOT_FOUND."
+    sessionId: ID!
+  ): ChatStreamEvent!
   "Changes in one session."
   sessionEvents(
     "The global id of a session of a project the viewer may read. A malformed id answers NOT_FOUND."
@@ -7641,6 +7736,24 @@ func (ec *executionContext) childFields_ChangePasswordPayload(ctx context.Contex
 		return ec.fieldContext_ChangePasswordPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChangePasswordPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ChatStreamEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ChatStreamEvent_kind(ctx, field)
+	case "delta":
+		return ec.fieldContext_ChatStreamEvent_delta(ctx, field)
+	case "reply":
+		return ec.fieldContext_ChatStreamEvent_reply(ctx, field)
+	case "message":
+		return ec.fieldContext_ChatStreamEvent_message(ctx, field)
+	case "provider":
+		return ec.fieldContext_ChatStreamEvent_provider(ctx, field)
+	case "fallback":
+		return ec.fieldContext_ChatStreamEvent_fallback(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChatStreamEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_CodeGeneration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -17,6 +17,7 @@ import (
 
 type SubscriptionResolver interface {
 	QuestionStream(ctx context.Context, sessionID string) (<-chan *models.QuestionStreamEvent, error)
+	ChatStream(ctx context.Context, sessionID string) (<-chan *models.ChatStreamEvent, error)
 	SessionEvents(ctx context.Context, sessionID string) (<-chan *models.Event, error)
 	ProjectEvents(ctx context.Context, projectID string) (<-chan *models.Event, error)
 	CodeGenerationProgress(ctx context.Context, generationID string) (<-chan *models.CodeGenerationProgress, error)
@@ -25,6 +26,20 @@ type SubscriptionResolver interface {
 // endregion ************************** generated!.gotpl **************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) field_Subscription_chatStream_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionId"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Subscription_codeGenerationProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -85,6 +100,92 @@ func (ec *executionContext) field_Subscription_sessionEvents_args(ctx context.Co
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _ChatStreamEvent_kind(ctx context.Context, field graphql.CollectedField, obj *models.ChatStreamEvent) (ret graphql.Marshaler) {
+	return ec.marshalNChatStreamEventKind2socratesᚋmodelsᚐChatStreamEventKind(ctx, field.Selections, obj.Kind)
+}
+func (ec *executionContext) fieldContext_ChatStreamEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatStreamEvent", field, false, false, "ChatStreamEventKind")
+}
+
+func (ec *executionContext) _ChatStreamEvent_delta(ctx context.Context, field graphql.CollectedField, obj *models.ChatStreamEvent) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Delta)
+}
+func (ec *executionContext) fieldContext_ChatStreamEvent_delta(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatStreamEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatStreamEvent_reply(ctx context.Context, field graphql.CollectedField, obj *models.ChatStreamEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatStreamEvent_reply(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reply, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Message) graphql.Marshaler {
+			return ec.marshalOMessage2ᚖsocratesᚋmodelsᚐMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChatStreamEvent_reply(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChatStreamEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Message(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChatStreamEvent_message(ctx context.Context, field graphql.CollectedField, obj *models.ChatStreamEvent) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Message)
+}
+func (ec *executionContext) fieldContext_ChatStreamEvent_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatStreamEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatStreamEvent_provider(ctx context.Context, field graphql.CollectedField, obj *models.ChatStreamEvent) (ret graphql.Marshaler) {
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Provider)
+}
+func (ec *executionContext) fieldContext_ChatStreamEvent_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatStreamEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChatStreamEvent_fallback(ctx context.Context, field graphql.CollectedField, obj *models.ChatStreamEvent) (ret graphql.Marshaler) {
+	if res := leanNBoolean2bool(obj.Fallback); res != graphql.Null {
+		return res
+	}
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChatStreamEvent_fallback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fallback, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChatStreamEvent_fallback(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChatStreamEvent", field, false, false, "Boolean")
+}
 
 func (ec *executionContext) _ProjectEvent_type(ctx context.Context, field graphql.CollectedField, obj *models.Event) (ret graphql.Marshaler) {
 	return ec.marshalNSessionEventType2socratesᚋmodelsᚐSessionEventType(ctx, field.Selections, obj.Type)
@@ -628,6 +729,50 @@ func (ec *executionContext) fieldContext_Subscription_questionStream(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_chatStream(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_chatStream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ChatStream(ctx, fc.Args["sessionId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.ChatStreamEvent) graphql.Marshaler {
+			return ec.marshalNChatStreamEvent2ᚖsocratesᚋmodelsᚐChatStreamEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_chatStream(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChatStreamEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_chatStream_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_sessionEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -771,6 +916,64 @@ func (ec *executionContext) fieldContext_Subscription_codeGenerationProgress(ctx
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var chatStreamEventImplementors = []string{"ChatStreamEvent"}
+
+func (ec *executionContext) _ChatStreamEvent(ctx context.Context, sel ast.SelectionSet, obj *models.ChatStreamEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chatStreamEventImplementors)
+
+	out := leanNewFieldSet(fields)
+	deferred := leanDeferredGroup(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChatStreamEvent")
+		case "kind":
+			out.Values[i] = ec._ChatStreamEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "delta":
+			out.Values[i] = ec._ChatStreamEvent_delta(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reply":
+			out.Values[i] = ec._ChatStreamEvent_reply(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._ChatStreamEvent_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "provider":
+			out.Values[i] = ec._ChatStreamEvent_provider(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fallback":
+			out.Values[i] = ec._ChatStreamEvent_fallback(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var projectEventImplementors = []string{"ProjectEvent"}
 
@@ -981,6 +1184,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "questionStream":
 		return ec._Subscription_questionStream(ctx, fields[0])
+	case "chatStream":
+		return ec._Subscription_chatStream(ctx, fields[0])
 	case "sessionEvents":
 		return ec._Subscription_sessionEvents(ctx, fields[0])
 	case "projectEvents":
@@ -995,6 +1200,24 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) marshalNChatStreamEvent2ᚖsocratesᚋmodelsᚐChatStreamEvent(ctx context.Context, sel ast.SelectionSet, v *models.ChatStreamEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChatStreamEvent!")
+		return graphql.Null
+	}
+	return ec._ChatStreamEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNChatStreamEventKind2socratesᚋmodelsᚐChatStreamEventKind(ctx context.Context, v any) (models.ChatStreamEventKind, error) {
+	var res models.ChatStreamEventKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChatStreamEventKind2socratesᚋmodelsᚐChatStreamEventKind(ctx context.Context, sel ast.SelectionSet, v models.ChatStreamEventKind) graphql.Marshaler {
+	return v
+}
 
 func (ec *executionContext) marshalNProjectEvent2ᚖsocratesᚋmodelsᚐEvent(ctx context.Context, sel ast.SelectionSet, v *models.Event) graphql.Marshaler {
 	if v == nil {

@@ -24,3 +24,13 @@ type QuestionStreamEvent struct {
 	Provider *string                 `json:"provider,omitempty"`
 	Fallback bool                    `json:"fallback"`
 }
+
+// ChatStreamEvent is a step in the writing of a chat reply.
+type ChatStreamEvent struct {
+	Kind     ChatStreamEventKind `json:"kind"`
+	Delta    *string             `json:"delta,omitempty"`
+	Reply    *Message            `json:"reply,omitempty"`
+	Message  *string             `json:"message,omitempty"`
+	Provider *string             `json:"provider,omitempty"`
+	Fallback bool                `json:"fallback"`
+}

@@ -1150,6 +1150,70 @@ func (e APITokenScope) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A step in the writing of a chat reply.
+type ChatStreamEventKind string
+
+const (
+	// Writing began, or began again with the built-in engine after the configured provider failed (fallback is then true and message says why: the text streamed so far is void); nothing is written yet.
+	ChatStreamEventKindStarted ChatStreamEventKind = "STARTED"
+	// A piece of the reply's text, in delta; the pieces since the last STARTED, in order, make the text.
+	ChatStreamEventKindDelta ChatStreamEventKind = "DELTA"
+	// The message and the reply are saved; reply holds the reply, fallback says whether the built-in engine stood in, and message why.
+	ChatStreamEventKindCompleted ChatStreamEventKind = "COMPLETED"
+	// Nothing was saved; message says why.
+	ChatStreamEventKindFailed ChatStreamEventKind = "FAILED"
+)
+
+var AllChatStreamEventKind = []ChatStreamEventKind{
+	ChatStreamEventKindStarted,
+	ChatStreamEventKindDelta,
+	ChatStreamEventKindCompleted,
+	ChatStreamEventKindFailed,
+}
+
+func (e ChatStreamEventKind) IsValid() bool {
+	switch e {
+	case ChatStreamEventKindStarted, ChatStreamEventKindDelta, ChatStreamEventKindCompleted, ChatStreamEventKindFailed:
+		return true
+	}
+	return false
+}
+
+func (e ChatStreamEventKind) String() string {
+	return string(e)
+}
+
+func (e *ChatStreamEventKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ChatStreamEventKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ChatStreamEventKind", str)
+	}
+	return nil
+}
+
+func (e ChatStreamEventKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ChatStreamEventKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ChatStreamEventKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The kind of project skeleton a code generation writes.
 type CodeStack string
 
@@ -1279,13 +1343,13 @@ func (e ConflictResolution) MarshalJSON() ([]byte, error) {
 type ConflictSeverity string
 
 const (
-	// The least serious level. The built-in detection rules do not give it at present.
+	// The least serious level. The built-in detection rules do not give it; a configured language model may.
 	ConflictSeverityLow ConflictSeverity = "LOW"
 	// A contradiction to decide, e.g. two values of one requirement, two message queues, or a single developer against 99.99 % availability.
 	ConflictSeverityMedium ConflictSeverity = "MEDIUM"
 	// A contradiction that decides the architecture, e.g. two databases or clouds, an embedded database with multi-region writes, or a tiny budget against 99.99 % availability.
 	ConflictSeverityHigh ConflictSeverity = "HIGH"
-	// The most serious level. The built-in detection rules do not give it at present.
+	// The most serious level. The built-in detection rules do not give it; a configured language model may.
 	ConflictSeverityCritical ConflictSeverity = "CRITICAL"
 )
 

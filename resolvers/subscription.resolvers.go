@@ -20,6 +20,14 @@ func (r *subscriptionResolver) QuestionStream(ctx context.Context, sessionID str
 	return r.DialogueService.WatchQuestions(ctx, id)
 }
 
+func (r *subscriptionResolver) ChatStream(ctx context.Context, sessionID string) (<-chan *models.ChatStreamEvent, error) {
+	id, err := ids.DecodeAs(ids.Session, sessionID)
+	if err != nil {
+		return nil, notFoundID(sessionID)
+	}
+	return r.DialogueService.WatchChat(ctx, id)
+}
+
 func (r *subscriptionResolver) SessionEvents(ctx context.Context, sessionID string) (<-chan *models.Event, error) {
 	id, err := ids.DecodeAs(ids.Session, sessionID)
 	if err != nil {

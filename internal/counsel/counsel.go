@@ -359,9 +359,7 @@ func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractIn
 		return c.extractor.Extract(in), c.builtin("extraction", start, e, e.Unavailable)
 	}
 	var prompt strings.Builder
-	if in.QuestionKey != "" {
-		fmt.Fprintf(&prompt, "Question category: %s\nQuestion asks for: %s\n", in.QuestionCategory, in.QuestionKey)
-	}
+	writeQuestion(&prompt, in)
 	prompt.WriteString("Current specifications:\n")
 	for i, s := range current {
 		if i == 30 {
@@ -381,6 +379,21 @@ func (c *Counselor) Extract(ctx context.Context, e Engine, in socratic.ExtractIn
 	o = c.builtin("extraction", start, e, reason)
 	o.InputTokens, o.OutputTokens = res.InputTokens, res.OutputTokens
 	return c.extractor.Extract(in), o
+}
+
+// writeQuestion writes the question an answer answers: its text, its
+// category (for a model-written question too) and, for a bank question,
+// the specification key it asks for. A chat message answers no question.
+func writeQuestion(b *strings.Builder, in socratic.ExtractInput) {
+	if in.QuestionText != "" {
+		fmt.Fprintf(b, "Question: %s\n", in.QuestionText)
+	}
+	if in.QuestionCategory != "" {
+		fmt.Fprintf(b, "Question category: %s\n", in.QuestionCategory)
+	}
+	if in.QuestionKey != "" {
+		fmt.Fprintf(b, "Question asks for: %s\n", in.QuestionKey)
+	}
 }
 
 var jsonArray = regexp.MustCompile(`(?s)\[.*\]`)
@@ -415,29 +428,4 @@ func parseExtraction(text string) ([]socratic.Extracted, error) {
 		items[i] = it
 	}
 	return items, nil
-}
-
-const replySystem = `You are a Socratic requirements counselor in a free conversation. Reflect briefly what you understood
-from the user's message, point out any tension with earlier decisions, and end with one open question about the least covered area.
-At most four sentences. No leading or fashionable wording.`
-
-// Reply writes the counselor's answer to a chat message; next is the
-// suggested question for the least covered category.
-func (c *Counselor) Reply(ctx context.Context, e Engine, message string, found []socratic.Extracted, conflicts int, next *socratic.Question) (reply string, o Outcome) {
-	ctx, span := c.begin(ctx, "reply", e)
-	defer func() { finish(span, o) }()
-	start := time.Now()
-	if e.Provider != nil {
-		prompt := "User message:\n" + message
-		if next != nil {
-			prompt += "\nLeast covered area: " + string(next.Category)
-		}
-		res, err := c.stream(ctx, e, "reply", llm.Request{Model: e.Model, System: replySystem, MaxTokens: 400,
-			Messages: []llm.Message{{Role: "user", Content: prompt}}}, func(string) {})
-		if err == nil {
-			return strings.TrimSpace(res.Text), answered(e, res, start)
-		}
-		return socratic.Reply(found, conflicts, next), c.builtin("reply", start, e, c.fellBack(ctx, "reply", e, err))
-	}
-	return socratic.Reply(found, conflicts, next), c.builtin("reply", start, e, e.Unavailable)
 }

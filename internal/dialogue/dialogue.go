@@ -1,6 +1,8 @@
 // Package dialogue runs the Socratic dialogue of a session: it asks the next
 // question (streamed live as it is written), takes answers and chat
-// messages, and turns them into specifications through the spec service.
+// messages (the reply streamed live too), and turns them into
+// specifications through the spec service, with the conflicts a language
+// model reports beside those the rules find.
 // No transaction and no pooled connection is held while a language model
 // runs: each operation reads what it needs, releases the connection, calls
 // the counselor, and only then opens the transaction that writes.
@@ -363,7 +365,8 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 		}
 	}
 	found, outcome := s.counselor.Extract(ctx, engine,
-		socratic.ExtractInput{Text: answer, QuestionCategory: q.Category, QuestionKey: specKeyOf(q)}, views(current))
+		socratic.ExtractInput{Text: answer, QuestionText: q.Text, QuestionCategory: q.Category, QuestionKey: specKeyOf(q)}, views(current))
+	reported, check, checked := s.counselor.Conflicts(ctx, engine, found, views(current))
 
 	var out *AnswerResult
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
@@ -382,7 +385,7 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 		if err := s.store.CreateMessage(ctx, msg); err != nil {
 			return err
 		}
-		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sess.ID, QuestionID: &qq.ID})
+		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sess.ID, QuestionID: &qq.ID, Reported: reported})
 		if err != nil {
 			return err
 		}
@@ -396,6 +399,9 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 			}
 		}
 		if err := s.recordCall(ctx, pr.UserID, p.ID, &sess.ID, "EXTRACTION", outcome); err != nil {
+			return err
+		}
+		if err := s.recordCheck(ctx, pr.UserID, p.ID, &sess.ID, checked, check, rec); err != nil {
 			return err
 		}
 		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeQuestionAnswered, ProjectID: p.ID, SessionID: &sess.ID,
@@ -445,13 +451,31 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 	if sess.Mode != models.SessionModeDirectChat {
 		return nil, apperr.Invalid("sessionId", apperr.CodeInvalidState, "the session is in SOCRATIC mode; answer its questions or switch it to DIRECT_CHAT")
 	}
+	pool := store.WithoutTx(ctx)
 	engine := s.engines.Engine(ctx, pr.UserID, p)
+	var history []counsel.Turn
+	if engine.Remote() {
+		// A language model replies in the light of the conversation; the
+		// built-in engine reads the message alone.
+		last, err := s.store.LastMessages(pool, sessionID, counsel.ReplyHistory)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range last {
+			history = append(history, counsel.Turn{Role: m.Role, Content: m.Content})
+		}
+	}
 	found, exOutcome := s.counselor.Extract(ctx, engine, socratic.ExtractInput{Text: message}, qc.Current)
+	reported, check, checked := s.counselor.Conflicts(ctx, engine, found, qc.Current)
+	flagged := map[int]bool{}
+	for _, r := range reported {
+		flagged[r.New] = true
+	}
 	pending := 0
 	var siblings []socratic.SpecView
-	for _, f := range found {
+	for i, f := range found {
 		n := socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}
-		if len(socratic.Detect(n, qc.Current, siblings)) > 0 {
+		if len(socratic.Detect(n, qc.Current, siblings)) > 0 || flagged[i] {
 			pending++
 		} else {
 			siblings = append(siblings, n)
@@ -465,10 +489,24 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 		qc.Scores[f.Category] = sc
 	}
 	var next *socratic.Question
+	focus := socratic.FocusCategory(qc)
 	if q, err := socratic.NextQuestion(qc); err == nil {
-		next = &q
+		next, focus = &q, q.Category
 	}
-	replyText, replyOutcome := s.counselor.Reply(ctx, engine, message, found, pending, next)
+	topic := pubsub.ChatTopic(sessionID)
+	started := engineName(engine)
+	s.broker.Publish(pool, topic, &models.ChatStreamEvent{Kind: models.ChatStreamEventKindStarted, Provider: &started})
+	replyText, replyOutcome := s.counselor.Reply(ctx, engine, counsel.ReplyInput{
+		Message: message, Found: found, Conflicts: pending, Next: next, Focus: focus, Current: qc.Current, History: history,
+	}, counsel.Stream{
+		Delta: func(d string) {
+			s.broker.Publish(pool, topic, &models.ChatStreamEvent{Kind: models.ChatStreamEventKindDelta, Delta: ptr(d), Provider: &started})
+		},
+		Restart: func(reason string) {
+			b := string(models.LLMProviderIDBuiltin)
+			s.broker.Publish(pool, topic, &models.ChatStreamEvent{Kind: models.ChatStreamEventKindStarted, Provider: &b, Fallback: true, Message: &reason})
+		},
+	})
 
 	var out *ChatResult
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
@@ -481,7 +519,7 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 		if err := s.store.CreateMessage(ctx, msg); err != nil {
 			return err
 		}
-		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sessionID, MessageID: &msg.ID})
+		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sessionID, MessageID: &msg.ID, Reported: reported})
 		if err != nil {
 			return err
 		}
@@ -496,9 +534,18 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "EXTRACTION", exOutcome); err != nil {
 			return err
 		}
+		if err := s.recordCheck(ctx, pr.UserID, p.ID, &sessionID, checked, check, rec); err != nil {
+			return err
+		}
 		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "REPLY", replyOutcome); err != nil {
 			return err
 		}
+		provider := string(replyOutcome.Provider)
+		done := &models.ChatStreamEvent{Kind: models.ChatStreamEventKindCompleted, Reply: reply, Provider: &provider, Fallback: replyOutcome.Fallback}
+		if replyOutcome.Reason != "" {
+			done.Message = ptr(replyOutcome.Reason)
+		}
+		s.broker.Publish(ctx, topic, done)
 		for _, m := range []*models.Message{msg, reply} {
 			s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sessionID, Message: m})
 		}
@@ -509,7 +556,15 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		msg := "the reply could not be saved"
+		if v, ok := apperr.AsValidation(err); ok && len(v.Errors) > 0 {
+			msg = v.Errors[0].Message
+		}
+		s.broker.Publish(pool, topic, &models.ChatStreamEvent{Kind: models.ChatStreamEventKindFailed, Message: &msg})
+		return nil, err
+	}
+	return out, nil
 }
 
 // countAsked adds one to a template's asked count for the user.
@@ -527,6 +582,19 @@ const alpha = 0.3
 // produced a specification, and moving averages of length and yield.
 func (s *Service) countAnswered(ctx context.Context, userID int64, template string, length, specs int) error {
 	return s.store.CountAnsweredAtCommit(ctx, userID, template, length, specs, alpha, s.now())
+}
+
+// recordCheck stores the usage of a language model's conflict check, when
+// one was asked, and logs the conflicts it reported that recording
+// dropped (their specifications changed while the model ran).
+func (s *Service) recordCheck(ctx context.Context, userID, projectID int64, sessionID *int64, checked bool, o counsel.Outcome, rec spec.Recorded) error {
+	for _, d := range rec.Dropped {
+		s.logger.WarnContext(ctx, "reported conflict dropped", "project", projectID, "reason", d)
+	}
+	if !checked {
+		return nil
+	}
+	return s.recordCall(ctx, userID, projectID, sessionID, "CONFLICTS", o)
 }
 
 // recordCall stores the usage of one counselor call.

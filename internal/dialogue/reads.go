@@ -65,6 +65,15 @@ func (s *Service) WatchQuestions(ctx context.Context, sessionID int64) (<-chan *
 	return relay[*models.QuestionStreamEvent](ctx, s.broker.Subscribe(ctx, pubsub.QuestionTopic(sessionID), owner(ctx, sess.ProjectID))), nil
 }
 
+// WatchChat streams every chat reply written in a session.
+func (s *Service) WatchChat(ctx context.Context, sessionID int64) (<-chan *models.ChatStreamEvent, error) {
+	sess, err := s.readableSession(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	return relay[*models.ChatStreamEvent](ctx, s.broker.Subscribe(ctx, pubsub.ChatTopic(sessionID), owner(ctx, sess.ProjectID))), nil
+}
+
 // WatchSession streams the events of a session.
 func (s *Service) WatchSession(ctx context.Context, sessionID int64) (<-chan *models.Event, error) {
 	sess, err := s.readableSession(ctx, sessionID)

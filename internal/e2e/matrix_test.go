@@ -602,7 +602,7 @@ func TestAccessMatrixSubscriptions(t *testing.T) {
 	sid, pid := sessionNumber(t, x.ids["Session"]), int64(0)
 	fmt.Sscan(strings.TrimPrefix(string(mustDecode(t, x.ids["Project"])), "Project:"), &pid)
 	topics := map[string]string{
-		"questionStream": pubsub.QuestionTopic(sid), "sessionEvents": pubsub.SessionTopic(sid), "projectEvents": pubsub.ProjectTopic(pid),
+		"questionStream": pubsub.QuestionTopic(sid), "chatStream": pubsub.ChatTopic(sid), "sessionEvents": pubsub.SessionTopic(sid), "projectEvents": pubsub.ProjectTopic(pid),
 		"codeGenerationProgress": codegen.Topic(mustID(t, ids.CodeGeneration, x.ids["CodeGeneration"])),
 	}
 	for _, f := range s.Subscription.Fields {

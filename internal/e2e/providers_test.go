@@ -23,6 +23,8 @@ func socraticResponder(question string) func(llmfake.Request) []string {
 		case strings.Contains(sys, "structured specifications"):
 			return []string{`[{"category":"TECH_STACK","key":"database",`, `"value":"CockroachDB","content":"The database is CockroachDB.",`,
 				`"confidence":0.9,"reasoning":"named in the answer"}]`}
+		case strings.Contains(sys, "for contradictions"):
+			return []string{`{"conflicts": []}`}
 		case strings.Contains(sys, "free conversation"):
 			return []string{"I understood that. ", "What matters most to your users?"}
 		}
@@ -196,6 +198,10 @@ func TestProviderFailuresFallBack(t *testing.T) {
 			calls++
 		})
 	}
+	// From the second answer on, a specification is current and the
+	// model is asked for conflicts too: it fails as well, and the rules
+	// answer alone.
+	calls += len(cases) - 1
 	u := usage(t, me, pid).Project.LlmUsage
 	if u.Calls != calls || u.Fallbacks != calls {
 		t.Fatalf("usage %+v, want %d calls, all fallbacks", u, calls)

@@ -18,12 +18,16 @@ import (
 // Topics.
 const (
 	topicQuestions = "questions:"
+	topicChat      = "chat:"
 	topicSession   = "session:"
 	topicProject   = "project:"
 )
 
 // QuestionTopic carries the question stream of a session.
 func QuestionTopic(sessionID int64) string { return topicQuestions + itoa(sessionID) }
+
+// ChatTopic carries the chat replies of a session as they are written.
+func ChatTopic(sessionID int64) string { return topicChat + itoa(sessionID) }
 
 // SessionTopic carries the events of a session.
 func SessionTopic(sessionID int64) string { return topicSession + itoa(sessionID) }

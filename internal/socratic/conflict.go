@@ -29,8 +29,20 @@ type Finding struct {
 	Existing []int64
 }
 
+// Reported is a conflict a language model reported between a found
+// specification, named by its index among those found, and current ones:
+// the Finding's Existing holds their ids. It is checked again against the
+// specifications as they are when it is recorded.
+type Reported struct {
+	New int
+	Finding
+}
+
 // Rule names, stored with each conflict.
 const (
+	// RuleModel marks a conflict a language model reported.
+	RuleModel = "language_model"
+
 	RuleSameKey           = "same_key_different_value"
 	RuleEmbeddedMulti     = "embedded_db_multi_region_writes"
 	RuleServerlessLong    = "serverless_long_lived_connections"

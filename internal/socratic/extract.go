@@ -27,7 +27,10 @@ type Extracted struct {
 // ExtractInput is what extraction reads: the text, and the question it
 // answers when there is one.
 type ExtractInput struct {
-	Text             string
+	Text string
+	// QuestionText is the question the text answers ("" for a chat
+	// message); a language model reads it, the built-in rules do not.
+	QuestionText     string
 	QuestionCategory models.SpecCategory
 	// QuestionKey is the specification key the question asks for.
 	QuestionKey string

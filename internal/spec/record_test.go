@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +61,60 @@ func TestPlanRecord(t *testing.T) {
 				t.Errorf("conflict %d link %d: %+v, want %+v", i, j, l, wantLinks[i][j])
 			}
 		}
+	}
+}
+
+// TestPlanRecordMergesReported adds the conflicts a model reported to the
+// rules' findings: a pair the rules found is not recorded twice, ids no
+// longer CURRENT are dropped and noted, and a report about a repeat that
+// is not recorded is noted too.
+func TestPlanRecordMergesReported(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	known := []*models.Specification{
+		{ID: 41, Category: models.SpecCategoryTechStack, Key: "database", Value: "PostgreSQL", Status: models.SpecStatusCurrent},
+		{ID: 42, Category: models.SpecCategorySecurity, Key: "authentication", Value: "single sign-on", Status: models.SpecStatusCurrent},
+		{ID: 43, Category: models.SpecCategoryGoals, Key: "budget", Value: "large", Status: models.SpecStatusPending},
+	}
+	found := []socratic.Extracted{
+		{Category: models.SpecCategoryTechStack, Key: "database", Value: "MySQL", Confidence: 1},
+		{Category: models.SpecCategoryRequirements, Key: "public_access", Value: "anyone", Confidence: 1},
+		{Category: models.SpecCategorySecurity, Key: "authentication", Value: "single sign-on", Confidence: 1}, // repeat
+	}
+	report := func(n int, existing ...int64) socratic.Reported {
+		return socratic.Reported{New: n, Finding: socratic.Finding{Type: models.ConflictTypeRequirement, Severity: models.ConflictSeverityCritical,
+			Rule: socratic.RuleModel, Description: "reported", Existing: existing}}
+	}
+	o := Origin{Source: models.SpecSourceExtracted, UserID: 7, Reported: []socratic.Reported{
+		report(0, 41),         // the rules found it: not twice
+		report(0, 41, 42),     // only 42 is added
+		report(1, 42, 43, 99), // 43 is PENDING, 99 unknown: dropped, 42 kept
+		report(1, 43),         // nothing left: dropped
+		report(2, 42),         // the repeat is not recorded
+	}}
+	plan := planRecord(3, known, found, o, now)
+	if len(plan.specs) != 2 || plan.specs[0].Status != models.SpecStatusPending || plan.specs[1].Status != models.SpecStatusPending {
+		t.Fatalf("specifications %+v", plan.specs)
+	}
+	want := []struct {
+		rule  string
+		links []int64
+	}{{socratic.RuleSameKey, []int64{-1, 41}}, {socratic.RuleModel, []int64{-1, 42}}, {socratic.RuleModel, []int64{-2, 42}}}
+	if len(plan.conflicts) != len(want) {
+		t.Fatalf("conflicts %+v", plan.conflicts)
+	}
+	for i, w := range want {
+		var got []int64
+		for _, l := range plan.links[i] {
+			got = append(got, l.SpecificationID)
+		}
+		if plan.conflicts[i].Rule != w.rule || fmt.Sprint(got) != fmt.Sprint(w.links) {
+			t.Errorf("conflict %d: rule %s links %v, want %s %v", i, plan.conflicts[i].Rule, got, w.rule, w.links)
+		}
+	}
+	if plan.conflicts[1].Severity != models.ConflictSeverityCritical {
+		t.Errorf("severity %s", plan.conflicts[1].Severity)
+	}
+	if len(plan.dropped) != 3 || !strings.Contains(plan.dropped[0], "[43 99]") || !strings.Contains(plan.dropped[2], "not recorded") {
+		t.Fatalf("dropped %q", plan.dropped)
 	}
 }

@@ -67,6 +67,9 @@ type Origin struct {
 	SessionID  *int64
 	QuestionID *int64
 	MessageID  *int64
+	// Reported are conflicts a language model found between the found
+	// specifications and current ones, checked again when recorded.
+	Reported []socratic.Reported
 }
 
 // Recorded is what recording specifications changed.
@@ -78,6 +81,10 @@ type Recorded struct {
 	Scores map[models.SpecCategory]socratic.CategoryScore
 	// Closed are conflicts the change closed (set by corrections).
 	Closed []*models.Conflict
+	// Dropped says which of the origin's reported conflicts were not
+	// recorded and why (a specification no longer CURRENT, a found one
+	// not recorded), for the caller's log.
+	Dropped []string
 }
 
 // Record stores found specifications for a project locked by the caller's
@@ -108,7 +115,7 @@ func (s *Service) Record(ctx context.Context, p *models.Project, found []socrati
 	if err := s.store.CreateConflicts(ctx, plan.conflicts, plan.links); err != nil {
 		return Recorded{}, err
 	}
-	return Recorded{Specifications: plan.specs, Conflicts: plan.conflicts, Scores: socratic.Scores(append(known, plan.specs...))}, nil
+	return Recorded{Specifications: plan.specs, Conflicts: plan.conflicts, Scores: socratic.Scores(append(known, plan.specs...)), Dropped: plan.dropped}, nil
 }
 
 // recordPlan is what recording found specifications writes: the new
@@ -118,6 +125,7 @@ type recordPlan struct {
 	specs     []*models.Specification
 	conflicts []*models.Conflict
 	links     [][]models.ConflictSpecification
+	dropped   []string
 }
 
 // planRecord decides, without I/O, what recording found specifications
@@ -134,12 +142,18 @@ func planRecord(projectID int64, known []*models.Specification, found []socratic
 			}
 		}
 	}
+	current := map[int64]bool{}
+	for _, e := range existing {
+		current[e.Ref] = true
+	}
 	seen := append([]*models.Specification(nil), known...)
-	for _, f := range found {
+	for i, f := range found {
 		if repeated(f, seen) != nil {
+			out.dropReported(i, o.Reported, "the found specification repeats a known one and was not recorded")
 			continue
 		}
 		findings := detect(socratic.SpecView{Category: f.Category, Key: f.Key, Value: f.Value}, existing, siblings, requirements)
+		findings = out.merge(i, findings, o.Reported, current)
 		sp := &models.Specification{
 			ProjectID: projectID, QuestionID: o.QuestionID, MessageID: o.MessageID, Category: f.Category,
 			Key: f.Key, Value: f.Value, Content: f.Content, Source: o.Source, Confidence: clamp(f.Confidence),
@@ -164,6 +178,55 @@ func planRecord(projectID int64, known []*models.Specification, found []socratic
 		out.add(projectID, ref, findings, now)
 	}
 	return out
+}
+
+// merge adds to the rules' findings about found specification i the
+// conflicts a model reported about it, each naming only the CURRENT
+// specifications (current) that no rule already paired with it: a pair
+// the rules found is not recorded twice. A reported conflict left naming
+// nothing is dropped, and noted when its specifications are gone.
+func (p *recordPlan) merge(i int, findings []socratic.Finding, reported []socratic.Reported, current map[int64]bool) []socratic.Finding {
+	paired := map[int64]bool{}
+	for _, fd := range findings {
+		for _, e := range fd.Existing {
+			paired[e] = true
+		}
+	}
+	for _, r := range reported {
+		if r.New != i {
+			continue
+		}
+		var keep, gone []int64
+		for _, e := range r.Existing {
+			switch {
+			case !current[e]:
+				gone = append(gone, e)
+			case !paired[e]:
+				keep = append(keep, e)
+				paired[e] = true
+			}
+		}
+		if len(gone) > 0 {
+			p.dropped = append(p.dropped, fmt.Sprintf("reported conflict %q: specifications %v are no longer CURRENT", r.Description, gone))
+		}
+		if len(keep) == 0 {
+			continue
+		}
+		fd := r.Finding
+		fd.Rule, fd.Existing = socratic.RuleModel, keep
+		findings = append(findings, fd)
+	}
+	return findings
+}
+
+// dropReported notes the reported conflicts about found specification i,
+// which is not recorded, and why.
+func (p *recordPlan) dropReported(i int, reported []socratic.Reported, why string) {
+	for _, r := range reported {
+		if r.New == i {
+			p.dropped = append(p.dropped, fmt.Sprintf("reported conflict %q: %s", r.Description, why))
+		}
+	}
 }
 
 // add appends the conflicts of findings about the specification ref.

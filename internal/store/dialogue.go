@@ -115,6 +115,17 @@ func (s *Store) MessageCounts(ctx context.Context, sessionIDs []int64) (map[int6
 	return countByParent(ctx, s, s.messageList(ctx), "m.session_id", sessionIDs)
 }
 
+// LastMessages returns the last n messages of a session, oldest first.
+func (s *Store) LastMessages(ctx context.Context, sessionID int64, n int) ([]*models.Message, error) {
+	var rows []*models.Message
+	err := s.DB(ctx).NewSelect().Model(&rows).Where("m.session_id = ?", sessionID).OrderExpr("m.id DESC").Limit(int64(n)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("last messages: %w", err)
+	}
+	slices.Reverse(rows)
+	return rows, nil
+}
+
 // RecordLLMCallAtCommit records a use of a counselor engine when the
 // transaction in ctx commits (see atcommit.go); c's id is not set.
 func (s *Store) RecordLLMCallAtCommit(ctx context.Context, c *models.LLMCall) error {
