@@ -71,8 +71,7 @@ func migrated(t *testing.T, url string, rec *recorder) (*bun.DB, *models.Project
 	if _, err := db.NewInsert().Model(p).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db.AddQueryHook(rec)
-	return db, p
+	return db.WithQueryHook(rec), p
 }
 
 func maturityOf(t *testing.T, db *bun.DB, projectID int64) int {
