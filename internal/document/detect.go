@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"socrates/internal/apperr"
+	"socrates/internal/validate"
 )
 
 // The content types a document may have.
@@ -135,7 +136,7 @@ func checkText(contentType string, data []byte) error {
 	if i := bytes.IndexByte(data, 0); i >= 0 {
 		return apperr.Invalid("file", apperr.CodeUnsupportedType, "the file is not text: it has a NUL byte at byte %d", i)
 	}
-	if at := invalidUTF8(data); at >= 0 {
+	if at := validate.InvalidUTF8(data); at >= 0 {
 		return apperr.Invalid("file", apperr.CodeInvalid, "the file is not valid UTF-8 text (at byte %d); save it as UTF-8", at)
 	}
 	switch contentType {
@@ -184,20 +185,4 @@ func checkCSV(data []byte) error {
 			return err
 		}
 	}
-}
-
-// invalidUTF8 returns the offset of the first byte of b that is not part
-// of valid UTF-8, or -1 when b is valid UTF-8.
-func invalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return -1
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"socrates/internal/gqlws"
+	"socrates/internal/validate"
 )
 
 // get serves GraphQL over HTTP GET, with the parameters in the URL: query,
@@ -39,7 +40,7 @@ func (g get) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 		return
 	}
 	for _, name := range []string{"query", "operationName", "variables", "extensions"} {
-		if at := invalidUTF8([]byte(values.Get(name))); at >= 0 {
+		if at := validate.InvalidUTF8([]byte(values.Get(name))); at >= 0 {
 			refuse(w, r, g.logger, http.StatusBadRequest, codeBadRequest,
 				fmt.Sprintf("the URL's %s parameter is not valid UTF-8 once decoded (at byte %d)", name, at))
 			return

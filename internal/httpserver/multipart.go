@@ -15,7 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"socrates/internal/gqlws"
+	"socrates/internal/validate"
 )
 
 // maxUploadFiles bounds the files of one multipart request.
@@ -43,13 +43,7 @@ type multipartForm struct {
 var _ graphql.Transport = multipartForm{}
 
 // Supports implements graphql.Transport.
-func (multipartForm) Supports(r *http.Request) bool {
-	if r.Method != http.MethodPost || gqlws.IsUpgrade(r) {
-		return false
-	}
-	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && mediaType == mediaMultipart
-}
+func (multipartForm) Supports(r *http.Request) bool { return postOf(r, mediaMultipart) }
 
 // Do implements graphql.Transport.
 func (m multipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
@@ -155,7 +149,7 @@ func namedPart(mr *multipart.Reader, name string) ([]byte, string) {
 // decodeMap reads the map part: a JSON object from part names to
 // non-empty lists of paths starting with "variables.".
 func decodeMap(data []byte) (map[string][]string, string) {
-	if at := invalidUTF8(data); at >= 0 {
+	if at := validate.InvalidUTF8(data); at >= 0 {
 		return nil, fmt.Sprintf("not valid UTF-8 (at byte %d)", at)
 	}
 	var files map[string][]string

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -23,6 +22,7 @@ import (
 	"socrates/internal/gqlresp"
 	"socrates/internal/gqlws"
 	"socrates/internal/querylimit"
+	"socrates/internal/validate"
 )
 
 // Response media types of GraphQL over HTTP.
@@ -44,12 +44,16 @@ type post struct {
 var _ graphql.Transport = post{}
 
 // Supports implements graphql.Transport.
-func (post) Supports(r *http.Request) bool {
+func (post) Supports(r *http.Request) bool { return postOf(r, mediaJSON) }
+
+// postOf reports whether r is a POST of the given media type and not a
+// websocket upgrade.
+func postOf(r *http.Request, media string) bool {
 	if r.Method != http.MethodPost || gqlws.IsUpgrade(r) {
 		return false
 	}
 	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && mediaType == mediaJSON
+	return err == nil && mediaType == media
 }
 
 // Do implements graphql.Transport.
@@ -125,7 +129,7 @@ func decodeParams(body []byte) (*graphql.RawParams, string) {
 	}
 	// JSON is UTF-8 (RFC 8259); the decoder would quietly turn invalid
 	// bytes into U+FFFD, so a name could be stored other than sent.
-	if at := invalidUTF8(body); at >= 0 {
+	if at := validate.InvalidUTF8(body); at >= 0 {
 		return nil, fmt.Sprintf("the request body is not valid UTF-8 (at byte %d)", at)
 	}
 	params := &graphql.RawParams{}
@@ -172,22 +176,6 @@ func missingQuery(p *graphql.RawParams) string {
 // byteOrderMark is the UTF-8 encoding of U+FEFF, which JSON text must not
 // start with (RFC 8259, section 8.1).
 const byteOrderMark = "\uFEFF"
-
-// invalidUTF8 returns the offset of the first byte of b that is not part
-// of valid UTF-8, or -1 when b is valid UTF-8.
-func invalidUTF8(b []byte) int {
-	if utf8.Valid(b) {
-		return -1
-	}
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
-	return -1
-}
 
 // jsonKind names the JSON value that starts with c.
 func jsonKind(c byte) string {

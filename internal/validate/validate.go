@@ -74,3 +74,19 @@ func Password(v *apperr.Validation, field, s string) {
 		v.Add(field, apperr.CodeTooLong, "%s must be at most 128 characters", field)
 	}
 }
+
+// InvalidUTF8 returns the offset of the first byte of b that is not part
+// of valid UTF-8, or -1 when b is valid UTF-8.
+func InvalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
