@@ -92,13 +92,10 @@ func sessionNotFound() error { return apperr.NotFoundf("session not found") }
 // writable checks the viewer may write the project and the session is
 // running.
 func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.Project) (*models.Session, *models.Project, error) {
-	if err := s.policy.Require(ctx, p, access.Write); err != nil {
+	if err := s.stillWritable(ctx, sess, p); err != nil {
 		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
 			return nil, nil, sessionNotFound()
 		}
-		return nil, nil, err
-	}
-	if err := running(sess, p); err != nil {
 		return nil, nil, err
 	}
 	return sess, p, nil
