@@ -68,6 +68,14 @@ func Open(ctx context.Context, rawURL string, pool Pool) (*bun.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse postgres url %s: %w", Redact(rawURL), err)
 		}
+		if !strings.Contains(rawURL, "default_query_exec_mode=") {
+			// bun writes values into the statement text, so most texts
+			// are new: sent with the simple protocol they take one round
+			// trip and leave nothing prepared behind. The statements that
+			// bind parameters (stable texts) ask for the statement cache
+			// themselves (store.bound).
+			cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+		}
 		if pool.MaxOpen == 0 {
 			pool.MaxOpen = 20
 		}

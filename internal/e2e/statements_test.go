@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -235,6 +236,10 @@ func TestAskAnswerRoundCost(t *testing.T) {
 			"Actually we will use MongoDB as the database",
 			"Requests should answer within 200 ms at p95",
 		}
+		// The reads of a round bind the values that change (ids) instead
+		// of writing them into the text, so each round sends the same
+		// read texts and PostgreSQL plans them once per connection.
+		var firstReads []string
 		for i, text := range answers {
 			var asked struct {
 				AskNextQuestion struct {
@@ -264,6 +269,12 @@ func TestAskAnswerRoundCost(t *testing.T) {
 				t.Fatalf("round %d: MongoDB after PostgreSQL found no conflict", i)
 			}
 			t.Logf("round %d: ask %d + answer %d statements", i, askCost, answerCost)
+			if reads := selects(append(askTexts, counter.last()...)); i == 0 {
+				firstReads = reads
+			} else if len(answered.AnswerQuestion.Conflicts) == 0 && !slices.Equal(reads, firstReads) {
+				t.Errorf("round %d read other texts than round 0 (a value written into a read's text?):\n%s\n--- round 0:\n%s", i,
+					strings.Join(reads, "\n"), strings.Join(firstReads, "\n"))
+			}
 			answerMost := answerLimit
 			if len(answered.AnswerQuestion.Conflicts) > 0 {
 				answerMost += conflictCost
@@ -274,4 +285,16 @@ func TestAskAnswerRoundCost(t *testing.T) {
 			}
 		}
 	})
+}
+
+// selects returns the distinct SELECT statements among texts, sorted.
+func selects(texts []string) []string {
+	var out []string
+	for _, t := range texts {
+		if strings.HasPrefix(strings.TrimSpace(t), "SELECT") {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

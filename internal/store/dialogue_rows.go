@@ -43,15 +43,15 @@ func joined[T any](db bun.IDB, q *bun.SelectQuery, alias, relation string) *bun.
 // with lock, inside a transaction on PostgreSQL, both rows stay locked
 // until it ends (the project first, as every writer locks them).
 func (s *Store) SessionWithProject(ctx context.Context, sessionID int64, lock bool) (*models.Session, *models.Project, error) {
-	row := new(sessionRow)
 	db := s.DB(ctx)
-	q := db.NewSelect().Model(row).ColumnExpr("s.*").
-		Join("JOIN projects AS p ON p.id = s.project_id").Where("s.id = ?", sessionID)
+	q := db.NewSelect().Model((*sessionRow)(nil)).ColumnExpr("s.*").
+		Join("JOIN projects AS p ON p.id = s.project_id").Where("s.id = $1")
 	q = joined[models.Project](db, q, "p", "project")
 	if lock && InTx(ctx) && s.pg {
 		q = q.For("UPDATE OF p, s")
 	}
-	if err := q.Scan(ctx); err != nil {
+	row, err := one[sessionRow](ctx, s, q, sessionID)
+	if err != nil {
 		return nil, nil, notFound(err, "session with project")
 	}
 	return &row.Session, row.Project, nil
@@ -80,17 +80,17 @@ func (s *Store) QuestionWithSessionForUpdate(ctx context.Context, questionID int
 }
 
 func (s *Store) questionWithSession(ctx context.Context, questionID int64, lock string) (*models.Question, *models.Session, *models.Project, error) {
-	row := new(questionRow)
 	db := s.DB(ctx)
-	q := db.NewSelect().Model(row).ColumnExpr(modelColumns[models.Question](db, "q")).
+	q := db.NewSelect().Model((*questionRow)(nil)).ColumnExpr(modelColumns[models.Question](db, "q")).
 		Join("JOIN sessions AS s ON s.id = q.session_id").
-		Join("JOIN projects AS p ON p.id = q.project_id").Where("q.id = ?", questionID)
+		Join("JOIN projects AS p ON p.id = q.project_id").Where("q.id = $1")
 	q = joined[models.Session](db, q, "s", "session")
 	q = joined[models.Project](db, q, "p", "project")
 	if lock != "" {
 		q = q.For(lock)
 	}
-	if err := q.Scan(ctx); err != nil {
+	row, err := one[questionRow](ctx, s, q, questionID)
+	if err != nil {
 		return nil, nil, nil, notFound(err, "question with session")
 	}
 	return &row.Question, row.Session, row.Project, nil
@@ -180,18 +180,18 @@ type (
 // statement: the session joined with its project, and the specifications,
 // questions and statistics as JSON arrays built by the database.
 func (s *Store) AskingContext(ctx context.Context, sessionID, userID int64) (*AskingContext, error) {
-	row := new(askingRow)
 	db := s.DB(ctx)
-	q := db.NewSelect().Model(row).ColumnExpr("s.*").
-		Join("JOIN projects AS p ON p.id = s.project_id").Where("s.id = ?", sessionID)
+	q := db.NewSelect().Model((*askingRow)(nil)).ColumnExpr("s.*").
+		Join("JOIN projects AS p ON p.id = s.project_id").Where("s.id = $2")
 	q = joined[models.Project](db, q, "p", "project").
 		ColumnExpr(s.jsonRows("asking_current", "specifications AS sp WHERE sp.project_id = s.project_id AND sp.status = 'CURRENT'",
 			"'id', sp.id, 'category', sp.category, 'key', sp.key, 'value', sp.value, 'confidence', sp.confidence")).
 		ColumnExpr(s.jsonRows("asking_history", "questions AS q WHERE q.session_id = s.id",
 			"'id', q.id, 'text', q.text, 'template_key', q.template_key")).
-		ColumnExpr(s.jsonRows("asking_stats", "question_stats AS qs WHERE qs.user_id = ?",
-			"'template_key', qs.template_key, 'times_asked', qs.times_asked, 'times_answered', qs.times_answered, 'times_answered_well', qs.times_answered_well"), userID)
-	if err := q.Scan(ctx); err != nil {
+		ColumnExpr(s.jsonRows("asking_stats", "question_stats AS qs WHERE qs.user_id = $1",
+			"'template_key', qs.template_key, 'times_asked', qs.times_asked, 'times_answered', qs.times_answered, 'times_answered_well', qs.times_answered_well"))
+	row, err := one[askingRow](ctx, s, q, userID, sessionID)
+	if err != nil {
 		return nil, notFound(err, "asking context")
 	}
 	out := &AskingContext{Session: &row.Session, Project: row.Project, History: SessionHistory{Templates: map[string]bool{}}}

@@ -43,11 +43,11 @@ func (s *Store) SpecificationByID(ctx context.Context, id int64) (*models.Specif
 // statuses, oldest first.
 func (s *Store) ProjectSpecifications(ctx context.Context, projectID int64, statuses ...models.SpecStatus) ([]*models.Specification, error) {
 	var rows []*models.Specification
-	q := s.DB(ctx).NewSelect().Model(&rows).Where("sp.project_id = ?", projectID).OrderExpr("sp.id")
+	q := s.DB(ctx).NewSelect().Model(&rows).Where("sp.project_id = $1").OrderExpr("sp.id")
 	if len(statuses) > 0 {
 		q = q.Where("sp.status IN (?)", bun.List(statuses))
 	}
-	if err := q.Scan(ctx); err != nil {
+	if err := s.run(ctx, q, []any{projectID}, []any{&rows}); err != nil {
 		return nil, fmt.Errorf("project specifications: %w", err)
 	}
 	return rows, nil
