@@ -146,7 +146,7 @@ func (s *Service) Revoke(ctx context.Context, id int64) (*models.APIToken, error
 	var t *models.APIToken
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		var err error
-		t, err = s.store.APITokenByID(ctx, id)
+		t, err = s.store.APITokenForUpdate(ctx, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != pr.UserID) {
 			return apperr.NotFoundf("API token not found")
 		}

@@ -267,7 +267,7 @@ func (s *Service) run(id int64) {
 func (s *Service) generate(ctx context.Context, id int64) error {
 	var g *models.CodeGeneration
 	err := s.d.Store.WithTx(ctx, func(ctx context.Context) error {
-		cur, err := s.d.Store.GenerationByID(ctx, id)
+		cur, err := s.d.Store.GenerationForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -308,7 +308,7 @@ func (s *Service) generate(ctx context.Context, id int64) error {
 		return err
 	}
 	return s.d.Store.WithTx(ctx, func(ctx context.Context) error {
-		cur, err := s.d.Store.GenerationByID(ctx, id)
+		cur, err := s.d.Store.GenerationForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -399,7 +399,7 @@ func (s *Service) fail(id int64, cause error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := s.d.Store.WithTx(ctx, func(ctx context.Context) error {
-		g, err := s.d.Store.GenerationByID(ctx, id)
+		g, err := s.d.Store.GenerationForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}

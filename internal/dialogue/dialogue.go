@@ -106,7 +106,7 @@ func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.
 // checks again that the viewer may write and the session still runs:
 // either may have changed while the counselor worked.
 func (s *Service) lockRunning(ctx context.Context, sessionID int64) (*models.Project, error) {
-	sess, p, err := s.store.SessionWithProject(ctx, sessionID, true)
+	sess, p, err := s.store.SessionWithProjectForUpdate(ctx, sessionID)
 	if err != nil {
 		return nil, notFound(err, sessionNotFound())
 	}

@@ -212,7 +212,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		doc, err := s.d.Store.DocumentByID(ctx, id)
+		doc, err := s.d.Store.DocumentForUpdate(ctx, id)
 		if err != nil {
 			return store.MapNotFound(err, notFound())
 		}

@@ -211,7 +211,7 @@ func (s *Service) change(ctx context.Context, id int64, need access.Permission, 
 // Locked reads a project inside the transaction of ctx, locking it, and
 // checks the viewer holds need on it.
 func (s *Service) Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error) {
-	p, err := s.store.ProjectByID(ctx, id)
+	p, err := s.store.ProjectForUpdate(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, access.ProjectNotFound()
 	}

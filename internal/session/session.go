@@ -198,7 +198,7 @@ func (s *Service) transition(ctx context.Context, id int64, change func(*models.
 			}
 			return err
 		}
-		if sess, err = s.store.SessionByID(ctx, id); err != nil {
+		if sess, err = s.store.SessionForUpdate(ctx, id); err != nil {
 			return notFound(err)
 		}
 		if p.Status == models.ProjectStatusArchived {

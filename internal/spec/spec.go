@@ -524,7 +524,7 @@ func (s *Service) writableSpecification(ctx context.Context, projectID, specID i
 	if err != nil {
 		return nil, nil, asNotFound(err, "specification")
 	}
-	sp, err := s.store.SpecificationByID(ctx, specID)
+	sp, err := s.store.SpecificationForUpdate(ctx, specID)
 	if err != nil {
 		return nil, nil, notFound(err, "specification")
 	}
@@ -589,7 +589,7 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		if err != nil {
 			return asNotFound(err, "conflict")
 		}
-		c, err := s.store.ConflictByID(ctx, conflictID)
+		c, err := s.store.ConflictForUpdate(ctx, conflictID)
 		if err != nil {
 			return notFound(err, "conflict")
 		}
@@ -602,7 +602,7 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		}
 		var olds, news []*models.Specification
 		for _, l := range links[c.ID] {
-			sp, err := s.store.SpecificationByID(ctx, l.SpecificationID)
+			sp, err := s.store.SpecificationForUpdate(ctx, l.SpecificationID)
 			if err != nil {
 				return err
 			}

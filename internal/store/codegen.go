@@ -42,12 +42,10 @@ func (s *Store) CreateGeneration(ctx context.Context, g *models.CodeGeneration) 
 	return s.insert(ctx, "code generation", g)
 }
 
-// GenerationByID returns a code generation, locked inside a transaction
-// on PostgreSQL.
-func (s *Store) GenerationByID(ctx context.Context, id int64) (*models.CodeGeneration, error) {
-	g := new(models.CodeGeneration)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(g).Where("cg.id = ?", id)).Scan(ctx)
-	return g, notFound(err, "code generation by id")
+// GenerationForUpdate reads a code generation inside the transaction of
+// ctx and locks it until the transaction ends (see forUpdate).
+func (s *Store) GenerationForUpdate(ctx context.Context, id int64) (*models.CodeGeneration, error) {
+	return rowForUpdate[models.CodeGeneration](ctx, s, "code generation", "cg.id", id)
 }
 
 // UpdateGeneration writes the given columns of a code generation.

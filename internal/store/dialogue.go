@@ -48,13 +48,6 @@ func (s *Store) CreateQuestion(ctx context.Context, q *models.Question) error {
 	return s.insert(ctx, "question", q)
 }
 
-// QuestionByID returns a question, locked inside a transaction on PostgreSQL.
-func (s *Store) QuestionByID(ctx context.Context, id int64) (*models.Question, error) {
-	q := new(models.Question)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(q).Where("q.id = ?", id)).Scan(ctx)
-	return q, notFound(err, "question by id")
-}
-
 // QuestionsByIDs returns questions by id.
 func (s *Store) QuestionsByIDs(ctx context.Context, ids []int64) ([]*models.Question, error) {
 	return byIDs[models.Question](ctx, s, "questions", "q.id", ids)

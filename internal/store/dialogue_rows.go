@@ -39,16 +39,16 @@ func joined[T any](db bun.IDB, q *bun.SelectQuery, alias, relation string) *bun.
 	return q.ColumnExpr(strings.Join(cols, ", "))
 }
 
-// SessionWithProject reads a session and its project in one statement;
-// with lock, inside a transaction on PostgreSQL, both rows stay locked
-// until it ends (the project first, as every writer locks them).
-func (s *Store) SessionWithProject(ctx context.Context, sessionID int64, lock bool) (*models.Session, *models.Project, error) {
+// SessionWithProjectForUpdate reads a session and its project in one
+// statement inside the transaction of ctx and locks both rows until it
+// ends (the project first, as every writer locks them; see forUpdate).
+func (s *Store) SessionWithProjectForUpdate(ctx context.Context, sessionID int64) (*models.Session, *models.Project, error) {
 	db := s.DB(ctx)
 	q := db.NewSelect().Model((*sessionRow)(nil)).ColumnExpr("s.*").
 		Join("JOIN projects AS p ON p.id = s.project_id").Where("s.id = $1")
-	q = joined[models.Project](db, q, "p", "project")
-	if lock && InTx(ctx) && s.pg {
-		q = q.For("UPDATE OF p, s")
+	q, err := s.forUpdate(ctx, joined[models.Project](db, q, "p", "project"), "p, s")
+	if err != nil {
+		return nil, nil, fmt.Errorf("session with project: %w", err)
 	}
 	row, err := one[sessionRow](ctx, s, q, sessionID)
 	if err != nil {
@@ -58,9 +58,9 @@ func (s *Store) SessionWithProject(ctx context.Context, sessionID int64, lock bo
 }
 
 // QuestionWithSession reads a question, its session and its project in one
-// statement.
+// statement, locking nothing.
 func (s *Store) QuestionWithSession(ctx context.Context, questionID int64) (*models.Question, *models.Session, *models.Project, error) {
-	return s.questionWithSession(ctx, questionID, "")
+	return s.questionWithSession(ctx, questionID, false)
 }
 
 // QuestionWithSessionForUpdate reads a question, its session and its
@@ -69,25 +69,23 @@ func (s *Store) QuestionWithSession(ctx context.Context, questionID int64) (*mod
 // every writer locks them). A row a concurrent transaction changed is read
 // as that transaction committed it, so what the question says (answered
 // or not) holds until the end of the transaction for every writer that
-// locks it the same way. SQLite transactions here are BEGIN IMMEDIATE and
-// already exclusive.
+// locks it the same way (see forUpdate).
 func (s *Store) QuestionWithSessionForUpdate(ctx context.Context, questionID int64) (*models.Question, *models.Session, *models.Project, error) {
-	lock := ""
-	if InTx(ctx) && s.pg {
-		lock = "UPDATE OF p, s, q"
-	}
-	return s.questionWithSession(ctx, questionID, lock)
+	return s.questionWithSession(ctx, questionID, true)
 }
 
-func (s *Store) questionWithSession(ctx context.Context, questionID int64, lock string) (*models.Question, *models.Session, *models.Project, error) {
+func (s *Store) questionWithSession(ctx context.Context, questionID int64, lock bool) (*models.Question, *models.Session, *models.Project, error) {
 	db := s.DB(ctx)
 	q := db.NewSelect().Model((*questionRow)(nil)).ColumnExpr(modelColumns[models.Question](db, "q")).
 		Join("JOIN sessions AS s ON s.id = q.session_id").
 		Join("JOIN projects AS p ON p.id = q.project_id").Where("q.id = $1")
 	q = joined[models.Session](db, q, "s", "session")
 	q = joined[models.Project](db, q, "p", "project")
-	if lock != "" {
-		q = q.For(lock)
+	if lock {
+		var err error
+		if q, err = s.forUpdate(ctx, q, "p, s, q"); err != nil {
+			return nil, nil, nil, fmt.Errorf("question with session: %w", err)
+		}
 	}
 	row, err := one[questionRow](ctx, s, q, questionID)
 	if err != nil {

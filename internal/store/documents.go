@@ -24,12 +24,10 @@ func (s *Store) CreateDocument(ctx context.Context, d *models.Document) error {
 	return s.insert(ctx, "document", d)
 }
 
-// DocumentByID returns a document, locked inside a transaction on
-// PostgreSQL.
-func (s *Store) DocumentByID(ctx context.Context, id int64) (*models.Document, error) {
-	d := new(models.Document)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(d).Where("doc.id = ?", id)).Scan(ctx)
-	return d, notFound(err, "document by id")
+// DocumentForUpdate reads a document inside the transaction of ctx and
+// locks it until the transaction ends (see forUpdate).
+func (s *Store) DocumentForUpdate(ctx context.Context, id int64) (*models.Document, error) {
+	return rowForUpdate[models.Document](ctx, s, "document", "doc.id", id)
 }
 
 // DeleteDocument deletes a document; the database takes it out of the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -97,12 +98,11 @@ func (s *Store) ProjectOrdering(field models.ProjectOrderField, dir models.Order
 	return o
 }
 
-// ProjectByID returns one project. Inside a transaction on PostgreSQL the
-// row is locked until the transaction ends, so concurrent changes queue.
-func (s *Store) ProjectByID(ctx context.Context, id int64) (*models.Project, error) {
-	p := new(models.Project)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(p).Where("p.id = ?", id)).Scan(ctx)
-	return p, notFound(err, "project by id")
+// ProjectForUpdate reads a project inside the transaction of ctx and
+// locks it until the transaction ends (see forUpdate), so concurrent
+// changes of one project queue.
+func (s *Store) ProjectForUpdate(ctx context.Context, id int64) (*models.Project, error) {
+	return rowForUpdate[models.Project](ctx, s, "project", "p.id", id)
 }
 
 // ProjectsByIDs returns the projects with the given ids, in no particular order.
@@ -137,11 +137,32 @@ func (s *Store) UpdateProject(ctx context.Context, p *models.Project, columns ..
 	return nil
 }
 
-// lockInTx adds FOR UPDATE to q on PostgreSQL inside a transaction. SQLite
-// transactions here are BEGIN IMMEDIATE and already exclusive.
-func (s *Store) lockInTx(ctx context.Context, q *bun.SelectQuery) *bun.SelectQuery {
-	if InTx(ctx) && s.Postgres() {
-		return q.For("UPDATE")
+// forUpdate makes q a read for update: it must run inside the transaction
+// of ctx (outside one it is an error, not a read without a lock) and, on
+// PostgreSQL, locks the rows it reads of the tables named by of (every
+// table when of is empty) until the transaction ends. SQLite transactions
+// here are BEGIN IMMEDIATE and already exclusive.
+func (s *Store) forUpdate(ctx context.Context, q *bun.SelectQuery, of string) (*bun.SelectQuery, error) {
+	if !InTx(ctx) {
+		return nil, errors.New("a read for update outside a transaction")
 	}
-	return q
+	if !s.pg {
+		return q, nil
+	}
+	if of != "" {
+		return q.For("UPDATE OF " + of), nil
+	}
+	return q.For("UPDATE"), nil
+}
+
+// rowForUpdate reads the row of model T whose column idCol is id, for
+// update (see forUpdate); what names it in errors, and no row is
+// ErrNotFound.
+func rowForUpdate[T any](ctx context.Context, s *Store, what, idCol string, id int64) (*T, error) {
+	q, err := s.forUpdate(ctx, s.DB(ctx).NewSelect().Model((*T)(nil)).Where(idCol+" = $1"), "")
+	if err != nil {
+		return nil, fmt.Errorf("%s for update: %w", what, err)
+	}
+	row, err := one[T](ctx, s, q, id)
+	return row, notFound(err, what+" for update")
 }

@@ -27,11 +27,10 @@ func (s *Store) CreateSession(ctx context.Context, sess *models.Session) error {
 	return nil
 }
 
-// SessionByID returns one session, locked inside a transaction on PostgreSQL.
-func (s *Store) SessionByID(ctx context.Context, id int64) (*models.Session, error) {
-	sess := new(models.Session)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(sess).Where("s.id = ?", id)).Scan(ctx)
-	return sess, notFound(err, "session by id")
+// SessionForUpdate reads a session inside the transaction of ctx and
+// locks it until the transaction ends (see forUpdate).
+func (s *Store) SessionForUpdate(ctx context.Context, id int64) (*models.Session, error) {
+	return rowForUpdate[models.Session](ctx, s, "session", "s.id", id)
 }
 
 // SessionsByIDs returns the sessions with the given ids, in no particular order.

@@ -32,11 +32,10 @@ func (s *Store) SpecificationsByIDs(ctx context.Context, ids []int64) ([]*models
 	return byIDs[models.Specification](ctx, s, "specifications", "sp.id", ids)
 }
 
-// SpecificationByID returns one specification.
-func (s *Store) SpecificationByID(ctx context.Context, id int64) (*models.Specification, error) {
-	sp := new(models.Specification)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(sp).Where("sp.id = ?", id)).Scan(ctx)
-	return sp, notFound(err, "specification by id")
+// SpecificationForUpdate reads a specification inside the transaction of
+// ctx and locks it until the transaction ends (see forUpdate).
+func (s *Store) SpecificationForUpdate(ctx context.Context, id int64) (*models.Specification, error) {
+	return rowForUpdate[models.Specification](ctx, s, "specification", "sp.id", id)
 }
 
 // ProjectSpecifications returns a project's specifications in the given
@@ -180,11 +179,10 @@ func (s *Store) CreateSpecifications(ctx context.Context, specs []*models.Specif
 	return insertMany(ctx, s, "specifications", specs, func(sp *models.Specification) *int64 { return &sp.ID })
 }
 
-// ConflictByID returns one conflict, locked inside a transaction on PostgreSQL.
-func (s *Store) ConflictByID(ctx context.Context, id int64) (*models.Conflict, error) {
-	c := new(models.Conflict)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(c).Where("c.id = ?", id)).Scan(ctx)
-	return c, notFound(err, "conflict by id")
+// ConflictForUpdate reads a conflict inside the transaction of ctx and
+// locks it until the transaction ends (see forUpdate).
+func (s *Store) ConflictForUpdate(ctx context.Context, id int64) (*models.Conflict, error) {
+	return rowForUpdate[models.Conflict](ctx, s, "conflict", "c.id", id)
 }
 
 // ConflictsByIDs returns conflicts by id.

@@ -16,12 +16,11 @@ func (s *Store) CreateTeam(ctx context.Context, t *models.Team) error {
 	return s.insert(ctx, "team", t)
 }
 
-// TeamByID returns a team, locked inside a transaction on PostgreSQL so
-// that membership changes of one team queue behind each other.
-func (s *Store) TeamByID(ctx context.Context, id int64) (*models.Team, error) {
-	t := new(models.Team)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(t).Where("t.id = ?", id)).Scan(ctx)
-	return t, notFound(err, "team by id")
+// TeamForUpdate reads a team inside the transaction of ctx and locks it
+// until the transaction ends (see forUpdate), so that membership changes
+// of one team queue behind each other.
+func (s *Store) TeamForUpdate(ctx context.Context, id int64) (*models.Team, error) {
+	return rowForUpdate[models.Team](ctx, s, "team", "t.id", id)
 }
 
 // TeamsByIDs returns teams by id.
@@ -277,11 +276,10 @@ func (s *Store) APITokensByIDs(ctx context.Context, ids []int64) ([]*models.APIT
 	return byIDs[models.APIToken](ctx, s, "api tokens", "at.id", ids)
 }
 
-// APITokenByID returns one token, locked inside a transaction on PostgreSQL.
-func (s *Store) APITokenByID(ctx context.Context, id int64) (*models.APIToken, error) {
-	t := new(models.APIToken)
-	err := s.lockInTx(ctx, s.DB(ctx).NewSelect().Model(t).Where("at.id = ?", id)).Scan(ctx)
-	return t, notFound(err, "api token by id")
+// APITokenForUpdate reads an API token inside the transaction of ctx and
+// locks it until the transaction ends (see forUpdate).
+func (s *Store) APITokenForUpdate(ctx context.Context, id int64) (*models.APIToken, error) {
+	return rowForUpdate[models.APIToken](ctx, s, "API token", "at.id", id)
 }
 
 // RevokeAPIToken marks a token revoked.

@@ -261,7 +261,7 @@ func (s *Service) locked(ctx context.Context, teamID int64) (*models.Team, model
 	if err != nil {
 		return nil, "", err
 	}
-	t, err := s.store.TeamByID(ctx, teamID)
+	t, err := s.store.TeamForUpdate(ctx, teamID)
 	if err != nil {
 		return nil, "", notFound(err, teamNotFound())
 	}
