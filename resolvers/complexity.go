@@ -27,6 +27,8 @@ func Complexity() graph.ComplexityRoot {
 	c.Project.Export = func(child int, _ models.ExportFormat, _ *bool) int { return exportCost + child }
 	c.Project.Search = func(child int, _ string, first *int, _ *string) int { return pageCost(child, first, nil) }
 	c.Project.Documents = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.Project.CodeGenerations = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
+	c.CodeGeneration.Files = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	c.Project.Activity = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	c.Session.Questions = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }
 	c.Session.Messages = func(child int, first *int, _ *string, last *int, _ *string) int { return pageCost(child, first, last) }

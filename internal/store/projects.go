@@ -24,19 +24,24 @@ type ProjectFilter struct {
 	Affiliation models.ProjectAffiliation
 }
 
-// sharedWith selects the ids of projects shared with a team of a user.
-const sharedWith = "p.id IN (SELECT ps.project_id FROM project_shares AS ps JOIN team_members AS tm ON tm.team_id = ps.team_id WHERE tm.user_id = ?)"
+// sharedWith selects the ids of projects shared with a team of the user
+// bound to $1.
+const sharedWith = "p.id IN (SELECT ps.project_id FROM project_shares AS ps JOIN team_members AS tm ON tm.team_id = ps.team_id WHERE tm.user_id = $1)"
 
+// projectList selects the projects f selects. The viewer's id is bound to
+// $1 rather than written into the text, so a viewer's lists (the root of
+// most reads) share one text, which PostgreSQL plans once per connection;
+// run it with s.run and f.ViewerID.
 func (s *Store) projectList(ctx context.Context, f ProjectFilter) *bun.SelectQuery {
 	q := s.DB(ctx).NewSelect().Model((*models.Project)(nil))
 	switch f.Affiliation {
 	case models.ProjectAffiliationOwned:
-		q = q.Where("p.owner_id = ?", f.ViewerID)
+		q = q.Where("p.owner_id = $1")
 	case models.ProjectAffiliationShared:
-		q = q.Where("p.owner_id <> ?", f.ViewerID).Where(sharedWith, f.ViewerID)
+		q = q.Where("p.owner_id <> $1").Where(sharedWith)
 	default:
 		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-			return q.Where("p.owner_id = ?", f.ViewerID).WhereOr(sharedWith, f.ViewerID)
+			return q.Where("p.owner_id = $1").WhereOr(sharedWith)
 		})
 	}
 	if f.Status != nil {
@@ -59,7 +64,7 @@ func (s *Store) ListProjects(ctx context.Context, f ProjectFilter, o Ordering[*m
 	if err != nil {
 		return nil, err
 	}
-	if err := s.scan(ctx, q, &rows); err != nil {
+	if err := s.run(ctx, q, []any{f.ViewerID}, []any{&rows}); err != nil {
 		return nil, fmt.Errorf("list projects: %w", err)
 	}
 	return rows, nil
@@ -67,11 +72,11 @@ func (s *Store) ListProjects(ctx context.Context, f ProjectFilter, o Ordering[*m
 
 // CountProjects counts the projects f selects.
 func (s *Store) CountProjects(ctx context.Context, f ProjectFilter) (int, error) {
-	n, err := s.projectList(ctx, f).Count(ctx)
-	if err != nil {
+	var n int
+	if err := s.run(ctx, s.projectList(ctx, f).ColumnExpr("count(*)"), []any{f.ViewerID}, []any{&n}); err != nil {
 		return 0, fmt.Errorf("count projects: %w", err)
 	}
-	return int(n), nil
+	return n, nil
 }
 
 // ProjectOrdering returns the keyset ordering for a project list.
