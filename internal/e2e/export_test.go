@@ -76,6 +76,24 @@ func seedExport(t *testing.T, c *testenv.Client, project, session string) {
 	if len(add.AddSpecification.UserErrors) > 0 {
 		t.Fatalf("add: %+v", add.AddSpecification.UserErrors)
 	}
+	// A specification rejected with a note, and an uploaded document.
+	var wrong struct {
+		AddSpecification struct {
+			Specification struct{ ID string }
+			UserErrors    []testenv.UserErrorT
+		}
+	}
+	c.Must(`mutation($p: ID!) { addSpecification(input: {projectId: $p, category: SECURITY, key: "audit_log", value: "none", confidence: 0.5}) { specification { id } userErrors { code message } } }`,
+		map[string]any{"p": project}, &wrong)
+	var rejected struct {
+		RejectSpecification struct{ UserErrors []testenv.UserErrorT }
+	}
+	c.Must(`mutation($s: ID!) { rejectSpecification(input: {specificationId: $s, note: "misheard: every change is audited"}) { userErrors { code message } } }`,
+		map[string]any{"s": wrong.AddSpecification.Specification.ID}, &rejected)
+	if len(wrong.AddSpecification.UserErrors)+len(rejected.RejectSpecification.UserErrors) > 0 {
+		t.Fatalf("add and reject: %+v %+v", wrong.AddSpecification.UserErrors, rejected.RejectSpecification.UserErrors)
+	}
+	mustUpload(t, c, project, "brief.txt", []byte("Merchants pay by card.\n"))
 	ask(t, c, session)
 }
 
@@ -83,6 +101,8 @@ func seedExport(t *testing.T, c *testenv.Client, project, session string) {
 type apiSpec struct {
 	ID, Category, Key, Value, Content, Status, Source string
 	Confidence                                        float64
+	// RejectionNote is empty when there is none.
+	RejectionNote string
 }
 
 // apiProject is what the API says about a project, to compare exports with.
@@ -100,6 +120,12 @@ type apiProject struct {
 			Specifications                          []struct{ ID string }
 		}
 	}
+	Documents struct {
+		Nodes []struct {
+			ID, Filename, ContentType, Sha256, UploadedAt string
+			Size                                          int
+		}
+	}
 	Sessions struct {
 		Nodes []struct {
 			ID, Mode, Status string
@@ -115,13 +141,14 @@ type apiProject struct {
 
 func readAPI(t *testing.T, c *testenv.Client, project string) apiProject {
 	t.Helper()
-	const specFields = `nodes { id category key value content status source confidence }`
+	const specFields = `nodes { id category key value content status source confidence rejectionNote }`
 	var out struct{ Project apiProject }
 	c.Must(`query($p: ID!) { project(id: $p) { id name phase status maturity openConflictCount
 		categoryCoverage { category specCount confidenceSum target coverage }
 		current: specifications(first: 100) { `+specFields+` }
 		all: specifications(first: 100, status: null) { `+specFields+` }
 		conflicts(first: 100) { nodes { id type severity status description resolution resolutionNote specifications { id } } }
+		documents(first: 100) { nodes { id filename contentType sha256 size uploadedAt } }
 		sessions(first: 20) { nodes { id mode status questions(first: 100) { nodes { id text category answer } } } } } }`,
 		map[string]any{"p": project}, &out)
 	return out.Project
@@ -144,7 +171,12 @@ func checkDocument(t *testing.T, what string, d export.Document, api apiProject,
 	}
 	got := map[string]apiSpec{}
 	for _, s := range d.Specifications {
-		got[s.ID] = apiSpec{ID: s.ID, Category: s.Category, Key: s.Key, Value: s.Value, Content: s.Content, Status: s.Status, Source: s.Source, Confidence: s.Confidence}
+		note := ""
+		if s.RejectionNote != nil {
+			note = *s.RejectionNote
+		}
+		got[s.ID] = apiSpec{ID: s.ID, Category: s.Category, Key: s.Key, Value: s.Value, Content: s.Content, Status: s.Status, Source: s.Source,
+			Confidence: s.Confidence, RejectionNote: note}
 	}
 	if len(got) != len(want) || len(d.Specifications) != len(want) {
 		t.Errorf("%s: %d specifications, API %d", what, len(d.Specifications), len(want))
@@ -175,6 +207,23 @@ func checkDocument(t *testing.T, what string, d export.Document, api apiProject,
 		if c.Type != w.Type || c.Severity != w.Severity || c.Status != w.Status || c.Description != w.Description ||
 			!reflect.DeepEqual(c.Resolution, w.Resolution) || !reflect.DeepEqual(c.ResolutionNote, w.ResolutionNote) || !slices.Equal(specs, wantSpecs) {
 			t.Errorf("%s: conflict %+v, API %+v", what, c, w)
+		}
+	}
+	if len(d.Documents) != len(api.Documents.Nodes) {
+		t.Errorf("%s: %d documents, API %d", what, len(d.Documents), len(api.Documents.Nodes))
+	}
+	for _, w := range api.Documents.Nodes {
+		found := false
+		for _, doc := range d.Documents {
+			if doc.ID == w.ID {
+				found = true
+				if doc.Filename != w.Filename || doc.MimeType != w.ContentType || doc.SHA256 != w.Sha256 || doc.Size != w.Size {
+					t.Errorf("%s: document %+v, API %+v", what, doc, w)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: document %s missing", what, w.ID)
 		}
 	}
 	sessions := api.Sessions.Nodes
@@ -557,9 +606,9 @@ func TestExportStatements(t *testing.T) {
 		if !slices.Equal(small, large) {
 			t.Fatalf("the export's statements grew with the project: %v then %v:\n%s", small, large, strings.Join(counter.last(), "\n"))
 		}
-		// The project, the five reads of its contents; the download also
+		// The project, the six reads of its contents; the download also
 		// reads the project row itself.
-		if small[0] > 7 || small[2] > 8 {
+		if small[0] > 8 || small[2] > 9 {
 			t.Errorf("an export costs %v statements", small)
 		}
 	})

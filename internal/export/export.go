@@ -29,6 +29,8 @@ type Snapshot struct {
 	Conflicts      []*models.Conflict
 	// Links are the conflicts' specifications, EXISTING before NEW.
 	Links []models.ConflictSpecification
+	// Documents are the uploaded documents (their text is not exported).
+	Documents []*models.Document
 }
 
 // Document is the versioned export structure, written as JSON or YAML.
@@ -45,6 +47,19 @@ type Document struct {
 	Specifications  []Specification `json:"specifications" yaml:"specifications"`
 	Conflicts       []Conflict      `json:"conflicts" yaml:"conflicts"`
 	Sessions        []Session       `json:"sessions" yaml:"sessions"`
+	// Documents are the files uploaded to the project, described; their
+	// text is not exported.
+	Documents []UploadedDocument `json:"documents" yaml:"documents"`
+}
+
+// UploadedDocument describes a document uploaded to the project.
+type UploadedDocument struct {
+	ID         string `json:"id" yaml:"id"`
+	Filename   string `json:"filename" yaml:"filename"`
+	MimeType   string `json:"mimeType" yaml:"mimeType"`
+	Size       int    `json:"size" yaml:"size"`
+	SHA256     string `json:"sha256" yaml:"sha256"`
+	UploadedAt string `json:"uploadedAt" yaml:"uploadedAt"`
 }
 
 // Project is the project's own fields in a Document.
@@ -71,15 +86,17 @@ type Coverage struct {
 
 // Specification is one specification in a Document.
 type Specification struct {
-	ID             string  `json:"id" yaml:"id"`
-	Category       string  `json:"category" yaml:"category"`
-	Key            string  `json:"key" yaml:"key"`
-	Value          string  `json:"value" yaml:"value"`
-	Content        string  `json:"content" yaml:"content"`
-	Source         string  `json:"source" yaml:"source"`
-	Confidence     float64 `json:"confidence" yaml:"confidence"`
-	Reasoning      *string `json:"reasoning" yaml:"reasoning"`
-	Status         string  `json:"status" yaml:"status"`
+	ID         string  `json:"id" yaml:"id"`
+	Category   string  `json:"category" yaml:"category"`
+	Key        string  `json:"key" yaml:"key"`
+	Value      string  `json:"value" yaml:"value"`
+	Content    string  `json:"content" yaml:"content"`
+	Source     string  `json:"source" yaml:"source"`
+	Confidence float64 `json:"confidence" yaml:"confidence"`
+	Reasoning  *string `json:"reasoning" yaml:"reasoning"`
+	Status     string  `json:"status" yaml:"status"`
+	// RejectionNote says why a REJECTED specification was rejected.
+	RejectionNote  *string `json:"rejectionNote" yaml:"rejectionNote"`
 	QuestionID     *string `json:"questionId" yaml:"questionId"`
 	SupersededByID *string `json:"supersededById" yaml:"supersededById"`
 	CreatedAt      string  `json:"createdAt" yaml:"createdAt"`
@@ -135,7 +152,7 @@ type Question struct {
 
 // Build makes the Document of a snapshot: the CURRENT specifications, or
 // all of them when history is true; every conflict; every session with
-// its questions.
+// its questions; every document, described.
 func Build(s Snapshot, history bool) Document {
 	p := s.Project
 	d := Document{
@@ -146,6 +163,13 @@ func Build(s Snapshot, history bool) Document {
 			CreatedAt: stamp(p.CreatedAt), UpdatedAt: stamp(p.UpdatedAt),
 		},
 		Coverage: []Coverage{}, Specifications: []Specification{}, Conflicts: []Conflict{}, Sessions: []Session{},
+		Documents: []UploadedDocument{},
+	}
+	for _, doc := range s.Documents {
+		d.Documents = append(d.Documents, UploadedDocument{
+			ID: ids.Encode(ids.Document, doc.ID), Filename: doc.Filename, MimeType: doc.ContentType, Size: doc.Size,
+			SHA256: doc.SHA256, UploadedAt: stamp(doc.UploadedAt),
+		})
 	}
 	for _, c := range socratic.Coverage(socratic.Scores(s.Specifications)) {
 		d.Coverage = append(d.Coverage, Coverage{
@@ -166,7 +190,7 @@ func Build(s Snapshot, history bool) Document {
 		d.Specifications = append(d.Specifications, Specification{
 			ID: ids.Encode(ids.Specification, sp.ID), Category: string(sp.Category), Key: sp.Key, Value: sp.Value,
 			Content: sp.Content, Source: string(sp.Source), Confidence: sp.Confidence, Reasoning: sp.Reasoning,
-			Status: string(sp.Status), QuestionID: globalPtr(ids.Question, sp.QuestionID),
+			Status: string(sp.Status), RejectionNote: sp.RejectionNote, QuestionID: globalPtr(ids.Question, sp.QuestionID),
 			SupersededByID: globalPtr(ids.Specification, sp.SupersededByID), CreatedAt: stamp(sp.CreatedAt),
 		})
 	}

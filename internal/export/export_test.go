@@ -36,6 +36,9 @@ func snapshot() Snapshot {
 			Source: models.SpecSourceUserInput, Confidence: 0.5, Status: models.SpecStatusCurrent, CreatedAt: at(4)},
 		{ID: 5, ProjectID: 7, QuestionID: ptr[int64](11), Category: models.SpecCategoryTechStack, Key: "database", Value: "DynamoDB",
 			Content: "database: DynamoDB.", Source: models.SpecSourceExtracted, Confidence: 0.9, Status: models.SpecStatusPending, CreatedAt: at(5)},
+		{ID: 6, ProjectID: 7, QuestionID: ptr[int64](10), Category: models.SpecCategorySecurity, Key: "auth_method", Value: "none",
+			Content: "auth_method: none.", Source: models.SpecSourceExtracted, Confidence: 0.6, Status: models.SpecStatusRejected,
+			RejectionNote: ptr("misread: we need SSO"), CreatedAt: at(6)},
 	}
 	return Snapshot{
 		Project:  p,
@@ -54,6 +57,9 @@ func snapshot() Snapshot {
 				DetectedAt: at(2), ResolvedAt: ptr(at(3))},
 			{ID: 31, ProjectID: 7, Type: models.ConflictTypeTechnology, Severity: models.ConflictSeverityHigh, Status: models.ConflictStatusOpen,
 				Description: "database: MongoDB or DynamoDB", DetectedAt: at(5)},
+		},
+		Documents: []*models.Document{
+			{ID: 40, ProjectID: 7, Filename: "brief | v1.pdf", ContentType: "application/pdf", Size: 2048, SHA256: "ab12", UploadedAt: at(7)},
 		},
 		Links: []models.ConflictSpecification{
 			{ConflictID: 30, SpecificationID: 1, Role: models.ConflictRoleExisting}, {ConflictID: 30, SpecificationID: 2, Role: models.ConflictRoleNew},
@@ -92,9 +98,15 @@ func TestExportBuildOrdersAndFilters(t *testing.T) {
 	}
 	h := Build(snapshot(), true)
 	want = []string{"GOALS/=SUM(A1:A2)/CURRENT", "GOALS/merchants | banks/CURRENT", "TECH_STACK/PostgreSQL/SUPERSEDED",
-		"TECH_STACK/MongoDB/CURRENT", "TECH_STACK/DynamoDB/PENDING"}
+		"TECH_STACK/MongoDB/CURRENT", "TECH_STACK/DynamoDB/PENDING", "SECURITY/none/REJECTED"}
 	if got := specKeys(h); !reflect.DeepEqual(got, want) || !h.IncludesHistory {
 		t.Fatalf("history %v, want %v", got, want)
+	}
+	if n := h.Specifications[5].RejectionNote; n == nil || *n != "misread: we need SSO" {
+		t.Fatalf("rejectionNote %+v", h.Specifications[5])
+	}
+	if len(h.Documents) != 1 || h.Documents[0].ID != ids.Encode(ids.Document, 40) || h.Documents[0].MimeType != "application/pdf" {
+		t.Fatalf("documents %+v", h.Documents)
 	}
 	if h.Specifications[2].SupersededByID == nil || *h.Specifications[2].SupersededByID != ids.Encode(ids.Specification, 2) {
 		t.Fatalf("supersededById %+v", h.Specifications[2])
@@ -154,7 +166,7 @@ func TestExportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(rows[0], CSVHeader) || len(rows) != 6 {
+	if !reflect.DeepEqual(rows[0], CSVHeader) || len(rows) != 7 {
 		t.Fatalf("rows %v", rows)
 	}
 	formula := rows[1]
@@ -165,6 +177,15 @@ func TestExportCSV(t *testing.T) {
 	if superseded[3] != "PostgreSQL" || superseded[4] != "SUPERSEDED" || superseded[10] != ids.Encode(ids.Specification, 2) ||
 		superseded[9] != ids.Encode(ids.Question, 10) || superseded[11] != "2025-03-01T09:31:00.123456Z" {
 		t.Fatalf("superseded row %v", superseded)
+	}
+	rejected := false
+	for _, r := range rows[1:] {
+		if r[2] == "auth_method" {
+			rejected = r[4] == "REJECTED" && r[len(r)-1] == "misread: we need SSO"
+		}
+	}
+	if !rejected || CSVHeader[len(CSVHeader)-1] != "rejection_note" {
+		t.Fatalf("the rejected specification's row lacks its note: %v", rows)
 	}
 	if !strings.Contains(out, "\r\n") {
 		t.Fatal("CSV lines end with LF only")
@@ -187,6 +208,7 @@ func TestExportMarkdown(t *testing.T) {
 		"### Session 1 (SOCRATIC, ACTIVE, started 2025-03-01T09:30:00.123456Z)",
 		"#### 1. Which database?\n", "> PostgreSQL.\n>\n> Maybe.\n",
 		"#### 3. Who uses it?\n\n- Category: Goals\n- Asked: 2025-03-01T09:36:00.123456Z\n\n_Not answered yet._\n",
+		"## Documents\n\n| File | Type | Bytes | Uploaded |\n|---|---|---:|---|\n| brief \\| v1.pdf | application/pdf | 2048 | 2025-03-01T09:37:00.123456Z |\n",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
@@ -195,8 +217,17 @@ func TestExportMarkdown(t *testing.T) {
 	if strings.Contains(md, "PostgreSQL | SUPERSEDED") {
 		t.Error("a superseded specification is listed without history")
 	}
-	if h := Markdown(Build(snapshot(), true)); !strings.Contains(h, "| database | PostgreSQL | SUPERSEDED | 0.9 | EXTRACTED |") {
-		t.Errorf("history lacks the superseded specification:\n%s", h)
+	if strings.Contains(md, "misread") {
+		t.Error("a rejected specification's note is listed without history")
+	}
+	h := Markdown(Build(snapshot(), true))
+	for _, want := range []string{
+		"| database | PostgreSQL | SUPERSEDED | 0.9 | EXTRACTED |",
+		"| auth_method | none | REJECTED | 0.6 | EXTRACTED |\n\n- `auth_method` = none rejected: misread: we need SSO\n",
+	} {
+		if !strings.Contains(h, want) {
+			t.Errorf("history lacks %q:\n%s", want, h)
+		}
 	}
 }
 

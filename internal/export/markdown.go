@@ -12,8 +12,9 @@ import (
 // Markdown writes a Document as a readable Markdown document: the title
 // and description, phase, status and maturity, the coverage table, the
 // specifications grouped by the ten categories (a table each), the open
-// and the decided conflicts with their resolution notes, and every
-// session's questions with their answers.
+// and the decided conflicts with their resolution notes, every session's
+// questions with their answers, and the uploaded documents. With history,
+// a rejected specification's note follows its table.
 func Markdown(d Document) string {
 	var b strings.Builder
 	p := d.Project
@@ -52,6 +53,11 @@ func Markdown(d Document) string {
 		if n == 0 {
 			b.WriteString("_No specifications._\n")
 		}
+		for _, s := range d.Specifications {
+			if s.Category == string(c) && s.RejectionNote != nil && strings.TrimSpace(*s.RejectionNote) != "" {
+				fmt.Fprintf(&b, "\n- `%s` = %s rejected: %s\n", code(s.Key), inline(s.Value), inline(*s.RejectionNote))
+			}
+		}
 	}
 
 	b.WriteString("\n## Conflicts\n")
@@ -84,6 +90,16 @@ func Markdown(d Document) string {
 			}
 			fmt.Fprintf(&b, "- Answered: %s\n\n", deref(q.AnsweredAt))
 			b.WriteString(quote(*q.Answer))
+		}
+	}
+
+	b.WriteString("\n## Documents\n\n")
+	if len(d.Documents) == 0 {
+		b.WriteString("_No documents._\n")
+	} else {
+		b.WriteString("| File | Type | Bytes | Uploaded |\n|---|---|---:|---|\n")
+		for _, doc := range d.Documents {
+			fmt.Fprintf(&b, "| %s | %s | %d | %s |\n", cell(doc.Filename), doc.MimeType, doc.Size, doc.UploadedAt)
 		}
 	}
 	return b.String()

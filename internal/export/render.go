@@ -57,12 +57,12 @@ func YAML(d Document) (string, error) {
 // CSVHeader is the header row of the CSV export.
 var CSVHeader = []string{
 	"id", "category", "key", "value", "status", "confidence", "source", "content", "reasoning",
-	"question_id", "superseded_by_id", "created_at",
+	"question_id", "superseded_by_id", "created_at", "rejection_note",
 }
 
 // CSV writes the Document's specifications as CSV (RFC 4180, CRLF line
 // ends), the header row first, one row per specification. A free-text
-// cell (key, value, content, reasoning) that a spreadsheet would take for
+// cell (key, value, content, reasoning, rejection note) that a spreadsheet would take for
 // a formula (it starts with =, +, -, @, a tab or a carriage return) is
 // prefixed with a single quote.
 func CSV(d Document) (string, error) {
@@ -74,7 +74,7 @@ func CSV(d Document) (string, error) {
 		rows = append(rows, []string{
 			s.ID, s.Category, CSVText(s.Key), CSVText(s.Value), s.Status,
 			strconv.FormatFloat(s.Confidence, 'f', -1, 64), s.Source, CSVText(s.Content), CSVText(deref(s.Reasoning)),
-			deref(s.QuestionID), deref(s.SupersededByID), s.CreatedAt,
+			deref(s.QuestionID), deref(s.SupersededByID), s.CreatedAt, CSVText(deref(s.RejectionNote)),
 		})
 	}
 	if err := w.WriteAll(rows); err != nil {

@@ -56,7 +56,7 @@ func (s *Service) Project(ctx context.Context, p *models.Project, f models.Expor
 	}
 	content, err := Render(Build(Snapshot{
 		Project: p, Sessions: c.Sessions, Questions: c.Questions, Specifications: c.Specifications,
-		Conflicts: c.Conflicts, Links: c.Links,
+		Conflicts: c.Conflicts, Links: c.Links, Documents: c.Documents,
 	}, history), f)
 	if err != nil {
 		return nil, err

@@ -8,8 +8,9 @@ import (
 )
 
 // ProjectContents is everything a project holds besides its own row: its
-// sessions, questions, specifications in every status, conflicts and the
-// conflicts' links, each ordered by id (the order they were made in).
+// sessions, questions, specifications in every status, conflicts, the
+// conflicts' links and its documents (without their text), each ordered
+// by id (the order they were made in).
 type ProjectContents struct {
 	Sessions       []*models.Session
 	Questions      []*models.Question
@@ -18,6 +19,8 @@ type ProjectContents struct {
 	// Links are the conflicts' specifications, by conflict, EXISTING
 	// before NEW, then by specification id.
 	Links []models.ConflictSpecification
+	// Documents are the uploaded documents, their text left out.
+	Documents []*models.Document
 }
 
 // projectLink is a conflict link with the project of its conflict.
@@ -26,7 +29,7 @@ type projectLink struct {
 	LinkProjectID                int64 `bun:"link_project_id"`
 }
 
-// ProjectContents reads the contents of each project in five statements,
+// ProjectContents reads the contents of each project in six statements,
 // whatever the number of projects and of rows. Every project asked for
 // has an entry, empty when it holds nothing.
 func (s *Store) ProjectContents(ctx context.Context, projectIDs []int64) (map[int64]*ProjectContents, error) {
@@ -71,6 +74,14 @@ func (s *Store) ProjectContents(ctx context.Context, projectIDs []int64) (map[in
 	}
 	for _, r := range links {
 		out[r.LinkProjectID].Links = append(out[r.LinkProjectID].Links, r.ConflictSpecification)
+	}
+	var docs []*models.Document
+	q = s.DB(ctx).NewSelect().Model(&docs).ExcludeColumn("text").Where(s.anyOf("doc.project_id")).OrderExpr("doc.id")
+	if err := s.scanIDs(ctx, q, projectIDs, &docs); err != nil {
+		return nil, fmt.Errorf("project contents: documents: %w", err)
+	}
+	for _, r := range docs {
+		out[r.ProjectID].Documents = append(out[r.ProjectID].Documents, r)
 	}
 	return out, nil
 }
