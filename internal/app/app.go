@@ -212,9 +212,10 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		}
 		gen = b
 	}
+	counselor := counsel.New(socratic.NewExtractor(), logger, tp, metrics)
 	generations := codegen.NewService(codegen.Deps{
 		Store: st, Read: read, Projects: projects, Policy: policy, Events: publisher, Generator: gen,
-		Clock: o.Clock, Logger: logger, Workers: codegenWorkers,
+		Engines: llmSettings, Writer: counselor, Clock: o.Clock, Logger: logger, Workers: codegenWorkers,
 	})
 	if n, err := generations.Recover(ctx); err != nil {
 		if !database.Unavailable(err) {
@@ -242,7 +243,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		LLMService:     llmSettings,
 		DialogueService: dialogue.NewService(dialogue.Deps{
 			Store: st, Policy: policy, Read: read, Specs: specs, Engines: llmSettings,
-			Counselor: counsel.New(socratic.NewExtractor(), logger, tp, metrics), Broker: publisher, Clock: o.Clock, Logger: logger,
+			Counselor: counselor, Broker: publisher, Clock: o.Clock, Logger: logger,
 		}),
 		ExportService:  exports,
 		CodegenService: generations,

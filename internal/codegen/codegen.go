@@ -115,8 +115,14 @@ type Deps struct {
 	Policy    Policy
 	Events    Events
 	Generator Generator
-	Clock     clock.Clock
-	Logger    *slog.Logger
+	// Engines and Writer let a language model write the files, through
+	// the model protocol (protocol.go), when the requester has one in the
+	// project; Generator is then the fallback. Nil writes every skeleton
+	// with Generator.
+	Engines Engines
+	Writer  Writer
+	Clock   clock.Clock
+	Logger  *slog.Logger
 	// Workers is how many generations run at once (at least 1).
 	Workers int
 	// Limits bound each generation; zero means DefaultLimits.
@@ -303,7 +309,14 @@ func (s *Service) generate(ctx context.Context, id int64) error {
 	if projects[0].Description != nil {
 		in.Description = *projects[0].Description
 	}
-	files, err := s.render(ctx, g, in)
+	planned, usage, err := s.plan(ctx, g, projects[0], in)
+	if err != nil {
+		return err
+	}
+	if err := s.recordUsage(pool, g, usage); err != nil {
+		return err
+	}
+	files, err := s.render(ctx, g, planned)
 	if err != nil {
 		return err
 	}
@@ -331,13 +344,9 @@ func (s *Service) generate(ctx context.Context, id int64) error {
 	})
 }
 
-// render plans and renders the files, checking every path and limit, and
+// render renders the planned files, checking every path and limit, and
 // publishes a step per file. The files come back sorted by path.
-func (s *Service) render(ctx context.Context, g *models.CodeGeneration, in Input) ([]*models.GeneratedFile, error) {
-	planned, err := s.d.Generator.Plan(ctx, in)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) render(ctx context.Context, g *models.CodeGeneration, planned []Planned) ([]*models.GeneratedFile, error) {
 	lim := s.d.Limits
 	if len(planned) > lim.MaxFiles {
 		return nil, &Refusal{fmt.Sprintf("the generator planned %d files; at most %d are kept", len(planned), lim.MaxFiles)}
