@@ -21,7 +21,10 @@ type CodeGeneration struct {
 	Error         *string          `bun:"error"`
 	RequestedByID *int64           `bun:"requested_by_id"`
 	StartedAt     time.Time        `bun:"started_at,notnull"`
-	CompletedAt   *time.Time       `bun:"completed_at"`
+	// HeartbeatAt is refreshed by the instance running the generation;
+	// one older than the lease means that instance stopped.
+	HeartbeatAt time.Time  `bun:"heartbeat_at,notnull"`
+	CompletedAt *time.Time `bun:"completed_at"`
 }
 
 // IsNode marks CodeGeneration as a GraphQL Node.

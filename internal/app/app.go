@@ -76,6 +76,10 @@ type Options struct {
 	// Generator writes code generations' files; nil means the built-in
 	// generator.
 	Generator codegen.Generator
+	// GenerationLease is how long a code generation's heartbeat stays
+	// fresh; zero means codegen.DefaultLease. Every quarter lease the
+	// instance refreshes its generations' heartbeats and fails stale ones.
+	GenerationLease time.Duration
 }
 
 // App is a wired server and the resources it owns.
@@ -215,7 +219,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 	counselor := counsel.New(socratic.NewExtractor(), logger, tp, metrics)
 	generations := codegen.NewService(codegen.Deps{
 		Store: st, Read: read, Projects: projects, Policy: policy, Events: publisher, Generator: gen,
-		Engines: llmSettings, Writer: counselor, Clock: o.Clock, Logger: logger, Workers: codegenWorkers,
+		Engines: llmSettings, Writer: counselor, Clock: o.Clock, Logger: logger, Workers: codegenWorkers, Lease: o.GenerationLease,
 	})
 	if n, err := generations.Recover(ctx); err != nil {
 		if !database.Unavailable(err) {

@@ -127,6 +127,9 @@ type Deps struct {
 	Workers int
 	// Limits bound each generation; zero means DefaultLimits.
 	Limits Limits
+	// Lease is how long a generation's heartbeat stays fresh (see
+	// lease.go); zero means DefaultLease.
+	Lease time.Duration
 }
 
 // Service runs code generations.
@@ -136,6 +139,10 @@ type Service struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// mu guards owned, the generations this instance runs or waits to
+	// run, whose heartbeats it refreshes.
+	mu    sync.Mutex
+	owned map[int64]bool
 }
 
 // NewService returns a service whose workers run until Close.
@@ -146,8 +153,14 @@ func NewService(d Deps) *Service {
 	if d.Limits == (Limits{}) {
 		d.Limits = DefaultLimits()
 	}
+	if d.Lease <= 0 {
+		d.Lease = DefaultLease
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Service{d: d, sem: make(chan struct{}, d.Workers), ctx: ctx, cancel: cancel}
+	s := &Service{d: d, sem: make(chan struct{}, d.Workers), ctx: ctx, cancel: cancel, owned: map[int64]bool{}}
+	s.wg.Add(1)
+	go s.keepAlive()
+	return s
 }
 
 // Close stops the workers: a generation still running or waiting is
@@ -165,19 +178,12 @@ func (s *Service) Close(ctx context.Context) error {
 	}
 }
 
-// Recover marks FAILED (ReasonRestart) every generation a previous run
-// left PENDING or IN_PROGRESS; the app calls it once at start.
+// Recover marks FAILED (ReasonRestart) every PENDING or IN_PROGRESS
+// generation whose heartbeat is older than the lease: the instance that
+// ran it stopped (this one, before a restart, or another). The app calls
+// it once at start; the service then sweeps on its own (lease.go).
 func (s *Service) Recover(ctx context.Context) (int, error) {
-	var failed []*models.CodeGeneration
-	err := s.d.Store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		failed, err = s.d.Store.FailUnfinishedGenerations(ctx, ReasonRestart, s.d.Clock())
-		for _, g := range failed {
-			s.publish(ctx, g, 0, "")
-		}
-		return err
-	})
-	return len(failed), err
+	return s.sweep(ctx)
 }
 
 // Topic carries the progress of a generation.
@@ -223,8 +229,9 @@ func (s *Service) Generate(ctx context.Context, projectID int64, stack models.Co
 		if err != nil {
 			return err
 		}
+		now := s.d.Clock()
 		g := &models.CodeGeneration{ProjectID: p.ID, Version: version, Stack: stack, Status: models.GenerationStatusPending,
-			RequestedByID: &pr.UserID, StartedAt: s.d.Clock()}
+			RequestedByID: &pr.UserID, StartedAt: now, HeartbeatAt: now}
 		if err := s.d.Store.CreateGeneration(ctx, g); err != nil {
 			return err
 		}
@@ -238,6 +245,7 @@ func (s *Service) Generate(ctx context.Context, projectID int64, stack models.Co
 
 // start runs a committed generation in the background.
 func (s *Service) start(id int64) {
+	s.own(id, true)
 	s.wg.Add(1)
 	go s.run(id)
 }
@@ -245,6 +253,7 @@ func (s *Service) start(id int64) {
 // run takes a worker slot and runs one generation.
 func (s *Service) run(id int64) {
 	defer s.wg.Done()
+	defer s.own(id, false)
 	select {
 	case s.sem <- struct{}{}:
 	case <-s.ctx.Done():
@@ -280,8 +289,8 @@ func (s *Service) generate(ctx context.Context, id int64) error {
 		if cur.Status != models.GenerationStatusPending {
 			return nil
 		}
-		cur.Status = models.GenerationStatusInProgress
-		if err := s.d.Store.UpdateGeneration(ctx, cur, "status"); err != nil {
+		cur.Status, cur.HeartbeatAt = models.GenerationStatusInProgress, s.d.Clock()
+		if err := s.d.Store.UpdateGeneration(ctx, cur, "status", "heartbeat_at"); err != nil {
 			return err
 		}
 		s.publish(ctx, cur, 0, "")

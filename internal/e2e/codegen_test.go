@@ -421,3 +421,136 @@ func TestGenerationRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestGenerationLease: with two instances on one database, a generation
+// one instance runs keeps a fresh heartbeat, so the other's sweep leaves
+// it running and it completes; a generation whose heartbeat went stale
+// (its instance stopped) is failed by any instance's sweep, and one with
+// a fresh heartbeat is not failed by another instance's start.
+func TestGenerationLease(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		const lease = 2 * time.Second
+		b, err := builtin.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := &gate{inner: b, release: make(chan struct{})}
+		t.Cleanup(g.open)
+		running := testenv.StartServer(t, dbURL, testenv.WithApp(func(o *app.Options) { o.Generator, o.GenerationLease = g, lease }))
+		me, tok := running.Client(t).NewUser()
+		pid := me.CreateProject("two instances")
+		matureProject(t, me, pid)
+		out := generate(t, me, pid, "GO_SERVICE")
+		if out.GenerateCode.Generation == nil {
+			t.Fatalf("generate: %+v", out)
+		}
+		gid := out.GenerateCode.Generation.ID
+		id, _ := ids.DecodeAs(ids.CodeGeneration, gid)
+		heartbeat := func() (string, time.Time) {
+			t.Helper()
+			var row struct {
+				Status      string    `bun:"status"`
+				HeartbeatAt time.Time `bun:"heartbeat_at"`
+			}
+			if err := running.App.DB.NewRaw("SELECT status, heartbeat_at FROM code_generations WHERE id = ?", id).
+				Scan(context.Background(), &row); err != nil {
+				t.Fatal(err)
+			}
+			return row.Status, row.HeartbeatAt
+		}
+		// The running instance refreshes the heartbeat while the
+		// generator is held: wait until it has moved past a lease.
+		_, first := heartbeat()
+		deadline := time.Now().Add(time.Minute)
+		for {
+			status, at := heartbeat()
+			if status != "PENDING" && status != "IN_PROGRESS" {
+				t.Fatalf("the held generation is %s", status)
+			}
+			if at.Sub(first) > lease {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the heartbeat did not move past %v in a minute (from %v to %v)", lease, first, at)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		// Another instance starting, and sweeping with the same lease,
+		// leaves it alone.
+		other := testenv.StartServer(t, dbURL, testenv.WithApp(func(o *app.Options) { o.GenerationLease = lease }))
+		if n, err := other.App.Codegen.Recover(context.Background()); err != nil || n != 0 {
+			t.Fatalf("the other instance's sweep failed %d generations (%v)", n, err)
+		}
+		if status, _ := heartbeat(); status != "PENDING" && status != "IN_PROGRESS" {
+			t.Fatalf("another instance's start ended a running generation: %s", status)
+		}
+		steps := watch(t, running, tok.AccessToken, gid, g.open)
+		if last := steps[len(steps)-1]; last.Status != "COMPLETED" {
+			t.Fatalf("steps %+v", steps)
+		}
+
+		// A generation whose instance stopped: fresh, it survives a sweep;
+		// once its heartbeat is older than the lease, the sweep fails it.
+		stopped := &models.CodeGeneration{ProjectID: mustID(t, ids.Project, pid), Version: 2, Stack: models.CodeStackGoService,
+			Status: models.GenerationStatusInProgress, StartedAt: time.Now().UTC(), HeartbeatAt: time.Now().UTC()}
+		if err := other.App.Store.CreateGeneration(context.Background(), stopped); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := other.App.Codegen.Recover(context.Background()); err != nil || n != 0 {
+			t.Fatalf("a fresh generation was swept: %d (%v)", n, err)
+		}
+		if _, err := other.App.DB.NewUpdate().Table("code_generations").Set("heartbeat_at = ?", time.Now().UTC().Add(-2*lease)).
+			Where("id = ?", stopped.ID).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// Either instance's own sweep may get there first; this one makes
+		// sure one has run.
+		if _, err := other.App.Codegen.Recover(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var node struct {
+			Node struct {
+				Status string
+				Error  *string
+			}
+		}
+		me.Must(`query($g: ID!) { node(id: $g) { ... on CodeGeneration { status error } } }`,
+			map[string]any{"g": ids.Encode(ids.CodeGeneration, stopped.ID)}, &node)
+		if node.Node.Status != "FAILED" || node.Node.Error == nil || *node.Node.Error != codegen.ReasonRestart {
+			t.Fatalf("the stale generation: %+v", node.Node)
+		}
+	})
+}
+
+// TestGenerationProgressAcrossInstances: on PostgreSQL, a subscriber on
+// one instance follows, file by file, a generation another instance runs.
+func TestGenerationProgressAcrossInstances(t *testing.T) {
+	testenv.EachDB(t, func(t *testing.T, dbURL string) {
+		if !strings.HasPrefix(dbURL, "postgres") {
+			t.Skip("instances share events through PostgreSQL; SQLite serves one process")
+		}
+		running, g := gatedServer(t, dbURL)
+		other := testenv.StartServer(t, dbURL)
+		me, tok := running.Client(t).NewUser()
+		pid := me.CreateProject("followed elsewhere")
+		matureProject(t, me, pid)
+		out := generate(t, me, pid, "GO_SERVICE")
+		if out.GenerateCode.Generation == nil {
+			t.Fatalf("generate: %+v", out)
+		}
+		steps := watch(t, other, tok.AccessToken, out.GenerateCode.Generation.ID, g.open)
+		last := steps[len(steps)-1]
+		if last.Status != "COMPLETED" || last.FilesDone != last.TotalFiles || last.TotalFiles == 0 {
+			t.Fatalf("steps on the other instance %+v", steps)
+		}
+		files := 0
+		for _, s := range steps {
+			if s.Status == "IN_PROGRESS" && s.CurrentPath != nil {
+				files++
+			}
+		}
+		if files == 0 {
+			t.Fatalf("no file step reached the other instance: %+v", steps)
+		}
+	})
+}

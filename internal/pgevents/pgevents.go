@@ -119,8 +119,9 @@ func channelFor(schema string) string {
 type message struct {
 	Origin string `json:"o"`
 	// Kind is "e" for a session or project event, "q" for a step of a
-	// question stream, "r" for "end this project's streams", "v" for
-	// "access to these projects changed".
+	// question stream, "g" for a step of a code generation's progress,
+	// "r" for "end this project's streams", "v" for "access to these
+	// projects changed".
 	Kind  string `json:"k"`
 	Topic string `json:"tp,omitempty"`
 
@@ -143,41 +144,53 @@ type message struct {
 	Provider   *string `json:"pv,omitempty"`
 	Fallback   bool    `json:"f,omitempty"`
 	Note       *string `json:"n,omitempty"`
+
+	// Progress is a code generation's step ("g"), whole: it names no row.
+	Progress *models.CodeGenerationProgress `json:"g,omitempty"`
 }
 
 // Publish delivers an event to this process's subscribers of topic once
-// ctx's transaction commits, and to the other processes' with it.
+// ctx's transaction commits, and, for the steps of a question stream or
+// of a code generation, to the other processes' with it (steps published
+// outside a transaction go together after streamWindow).
 func (b *Bus) Publish(ctx context.Context, topic string, event any) {
 	b.Broker.Publish(ctx, topic, event)
-	if e, ok := event.(*models.QuestionStreamEvent); ok {
-		m := message{Kind: "q", Topic: topic, StreamKind: string(e.Kind), Delta: e.Delta, Provider: e.Provider,
+	var m message
+	switch e := event.(type) {
+	case *models.QuestionStreamEvent:
+		m = message{Kind: "q", Topic: topic, StreamKind: string(e.Kind), Delta: e.Delta, Provider: e.Provider,
 			Fallback: e.Fallback, Note: e.Message}
 		if e.Question != nil {
 			m.Question = e.Question.ID
 		}
-		raw, ok := b.encode(ctx, m, 0)
-		if !ok {
-			return
-		}
-		if !store.InTx(ctx) {
-			b.queueStep(ctx, topic, raw)
-			return
-		}
-		// The steps still waiting go first, with this one, in the
-		// transaction.
-		b.mu.Lock()
-		waiting := b.steps[topic]
-		delete(b.steps, topic)
-		b.mu.Unlock()
-		for _, w := range waiting {
-			b.enqueue(ctx, w)
-		}
-		b.enqueue(ctx, raw)
+	case *models.CodeGenerationProgress:
+		m = message{Kind: "g", Topic: topic, Progress: e}
+	default:
+		return
 	}
+	raw, ok := b.encode(ctx, m, 0)
+	if !ok {
+		return
+	}
+	if !store.InTx(ctx) {
+		b.queueStep(ctx, topic, raw)
+		return
+	}
+	// The steps still waiting go first, with this one, in the
+	// transaction.
+	b.mu.Lock()
+	waiting := b.steps[topic]
+	delete(b.steps, topic)
+	b.mu.Unlock()
+	for _, w := range waiting {
+		b.enqueue(ctx, w)
+	}
+	b.enqueue(ctx, raw)
 }
 
-// queueStep holds a question stream step published outside a transaction
-// and sends the topic's steps together after streamWindow.
+// queueStep holds a stream step (of a question or a code generation)
+// published outside a transaction and sends the topic's steps together
+// after streamWindow.
 func (b *Bus) queueStep(ctx context.Context, topic, raw string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -383,6 +396,10 @@ func (b *Bus) receive(ctx context.Context, payload string) {
 			e.Question = q
 		}
 		b.Broker.Publish(rctx, m.Topic, e)
+	case "g":
+		if m.Progress != nil && b.Broker.Listened(m.Topic) {
+			b.Broker.Publish(rctx, m.Topic, m.Progress)
+		}
 	case "r":
 		b.EndProject(m.Project)
 	case "v":

@@ -68,15 +68,21 @@ func (s *Store) CreateGeneratedFiles(ctx context.Context, files []*models.Genera
 	return nil
 }
 
-// FailUnfinishedGenerations marks every PENDING or IN_PROGRESS generation
-// FAILED with reason and returns them.
-func (s *Store) FailUnfinishedGenerations(ctx context.Context, reason string, now time.Time) ([]*models.CodeGeneration, error) {
+// unfinished is the list of the statuses of a generation still to run or
+// running, as a query argument.
+func unfinished() any {
+	return bun.List([]models.GenerationStatus{models.GenerationStatusPending, models.GenerationStatusInProgress})
+}
+
+// FailStaleGenerations marks FAILED with reason every PENDING or
+// IN_PROGRESS generation whose heartbeat is older than before (the
+// instance running it stopped), and returns them.
+func (s *Store) FailStaleGenerations(ctx context.Context, reason string, before, now time.Time) ([]*models.CodeGeneration, error) {
 	var rows []*models.CodeGeneration
-	err := s.DB(ctx).NewSelect().Model(&rows).
-		Where("cg.status IN (?)", bun.List([]models.GenerationStatus{models.GenerationStatusPending, models.GenerationStatusInProgress})).
+	err := s.DB(ctx).NewSelect().Model(&rows).Where("cg.status IN (?)", unfinished()).Where("cg.heartbeat_at < ?", before).
 		OrderExpr("cg.id").Scan(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("unfinished generations: %w", err)
+		return nil, fmt.Errorf("stale generations: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil, nil
@@ -88,13 +94,26 @@ func (s *Store) FailUnfinishedGenerations(ctx context.Context, reason string, no
 	}
 	_, err = s.DB(ctx).NewUpdate().Model((*models.CodeGeneration)(nil)).
 		Set("status = ?", models.GenerationStatusFailed).Set("error = ?", reason).Set("completed_at = ?", now).
-		Where("id IN (?)", bun.List(ids)).
-		Where("status IN (?)", bun.List([]models.GenerationStatus{models.GenerationStatusPending, models.GenerationStatusInProgress})).
+		Where("id IN (?)", bun.List(ids)).Where("status IN (?)", unfinished()).
 		Exec(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("fail unfinished generations: %w", err)
+		return nil, fmt.Errorf("fail stale generations: %w", err)
 	}
 	return rows, nil
+}
+
+// TouchGenerations sets the heartbeat of the unfinished generations among
+// ids to now.
+func (s *Store) TouchGenerations(ctx context.Context, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.DB(ctx).NewUpdate().Model((*models.CodeGeneration)(nil)).Set("heartbeat_at = ?", now).
+		Where("id IN (?)", bun.List(ids)).Where("status IN (?)", unfinished()).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("touch generations: %w", err)
+	}
+	return nil
 }
 
 // GenerationsByIDs reads code generations by id.

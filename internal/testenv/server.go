@@ -110,6 +110,9 @@ func StartServer(t testing.TB, dbURL string, opts ...Option) *Server {
 		Config: cfg,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Argon2: FastArgon2(),
+		// No background sweep of code generations while a test counts
+		// statements: a test of the lease sets its own.
+		GenerationLease: time.Hour,
 	}
 	for _, o := range opts {
 		o(cfg, &ao)

@@ -1,0 +1,1 @@
+ALTER TABLE code_generations DROP COLUMN heartbeat_at;
