@@ -108,16 +108,5 @@ func (s *Service) recordUsage(ctx context.Context, g *models.CodeGeneration, o *
 	if o == nil {
 		return nil
 	}
-	c := &models.LLMCall{
-		UserID: g.RequestedByID, ProjectID: g.ProjectID, Provider: o.Provider, Model: o.Model, Operation: UsageOperation,
-		InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CostUSD: o.CostUSD, LatencyMS: int(o.Latency.Milliseconds()),
-		Succeeded: true, Fallback: o.Fallback, CreatedAt: s.d.Clock(),
-	}
-	if c.Provider == "" {
-		c.Provider, c.Model = models.LLMProviderIDBuiltin, counsel.BuiltinModel
-	}
-	if o.Reason != "" {
-		c.Error = &o.Reason
-	}
-	return s.d.Store.RecordLLMCallAtCommit(ctx, c)
+	return s.d.Store.RecordLLMCallAtCommit(ctx, o.Call(g.RequestedByID, g.ProjectID, nil, UsageOperation, s.d.Clock()))
 }

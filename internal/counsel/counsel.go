@@ -429,3 +429,23 @@ func parseExtraction(text string) ([]socratic.Extracted, error) {
 	}
 	return items, nil
 }
+
+// Call is the usage record of an operation answered with outcome o: by
+// userID (nil when unknown) in a project, in a session or none, as
+// operation op, at now. An outcome without a provider is the built-in
+// engine's; a fallback keeps its reason as the record's error.
+func (o Outcome) Call(userID *int64, projectID int64, sessionID *int64, op string, now time.Time) *models.LLMCall {
+	c := &models.LLMCall{
+		UserID: userID, ProjectID: projectID, SessionID: sessionID, Provider: o.Provider, Model: o.Model, Operation: op,
+		InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CostUSD: o.CostUSD, LatencyMS: int(o.Latency.Milliseconds()),
+		Succeeded: true, Fallback: o.Fallback, CreatedAt: now,
+	}
+	if c.Provider == "" {
+		c.Provider, c.Model = models.LLMProviderIDBuiltin, BuiltinModel
+	}
+	if o.Reason != "" {
+		reason := o.Reason
+		c.Error = &reason
+	}
+	return c
+}

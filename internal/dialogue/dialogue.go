@@ -596,16 +596,5 @@ func (s *Service) recordCheck(ctx context.Context, userID, projectID int64, sess
 
 // recordCall stores the usage of one counselor call.
 func (s *Service) recordCall(ctx context.Context, userID, projectID int64, sessionID *int64, op string, o counsel.Outcome) error {
-	c := &models.LLMCall{
-		UserID: &userID, ProjectID: projectID, SessionID: sessionID, Provider: o.Provider, Model: o.Model, Operation: op,
-		InputTokens: o.InputTokens, OutputTokens: o.OutputTokens, CostUSD: o.CostUSD, LatencyMS: int(o.Latency.Milliseconds()),
-		Succeeded: true, Fallback: o.Fallback, CreatedAt: s.now(),
-	}
-	if c.Provider == "" {
-		c.Provider, c.Model = models.LLMProviderIDBuiltin, counsel.BuiltinModel
-	}
-	if o.Reason != "" {
-		c.Error = &o.Reason
-	}
-	return s.store.RecordLLMCallAtCommit(ctx, c)
+	return s.store.RecordLLMCallAtCommit(ctx, o.Call(&userID, projectID, sessionID, op, s.now()))
 }
