@@ -142,7 +142,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 	}
 	user, err := s.store.UserByEmail(ctx, email)
 	hash := user.PasswordHash
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.IsNotFound(err) {
 		hash = ""
 	} else if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Grant, error) {
 	err := s.store.WithTx(ctx, func(ctx context.Context) error {
 		now := s.now()
 		tok, err := s.store.RefreshTokenByHash(ctx, hashToken(raw))
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.IsNotFound(err) {
 			return apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid or expired")
 		}
 		if err != nil {
@@ -237,7 +237,7 @@ func (s *Service) Logout(ctx context.Context, raw *string, all bool) (int, error
 			return err
 		}
 		tok, err := s.store.RefreshTokenByHash(ctx, hashToken(*raw))
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.IsNotFound(err) {
 			return apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid")
 		}
 		if err != nil {
@@ -351,7 +351,7 @@ func (s *Service) Viewer(ctx context.Context) (*models.User, error) {
 		return nil, nil
 	}
 	u, err := s.read.User(ctx, pr.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.IsNotFound(err) {
 		return nil, nil
 	}
 	return u, err
@@ -370,12 +370,12 @@ func (s *Service) User(ctx context.Context, id int64) (*models.User, error) {
 			return nil, err
 		}
 		if !shared {
-			return nil, apperr.NotFoundf("user not found")
+			return nil, apperr.NotFoundOf("user")
 		}
 	}
 	u, err := s.read.User(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFoundf("user not found")
+	if apperr.IsNotFound(err) {
+		return nil, apperr.NotFoundOf("user")
 	}
 	return u, err
 }

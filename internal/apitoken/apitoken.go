@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -69,7 +68,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*auth.Principal
 	}
 	t, err := s.store.APITokenByHash(store.WithoutTx(ctx), hash(raw))
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.IsNotFound(err) {
 			return nil, auth.ErrInvalidToken
 		}
 		return nil, fmt.Errorf("look up api token: %w", err)
@@ -147,8 +146,8 @@ func (s *Service) Revoke(ctx context.Context, id int64) (*models.APIToken, error
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		var err error
 		t, err = s.store.APITokenForUpdate(ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != pr.UserID) {
-			return apperr.NotFoundf("API token not found")
+		if apperr.IsNotFound(err) || (err == nil && t.UserID != pr.UserID) {
+			return apperr.NotFoundOf("API token")
 		}
 		if err != nil {
 			return err
@@ -180,8 +179,8 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.APIToken, error) {
 	}
 	t, err := s.read.APIToken(ctx, id)
 	if err != nil || t.UserID != pr.UserID {
-		if err == nil || errors.Is(err, store.ErrNotFound) {
-			return nil, apperr.NotFoundf("API token not found")
+		if err == nil || apperr.IsNotFound(err) {
+			return nil, apperr.NotFoundOf("API token")
 		}
 		return nil, err
 	}

@@ -72,8 +72,36 @@ func New(code Code, format string, args ...any) *Error {
 var ErrUnauthenticated = &Error{Code: Unauthenticated, Message: "authentication required"}
 
 // NotFoundf reports that an object does not exist or the viewer may not see
-// it; the two are deliberately indistinguishable.
+// it; the two are deliberately indistinguishable. NotFoundOf gives the
+// usual message; NotFoundf is for one that says more.
 func NotFoundf(format string, args ...any) *Error { return New(NotFound, format, args...) }
+
+// NotFoundOf reports that the thing named by what ("session", "API token")
+// does not exist or the viewer may not see it, with the message
+// "<what> not found".
+func NotFoundOf(what string) *Error { return NotFoundf("%s not found", what) }
+
+// IsNotFound reports whether err means that something does not exist: a
+// client NOT_FOUND error, or an error whose chain holds a value that says
+// so through a NotFound() bool method (the store's missing-row error).
+func IsNotFound(err error) bool {
+	if e, ok := As(err); ok && e.Code == NotFound {
+		return true
+	}
+	var missing interface{ NotFound() bool }
+	return errors.As(err, &missing) && missing.NotFound()
+}
+
+// NotFoundAs returns the client's NOT_FOUND of what (see NotFoundOf) when
+// IsNotFound(err), and err otherwise (nil for nil). A missing row, or a
+// refusal that must not tell that something else exists (a project hidden
+// from the viewer), then reads as the thing the client asked for.
+func NotFoundAs(err error, what string) error {
+	if IsNotFound(err) {
+		return NotFoundOf(what)
+	}
+	return err
+}
 
 // Forbiddenf reports that the viewer may see an object but not do this to it.
 func Forbiddenf(format string, args ...any) *Error { return New(Forbidden, format, args...) }

@@ -98,7 +98,7 @@ type Projects interface {
 
 // Policy decides whether the viewer may read a project.
 type Policy interface {
-	Readable(ctx context.Context, project *models.Project, readErr error, what string) (*models.Project, error)
+	Readable(ctx context.Context, projectID int64, what string) (*models.Project, error)
 }
 
 // Events publishes progress steps and subscribes to them.

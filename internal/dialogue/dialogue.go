@@ -30,7 +30,6 @@ const MaxAnswer = 20000
 
 // Reader reads objects by id, batched within an operation.
 type Reader interface {
-	Project(ctx context.Context, id int64) (*models.Project, error)
 	Session(ctx context.Context, id int64) (*models.Session, error)
 	Question(ctx context.Context, id int64) (*models.Question, error)
 	Message(ctx context.Context, id int64) (*models.Message, error)
@@ -87,16 +86,11 @@ func NewService(d Deps) *Service {
 		engines: d.Engines, counselor: d.Counselor, broker: d.Broker, now: d.Clock, logger: d.Logger}
 }
 
-func sessionNotFound() error { return apperr.NotFoundf("session not found") }
-
 // writable checks the viewer may write the project and the session is
 // running.
 func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.Project) (*models.Session, *models.Project, error) {
 	if err := s.stillWritable(ctx, sess, p); err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-			return nil, nil, sessionNotFound()
-		}
-		return nil, nil, err
+		return nil, nil, apperr.NotFoundAs(err, "session")
 	}
 	return sess, p, nil
 }
@@ -108,7 +102,7 @@ func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.
 func (s *Service) lockRunning(ctx context.Context, sessionID int64) (*models.Project, error) {
 	sess, p, err := s.store.SessionWithProjectForUpdate(ctx, sessionID)
 	if err != nil {
-		return nil, notFound(err, sessionNotFound())
+		return nil, apperr.NotFoundAs(err, "session")
 	}
 	return p, s.stillWritable(ctx, sess, p)
 }
@@ -121,7 +115,7 @@ func (s *Service) lockRunning(ctx context.Context, sessionID int64) (*models.Pro
 func (s *Service) lockQuestion(ctx context.Context, questionID int64) (*models.Question, *models.Project, error) {
 	q, sess, p, err := s.store.QuestionWithSessionForUpdate(ctx, questionID)
 	if err != nil {
-		return nil, nil, notFound(err, apperr.NotFoundf("question not found"))
+		return nil, nil, apperr.NotFoundAs(err, "question")
 	}
 	if err := s.stillWritable(ctx, sess, p); err != nil {
 		return nil, nil, err
@@ -151,8 +145,6 @@ func running(sess *models.Session, p *models.Project) error {
 	}
 	return nil
 }
-
-func notFound(err, nf error) error { return store.MapNotFound(err, nf) }
 
 func views(specs []*models.Specification) []socratic.SpecView {
 	out := make([]socratic.SpecView, len(specs))
@@ -282,7 +274,7 @@ func nonEmpty(s string) *string {
 func (s *Service) askingSession(ctx context.Context, userID, sessionID int64, focus *models.SpecCategory) (*models.Session, *models.Project, socratic.QuestionContext, error) {
 	ac, err := s.store.AskingContext(store.WithoutTx(ctx), sessionID, userID)
 	if err != nil {
-		return nil, nil, socratic.QuestionContext{}, notFound(err, sessionNotFound())
+		return nil, nil, socratic.QuestionContext{}, apperr.NotFoundAs(err, "session")
 	}
 	sess, p, err := s.writable(ctx, ac.Session, ac.Project)
 	if err != nil {
@@ -340,14 +332,11 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 	}
 	q, sess, p, err := s.store.QuestionWithSession(store.WithoutTx(ctx), questionID)
 	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("question not found"))
+		return nil, apperr.NotFoundAs(err, "question")
 	}
 	sess, p, err = s.writable(ctx, sess, p)
 	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-			return nil, apperr.NotFoundf("question not found")
-		}
-		return nil, err
+		return nil, apperr.NotFoundAs(err, "question")
 	}
 	if q.Answer != nil {
 		return nil, alreadyAnswered()

@@ -6,7 +6,6 @@ package llmsettings
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -115,7 +114,7 @@ func (s *Service) Engine(ctx context.Context, userID int64, p *models.Project) c
 			if c.BaseURL != nil {
 				cfg.BaseURL = *c.BaseURL
 			}
-		case !errors.Is(err, store.ErrNotFound):
+		case !apperr.IsNotFound(err):
 			return counsel.Engine{Unavailable: "the stored key could not be read; the built-in engine answered"}
 		}
 	}

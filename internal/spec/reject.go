@@ -55,7 +55,7 @@ func (s *Service) Reject(ctx context.Context, specID int64, note *string) (*Corr
 	}
 	peek, err := s.read.Specification(ctx, specID)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
 	var out *Correction
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
@@ -121,7 +121,7 @@ func (s *Service) Restore(ctx context.Context, specID int64) (*Correction, error
 	}
 	peek, err := s.read.Specification(ctx, specID)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
 	var out *Correction
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {

@@ -26,7 +26,6 @@ import (
 
 // Reader reads objects and lists, batched within an operation.
 type Reader interface {
-	Project(ctx context.Context, id int64) (*models.Project, error)
 	Specification(ctx context.Context, id int64) (*models.Specification, error)
 	Conflict(ctx context.Context, id int64) (*models.Conflict, error)
 	Specifications(ctx context.Context, projectID int64, f store.SpecFilter, args page.Args) (*models.SpecificationConnection, error)
@@ -463,7 +462,7 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 	// inside it would hold two connections at once.
 	peek, err := s.read.Specification(ctx, specID)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
 	var out *Change
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
@@ -522,25 +521,13 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 func (s *Service) writableSpecification(ctx context.Context, projectID, specID int64) (*models.Project, *models.Specification, error) {
 	p, err := s.writable(ctx, projectID)
 	if err != nil {
-		return nil, nil, asNotFound(err, "specification")
+		return nil, nil, apperr.NotFoundAs(err, "specification")
 	}
 	sp, err := s.store.SpecificationForUpdate(ctx, specID)
 	if err != nil {
-		return nil, nil, notFound(err, "specification")
+		return nil, nil, apperr.NotFoundAs(err, "specification")
 	}
 	return p, sp, nil
-}
-
-func notFound(err error, what string) error {
-	return store.MapNotFound(err, apperr.NotFoundf("%s not found", what))
-}
-
-// asNotFound hides a project's existence behind the object's own NOT_FOUND.
-func asNotFound(err error, what string) error {
-	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-		return apperr.NotFoundf("%s not found", what)
-	}
-	return err
 }
 
 // Resolution is the outcome of resolving a conflict.
@@ -581,17 +568,17 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 	}
 	peek, err := s.read.Conflict(ctx, conflictID)
 	if err != nil {
-		return nil, notFound(err, "conflict")
+		return nil, apperr.NotFoundAs(err, "conflict")
 	}
 	var out *Resolution
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		p, err := s.writable(ctx, peek.ProjectID)
 		if err != nil {
-			return asNotFound(err, "conflict")
+			return apperr.NotFoundAs(err, "conflict")
 		}
 		c, err := s.store.ConflictForUpdate(ctx, conflictID)
 		if err != nil {
-			return notFound(err, "conflict")
+			return apperr.NotFoundAs(err, "conflict")
 		}
 		if c.Status != models.ConflictStatusOpen {
 			return apperr.Invalid("conflictId", apperr.CodeInvalidState, "the conflict is already %s", c.Status)
@@ -926,9 +913,9 @@ func (s *Service) Quality(ctx context.Context, p *models.Project) (*models.Quali
 func (s *Service) Get(ctx context.Context, id int64) (*models.Specification, error) {
 	sp, err := s.read.Specification(ctx, id)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
-	if err := s.readable(ctx, sp.ProjectID, "specification"); err != nil {
+	if _, err := s.policy.Readable(ctx, sp.ProjectID, "specification"); err != nil {
 		return nil, err
 	}
 	return sp, nil
@@ -938,16 +925,10 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Specification, err
 func (s *Service) GetConflict(ctx context.Context, id int64) (*models.Conflict, error) {
 	c, err := s.read.Conflict(ctx, id)
 	if err != nil {
-		return nil, notFound(err, "conflict")
+		return nil, apperr.NotFoundAs(err, "conflict")
 	}
-	if err := s.readable(ctx, c.ProjectID, "conflict"); err != nil {
+	if _, err := s.policy.Readable(ctx, c.ProjectID, "conflict"); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-func (s *Service) readable(ctx context.Context, projectID int64, what string) error {
-	p, err := s.read.Project(ctx, projectID)
-	_, err = s.policy.Readable(ctx, p, err, what)
-	return err
 }

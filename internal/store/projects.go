@@ -169,5 +169,5 @@ func rowForUpdate[T any](ctx context.Context, s *Store, what, idCol string, id i
 		return nil, fmt.Errorf("%s for update: %w", what, err)
 	}
 	row, err := one[T](ctx, s, q, id)
-	return row, notFound(err, what+" for update")
+	return row, rowErr(err, what+" for update")
 }

@@ -135,11 +135,22 @@ func (s *Store) DB(ctx context.Context) bun.IDB {
 	return s.db
 }
 
-// ErrNotFound is returned when a row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned, wrapped, when a row does not exist;
+// apperr.IsNotFound matches it.
+var ErrNotFound error = missingRow{}
 
-// notFound maps sql.ErrNoRows to ErrNotFound and wraps other errors.
-func notFound(err error, what string) error {
+// missingRow is the type of ErrNotFound.
+type missingRow struct{}
+
+// Error implements error.
+func (missingRow) Error() string { return "not found" }
+
+// NotFound marks the error as a missing row for apperr.IsNotFound.
+func (missingRow) NotFound() bool { return true }
+
+// rowErr wraps the error of reading what, mapping sql.ErrNoRows to
+// ErrNotFound.
+func rowErr(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
@@ -155,15 +166,4 @@ func WithoutTx(ctx context.Context) context.Context {
 		return ctx
 	}
 	return context.WithValue(ctx, txKey{}, (*txState)(nil))
-}
-
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
-
-// MapNotFound returns replacement when err is ErrNotFound, and err otherwise:
-// services turn a missing row into the error their callers should see.
-func MapNotFound(err, replacement error) error {
-	if errors.Is(err, ErrNotFound) {
-		return replacement
-	}
-	return err
 }

@@ -69,8 +69,6 @@ const (
 	ActionProjectTransfer   = "PROJECT_TRANSFERRED"
 )
 
-func teamNotFound() error { return apperr.NotFoundf("team not found") }
-
 // record writes an activity entry inside the caller's transaction.
 func (s *Service) record(ctx context.Context, action string, teamID, projectID, subject *int64, details string) error {
 	a := &models.Activity{ActorID: &access.MustUser(ctx).UserID, Action: action, TeamID: teamID, ProjectID: projectID,
@@ -108,7 +106,7 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Team, error) {
 	}
 	t, err := s.read.Team(ctx, id)
 	if err != nil {
-		return nil, notFound(err, teamNotFound())
+		return nil, apperr.NotFoundAs(err, "team")
 	}
 	return t, nil
 }
@@ -124,7 +122,7 @@ func (s *Service) role(ctx context.Context, teamID int64) (models.TeamRole, erro
 		return "", err
 	}
 	if role == "" {
-		return "", teamNotFound()
+		return "", apperr.NotFoundOf("team")
 	}
 	return role, nil
 }
@@ -181,14 +179,14 @@ func (s *Service) Activity(ctx context.Context, id int64) (*models.Activity, err
 	}
 	a, err := s.read.Activity(ctx, id)
 	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("activity not found"))
+		return nil, apperr.NotFoundAs(err, "activity")
 	}
 	ok, err := s.mayRead(ctx, pr.UserID, a)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, apperr.NotFoundf("activity not found")
+		return nil, apperr.NotFoundOf("activity")
 	}
 	return a, nil
 }
@@ -211,7 +209,7 @@ func (s *Service) mayRead(ctx context.Context, userID int64, a *models.Activity)
 	}
 	if a.ProjectID != nil {
 		p, err := s.read.Project(ctx, *a.ProjectID)
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.IsNotFound(err) {
 			return false, nil
 		}
 		if err != nil {
@@ -222,8 +220,6 @@ func (s *Service) mayRead(ctx context.Context, userID int64, a *models.Activity)
 	}
 	return false, nil
 }
-
-func notFound(err, nf error) error { return store.MapNotFound(err, nf) }
 
 // Create makes a team with the viewer as its OWNER.
 func (s *Service) Create(ctx context.Context, name string, description *string) (*models.Team, error) {
@@ -263,11 +259,11 @@ func (s *Service) locked(ctx context.Context, teamID int64) (*models.Team, model
 	}
 	t, err := s.store.TeamForUpdate(ctx, teamID)
 	if err != nil {
-		return nil, "", notFound(err, teamNotFound())
+		return nil, "", apperr.NotFoundAs(err, "team")
 	}
 	m, err := s.store.TeamMember(ctx, teamID, pr.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", teamNotFound()
+	if apperr.IsNotFound(err) {
+		return nil, "", apperr.NotFoundOf("team")
 	}
 	if err != nil {
 		return nil, "", err
@@ -410,8 +406,12 @@ func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role mod
 		if err := needRole(mine, models.TeamRoleOwner); err != nil {
 			return err
 		}
-		if m, err = s.store.TeamMember(ctx, teamID, userID); err != nil {
-			return notFound(err, apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team"))
+		m, err = s.store.TeamMember(ctx, teamID, userID)
+		if apperr.IsNotFound(err) {
+			return apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team")
+		}
+		if err != nil {
+			return err
 		}
 		if m.Role == models.TeamRoleOwner && role != models.TeamRoleOwner {
 			if err := s.keepAnOwner(ctx, teamID); err != nil {
@@ -433,7 +433,7 @@ func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role mod
 // registered finds a registered user by email, or answers USER_NOT_FOUND.
 func (s *Service) registered(ctx context.Context, email string) (*models.User, error) {
 	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.IsNotFound(err) {
 		return nil, apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
 	}
 	return u, err
@@ -469,8 +469,11 @@ func (s *Service) RemoveMember(ctx context.Context, teamID, userID int64) (*mode
 			}
 		}
 		m, err := s.store.TeamMember(ctx, teamID, userID)
+		if apperr.IsNotFound(err) {
+			return apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team")
+		}
 		if err != nil {
-			return notFound(err, apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team"))
+			return err
 		}
 		if m.Role == models.TeamRoleOwner {
 			if err := s.keepAnOwner(ctx, teamID); err != nil {
