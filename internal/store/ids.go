@@ -51,12 +51,6 @@ func (s *Store) bound(args []any) []any {
 	return append([]any{pgx.QueryExecModeCacheStatement}, args...)
 }
 
-// scan runs q, whose arguments bun has written into it, and scans the
-// rows into dest.
-func (s *Store) scan(ctx context.Context, q *bun.SelectQuery, dest ...any) error {
-	return s.run(ctx, q, nil, dest)
-}
-
 // run runs q with args bound to its placeholders and scans the rows into
 // dest: through the row scanner when it can, through bun otherwise. The
 // statement is reported to the store's query hooks like bun's own.
