@@ -30,9 +30,6 @@ import (
 	"socrates/models"
 )
 
-// CodeNotReady is the userError code of a refusal for an immature project.
-const CodeNotReady = apperr.CodeNotReady
-
 // Reasons written in the error of a generation stopped from outside.
 const (
 	ReasonRestart  = "interrupted by a restart"

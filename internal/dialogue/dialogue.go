@@ -190,7 +190,7 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 	if err != nil {
 		s.fail(pool, topic, err)
 		if errors.Is(err, socratic.ErrExhausted) {
-			return nil, apperr.Invalid("sessionId", "EXHAUSTED", "every question has been asked in this session; start a new session or continue in DIRECT_CHAT")
+			return nil, apperr.Invalid("sessionId", apperr.CodeExhausted, "every question has been asked in this session; start a new session or continue in DIRECT_CHAT")
 		}
 		return nil, err
 	}
@@ -209,7 +209,7 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 			if store.IsUniqueViolation(err) {
 				// The bank question was asked in this session by a
 				// concurrent ask (questions_session_template_key).
-				return apperr.Invalid("sessionId", "QUESTION_IN_PROGRESS", "another question was asked in this session at the same moment; ask again")
+				return apperr.Invalid("sessionId", apperr.CodeQuestionInProgress, "another question was asked in this session at the same moment; ask again")
 			}
 			return err
 		}
@@ -404,7 +404,7 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 }
 
 func alreadyAnswered() error {
-	return apperr.Invalid("questionId", "ALREADY_ANSWERED", "the question has already been answered")
+	return apperr.Invalid("questionId", apperr.CodeAlreadyAnswered, "the question has already been answered")
 }
 
 // ChatResult is what a chat message changed.

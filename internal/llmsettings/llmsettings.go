@@ -189,7 +189,7 @@ func (s *Service) SetCredential(ctx context.Context, id models.LLMProviderID, ap
 		}
 	}
 	if s.box == nil {
-		v.Add("", "NOT_CONFIGURED", "this server stores no provider keys: it has no LLM_ENCRYPTION_KEY")
+		v.Add("", apperr.CodeNotConfigured, "this server stores no provider keys: it has no LLM_ENCRYPTION_KEY")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

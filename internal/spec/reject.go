@@ -143,7 +143,7 @@ func (s *Service) Restore(ctx context.Context, specID int64) (*Correction, error
 			return err
 		}
 		if k := repeated(socratic.Extracted{Category: sp.Category, Key: sp.Key, Value: sp.Value}, known); k != nil {
-			return apperr.Invalid("specificationId", "DUPLICATE", "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
+			return apperr.Invalid("specificationId", apperr.CodeDuplicate, "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
 		}
 		now := s.now()
 		plan := planPromotion(p.ID, current(known), []*models.Specification{sp}, now)

@@ -399,7 +399,7 @@ func (s *Service) Add(ctx context.Context, projectID int64, in AddInput) (*Chang
 			return err
 		}
 		if k := repeated(f, known); k != nil {
-			return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
+			return apperr.Invalid("value", apperr.CodeDuplicate, "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
 		}
 		rec, err := s.Record(ctx, p, []socratic.Extracted{f}, Origin{Source: models.SpecSourceUserInput, UserID: access.MustUser(ctx).UserID})
 		if err != nil {
@@ -495,7 +495,7 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 			return err
 		}
 		if len(rec.Specifications) == 0 {
-			return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q", old.Key, newValue)
+			return apperr.Invalid("value", apperr.CodeDuplicate, "the project already has %s = %q", old.Key, newValue)
 		}
 		next := rec.Specifications[0]
 		old.SupersededByID = &next.ID
@@ -816,7 +816,7 @@ func (s *Service) AdvancePhase(ctx context.Context, projectID int64, phase model
 			return err
 		}
 		if why := socratic.PhaseGate(p.Phase, phase, p.Maturity, open[p.ID]); why != "" {
-			return apperr.Invalid("phase", "PHASE_GATE", "cannot move to %s: %s", phase, why)
+			return apperr.Invalid("phase", apperr.CodePhaseGate, "cannot move to %s: %s", phase, why)
 		}
 		p.Phase, p.UpdatedAt = phase, s.now()
 		if err := s.store.UpdateProject(ctx, p, "phase", "updated_at"); err != nil {

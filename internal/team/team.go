@@ -378,7 +378,7 @@ func (s *Service) AddMember(ctx context.Context, teamID int64, email string, rol
 		m = &models.TeamMember{TeamID: teamID, UserID: u.ID, Role: role, JoinedAt: s.now()}
 		if err := s.store.AddTeamMember(ctx, m); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return apperr.Invalid("email", "ALREADY_MEMBER", "this user is already a member of the team")
+				return apperr.Invalid("email", apperr.CodeAlreadyMember, "this user is already a member of the team")
 			}
 			return err
 		}
@@ -408,7 +408,7 @@ func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role mod
 		}
 		m, err = s.store.TeamMember(ctx, teamID, userID)
 		if apperr.IsNotFound(err) {
-			return apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team")
+			return apperr.Invalid("userId", apperr.CodeNotAMember, "this user is not a member of the team")
 		}
 		if err != nil {
 			return err
@@ -434,7 +434,7 @@ func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role mod
 func (s *Service) registered(ctx context.Context, email string) (*models.User, error) {
 	u, err := s.store.UserByEmail(ctx, email)
 	if apperr.IsNotFound(err) {
-		return nil, apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
+		return nil, apperr.Invalid("email", apperr.CodeUserNotFound, "no registered user has this email")
 	}
 	return u, err
 }
@@ -446,7 +446,7 @@ func (s *Service) keepAnOwner(ctx context.Context, teamID int64) error {
 		return err
 	}
 	if n <= 1 {
-		return apperr.Invalid("userId", "LAST_OWNER", "a team keeps at least one OWNER: make someone else OWNER first")
+		return apperr.Invalid("userId", apperr.CodeLastOwner, "a team keeps at least one OWNER: make someone else OWNER first")
 	}
 	return nil
 }
@@ -470,7 +470,7 @@ func (s *Service) RemoveMember(ctx context.Context, teamID, userID int64) (*mode
 		}
 		m, err := s.store.TeamMember(ctx, teamID, userID)
 		if apperr.IsNotFound(err) {
-			return apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team")
+			return apperr.Invalid("userId", apperr.CodeNotAMember, "this user is not a member of the team")
 		}
 		if err != nil {
 			return err
@@ -537,7 +537,7 @@ func (s *Service) Unshare(ctx context.Context, projectID, teamID int64) (*models
 			return err
 		}
 		if !removed {
-			return apperr.Invalid("teamId", "NOT_SHARED", "the project is not shared with this team")
+			return apperr.Invalid("teamId", apperr.CodeNotShared, "the project is not shared with this team")
 		}
 		s.access.AccessChanged(ctx, p.ID)
 		return s.record(ctx, ActionProjectUnshared, &teamID, &p.ID, nil, "")
