@@ -78,6 +78,29 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	return nil
 }
 
+// InTx is WithTx for a function with a result: it runs fn through WithTx,
+// so in a transaction exactly as WithTx runs its function (joining one ctx
+// carries; committing on a nil error, after the BeforeCommit functions and
+// the queued writes; rolling back on an error or a panic; the AfterCommit
+// functions once committed), and returns fn's value when WithTx succeeds,
+// or the zero value and the error when it does not.
+func InTx[T any](ctx context.Context, s *Store, fn func(ctx context.Context) (T, error)) (T, error) {
+	var out T
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		v, err := fn(ctx)
+		if err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 // AfterCommit schedules f to run once the transaction in ctx commits; it is
 // dropped on rollback. Outside a transaction f runs at once.
 func AfterCommit(ctx context.Context, f func()) {
@@ -119,8 +142,8 @@ func TxLocal[T any](ctx context.Context, key any, make func() T) (T, bool) {
 	return v, true
 }
 
-// InTx reports whether ctx carries a transaction.
-func InTx(ctx context.Context) bool { return txFrom(ctx) != nil }
+// HasTx reports whether ctx carries a transaction.
+func HasTx(ctx context.Context) bool { return txFrom(ctx) != nil }
 
 func txFrom(ctx context.Context) *txState {
 	state, _ := ctx.Value(txKey{}).(*txState)
@@ -162,7 +185,7 @@ func rowErr(err error, what string) error {
 
 // WithoutTx returns ctx without its transaction, so queries run on the pool.
 func WithoutTx(ctx context.Context) context.Context {
-	if !InTx(ctx) {
+	if !HasTx(ctx) {
 		return ctx
 	}
 	return context.WithValue(ctx, txKey{}, (*txState)(nil))
