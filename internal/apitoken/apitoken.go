@@ -142,33 +142,27 @@ func (s *Service) Revoke(ctx context.Context, id int64) (*models.APIToken, error
 	if err != nil {
 		return nil, err
 	}
-	var t *models.APIToken
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		t, err = s.store.APITokenForUpdate(ctx, id)
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.APIToken, error) {
+		t, err := s.store.APITokenForUpdate(ctx, id)
 		if apperr.IsNotFound(err) || (err == nil && t.UserID != pr.UserID) {
-			return apperr.NotFoundOf("API token")
+			return nil, apperr.NotFoundOf("API token")
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if t.RevokedAt != nil {
-			return apperr.Invalid("apiTokenId", apperr.CodeInvalidState, "the token is already revoked")
+			return nil, apperr.Invalid("apiTokenId", apperr.CodeInvalidState, "the token is already revoked")
 		}
 		now := s.now()
 		t.RevokedAt = &now
 		if err := s.store.RevokeAPIToken(ctx, t); err != nil {
-			return err
+			return nil, err
 		}
 		tokenID := t.ID
 		store.AfterCommit(ctx, func() { s.live.Revoke(tokenID) })
-		return s.store.CreateActivity(ctx, &models.Activity{ActorID: &pr.UserID, Action: "API_TOKEN_REVOKED",
+		return t, s.store.CreateActivity(ctx, &models.Activity{ActorID: &pr.UserID, Action: "API_TOKEN_REVOKED",
 			APITokenID: &t.ID, Details: &t.Name, CreatedAt: now})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
 }
 
 // Get returns one of the viewer's tokens.

@@ -159,14 +159,15 @@ func (s *Service) Close(ctx context.Context) error {
 // Recover marks FAILED (ReasonRestart) every generation a previous run
 // left PENDING or IN_PROGRESS; the app calls it once at start.
 func (s *Service) Recover(ctx context.Context) (int, error) {
-	var failed []*models.CodeGeneration
-	err := s.d.Store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		failed, err = s.d.Store.FailUnfinishedGenerations(ctx, ReasonRestart, s.d.Clock())
+	failed, err := store.InTx(ctx, s.d.Store, func(ctx context.Context) ([]*models.CodeGeneration, error) {
+		failed, err := s.d.Store.FailUnfinishedGenerations(ctx, ReasonRestart, s.d.Clock())
+		if err != nil {
+			return nil, err
+		}
 		for _, g := range failed {
 			s.publish(ctx, g, 0, "")
 		}
-		return err
+		return failed, nil
 	})
 	return len(failed), err
 }
@@ -186,45 +187,42 @@ func (s *Service) Generate(ctx context.Context, projectID int64, stack models.Co
 	if !stack.IsValid() {
 		return nil, apperr.Invalid("stack", apperr.CodeInvalid, "%q is not a stack", stack)
 	}
-	var out *models.CodeGeneration
-	err = s.d.Store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.d.Store, func(ctx context.Context) (*models.CodeGeneration, error) {
 		p, err := s.d.Projects.Locked(ctx, projectID, access.Write)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if p.Status == models.ProjectStatusArchived {
-			return apperr.Invalid("projectId", apperr.CodeInvalidState, "the project is archived; restore it first")
+			return nil, apperr.Invalid("projectId", apperr.CodeInvalidState, "the project is archived; restore it first")
 		}
 		scores, err := s.d.Store.CategoryScores(ctx, []int64{p.ID})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		open, err := s.d.Store.ConflictCounts(ctx, []int64{p.ID}, store.ConflictFilter{Status: models.ConflictStatusOpen})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r := socratic.Report(scores[p.ID], open[p.ID]); !r.ReadyForCodeGeneration {
 			v := &apperr.Validation{}
 			for _, b := range r.Blockers {
 				v.Add("projectId", apperr.CodeNotReady, "not ready for code generation: %s", b)
 			}
-			return v
+			return nil, v
 		}
 		version, err := s.d.Store.NextGenerationVersion(ctx, p.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		g := &models.CodeGeneration{ProjectID: p.ID, Version: version, Stack: stack, Status: models.GenerationStatusPending,
 			RequestedByID: &pr.UserID, StartedAt: s.d.Clock()}
 		if err := s.d.Store.CreateGeneration(ctx, g); err != nil {
-			return err
+			return nil, err
 		}
 		s.publish(ctx, g, 0, "")
 		store.AfterCommit(ctx, func() { s.start(g.ID) })
-		out = g
-		return nil
+		return g, nil
 	})
-	return out, err
 }
 
 // start runs a committed generation in the background.
@@ -262,22 +260,20 @@ func (s *Service) run(id int64) {
 
 // generate does the work of one generation.
 func (s *Service) generate(ctx context.Context, id int64) error {
-	var g *models.CodeGeneration
-	err := s.d.Store.WithTx(ctx, func(ctx context.Context) error {
+	g, err := store.InTx(ctx, s.d.Store, func(ctx context.Context) (*models.CodeGeneration, error) {
 		cur, err := s.d.Store.GenerationForUpdate(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if cur.Status != models.GenerationStatusPending {
-			return nil
+			return nil, nil
 		}
 		cur.Status = models.GenerationStatusInProgress
 		if err := s.d.Store.UpdateGeneration(ctx, cur, "status"); err != nil {
-			return err
+			return nil, err
 		}
 		s.publish(ctx, cur, 0, "")
-		g = cur
-		return nil
+		return cur, nil
 	})
 	if err != nil || g == nil {
 		return err

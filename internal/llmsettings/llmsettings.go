@@ -235,11 +235,8 @@ func (s *Service) RemoveCredential(ctx context.Context, id models.LLMProviderID)
 	if !id.IsValid() {
 		return nil, false, apperr.Invalid("provider", apperr.CodeInvalid, "unknown provider %q", id)
 	}
-	var removed bool
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		removed, err = s.store.DeleteLLMCredential(ctx, pr.UserID, id)
-		return err
+	removed, err := store.InTx(ctx, s.store, func(ctx context.Context) (bool, error) {
+		return s.store.DeleteLLMCredential(ctx, pr.UserID, id)
 	})
 	if err != nil {
 		return nil, false, err
@@ -264,11 +261,10 @@ func (s *Service) SetProjectLLM(ctx context.Context, projectID int64, id *models
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var out *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
 		p, err := s.projects.Locked(ctx, projectID, access.Admin)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p.LLMProviderName, p.LLMModel, p.UpdatedAt = nil, model, s.now()
 		if id != nil {
@@ -276,12 +272,10 @@ func (s *Service) SetProjectLLM(ctx context.Context, projectID int64, id *models
 			p.LLMProviderName = &name
 		}
 		if err := s.store.UpdateProject(ctx, p, "llm_provider", "llm_model", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
-		out = p
-		return nil
+		return p, nil
 	})
-	return out, err
 }
 
 // Usage sums a project's language-model usage.

@@ -174,18 +174,13 @@ func (s *Service) change(ctx context.Context, id int64, need access.Permission, 
 	if _, err := access.RequireUser(ctx); err != nil {
 		return nil, err
 	}
-	var p *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = s.Locked(ctx, id, need); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
+		p, err := s.Locked(ctx, id, need)
+		if err != nil {
+			return nil, err
 		}
-		return fn(ctx, p)
+		return p, fn(ctx, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // Locked reads a project inside the transaction of ctx, locking it, and

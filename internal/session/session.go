@@ -87,34 +87,29 @@ func (s *Service) Start(ctx context.Context, projectID int64, mode models.Sessio
 	if !mode.IsValid() {
 		return nil, apperr.Invalid("mode", apperr.CodeInvalid, "mode %q is not a session mode", mode)
 	}
-	var sess *models.Session
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Session, error) {
 		p, err := s.projects.Locked(ctx, projectID, access.Write)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if p.Status != models.ProjectStatusActive {
-			return apperr.Invalid("projectId", apperr.CodeInvalidState, "sessions can only start on an active project; this one is %s", p.Status)
+			return nil, apperr.Invalid("projectId", apperr.CodeInvalidState, "sessions can only start on an active project; this one is %s", p.Status)
 		}
 		now := s.now()
-		sess = &models.Session{
+		sess := &models.Session{
 			ProjectID: p.ID, StartedByID: access.MustUser(ctx).UserID, Mode: mode,
 			Status: models.SessionStatusActive, StartedAt: now, UpdatedAt: now,
 		}
 		if err := s.store.CreateSession(ctx, sess); err != nil {
-			return err
+			return nil, err
 		}
 		p.UpdatedAt = now
 		if err := s.store.UpdateProject(ctx, p, "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		s.announce(ctx, p, sess)
-		return nil
+		return sess, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return sess, nil
 }
 
 // Pause pauses an active session.
@@ -181,30 +176,26 @@ func (s *Service) transition(ctx context.Context, id int64, change func(*models.
 	if err != nil {
 		return nil, apperr.NotFoundAs(err, "session")
 	}
-	var sess *models.Session
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Session, error) {
 		p, err := s.projects.Locked(ctx, peek.ProjectID, access.Write)
 		if err != nil {
-			return apperr.NotFoundAs(err, "session")
+			return nil, apperr.NotFoundAs(err, "session")
 		}
-		if sess, err = s.store.SessionForUpdate(ctx, id); err != nil {
-			return apperr.NotFoundAs(err, "session")
+		sess, err := s.store.SessionForUpdate(ctx, id)
+		if err != nil {
+			return nil, apperr.NotFoundAs(err, "session")
 		}
 		if p.Status == models.ProjectStatusArchived {
-			return apperr.Invalid("sessionId", apperr.CodeInvalidState, "the project is archived; restore it first")
+			return nil, apperr.Invalid("sessionId", apperr.CodeInvalidState, "the project is archived; restore it first")
 		}
 		if err := change(sess); err != nil {
-			return err
+			return nil, err
 		}
 		sess.UpdatedAt = s.now()
 		if err := s.store.UpdateSession(ctx, sess, "status", "mode", "ended_at", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		s.announce(ctx, p, sess)
-		return nil
+		return sess, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return sess, nil
 }

@@ -292,17 +292,16 @@ func (s *Service) Update(ctx context.Context, teamID int64, name, description *s
 	}
 	setDesc := description != nil
 	description = validate.OptionalText(v, "description", description, 2000)
-	var out *models.Team
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Team, error) {
 		t, role, err := s.locked(ctx, teamID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := needRole(role, models.TeamRoleOwner, models.TeamRoleLead); err != nil {
-			return err
+			return nil, err
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		if name != nil {
 			t.Name = *name
@@ -312,12 +311,10 @@ func (s *Service) Update(ctx context.Context, teamID int64, name, description *s
 		}
 		t.UpdatedAt = s.now()
 		if err := s.store.UpdateTeam(ctx, t, "name", "description", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
-		out = t
-		return s.record(ctx, ActionTeamUpdated, &t.ID, nil, nil, t.Name)
+		return t, s.record(ctx, ActionTeamUpdated, &t.ID, nil, nil, t.Name)
 	})
-	return out, err
 }
 
 // Delete deletes a team and its shares (OWNER).
@@ -455,42 +452,39 @@ func (s *Service) keepAnOwner(ctx context.Context, teamID int64) error {
 // leave); the last OWNER cannot be removed. The removed user's
 // subscriptions to projects they can no longer read end.
 func (s *Service) RemoveMember(ctx context.Context, teamID, userID int64) (*models.Team, error) {
-	var t *models.Team
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var mine models.TeamRole
-		var err error
-		if t, mine, err = s.locked(ctx, teamID); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Team, error) {
+		t, mine, err := s.locked(ctx, teamID)
+		if err != nil {
+			return nil, err
 		}
 		self := access.MustUser(ctx).UserID == userID
 		if !self {
 			if err := needRole(mine, models.TeamRoleOwner); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		m, err := s.store.TeamMember(ctx, teamID, userID)
 		if apperr.IsNotFound(err) {
-			return apperr.Invalid("userId", apperr.CodeNotAMember, "this user is not a member of the team")
+			return nil, apperr.Invalid("userId", apperr.CodeNotAMember, "this user is not a member of the team")
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if m.Role == models.TeamRoleOwner {
 			if err := s.keepAnOwner(ctx, teamID); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := s.store.RemoveTeamMember(ctx, teamID, userID); err != nil {
-			return err
+			return nil, err
 		}
 		shared, err := s.sharedProjects(ctx, teamID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s.access.AccessChanged(ctx, shared...)
-		return s.record(ctx, ActionMemberRemoved, &teamID, nil, &userID, "")
+		return t, s.record(ctx, ActionMemberRemoved, &teamID, nil, &userID, "")
 	})
-	return t, err
 }
 
 // Share shares a project with a team at a permission, or changes the
@@ -526,23 +520,21 @@ func (s *Service) Share(ctx context.Context, projectID, teamID int64, perm model
 // Unshare stops sharing a project with a team (project ADMIN); members who
 // lose access lose their live subscriptions too.
 func (s *Service) Unshare(ctx context.Context, projectID, teamID int64) (*models.Project, error) {
-	var p *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = s.projects.Locked(ctx, projectID, access.Admin); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
+		p, err := s.projects.Locked(ctx, projectID, access.Admin)
+		if err != nil {
+			return nil, err
 		}
 		removed, err := s.store.DeleteShare(ctx, p.ID, teamID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !removed {
-			return apperr.Invalid("teamId", apperr.CodeNotShared, "the project is not shared with this team")
+			return nil, apperr.Invalid("teamId", apperr.CodeNotShared, "the project is not shared with this team")
 		}
 		s.access.AccessChanged(ctx, p.ID)
-		return s.record(ctx, ActionProjectUnshared, &teamID, &p.ID, nil, "")
+		return p, s.record(ctx, ActionProjectUnshared, &teamID, &p.ID, nil, "")
 	})
-	return p, err
 }
 
 // Shares returns a project's shares.
@@ -569,29 +561,27 @@ func (s *Service) DeleteProject(ctx context.Context, projectID int64) error {
 func (s *Service) TransferProject(ctx context.Context, projectID int64, email string) (*models.Project, error) {
 	v := &apperr.Validation{}
 	email = validate.Email(v, "email", email)
-	var p *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = s.projects.Locked(ctx, projectID, access.Owner); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
+		p, err := s.projects.Locked(ctx, projectID, access.Owner)
+		if err != nil {
+			return nil, err
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		u, err := s.registered(ctx, email)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if u.ID == p.OwnerID {
-			return apperr.Invalid("email", apperr.CodeInvalid, "this user already owns the project")
+			return nil, apperr.Invalid("email", apperr.CodeInvalid, "this user already owns the project")
 		}
 		from := p.OwnerID
 		p.OwnerID, p.UpdatedAt = u.ID, s.now()
 		if err := s.store.UpdateProject(ctx, p, "owner_id", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		s.access.AccessChanged(ctx, p.ID)
-		return s.record(ctx, ActionProjectTransfer, nil, &p.ID, &u.ID, "from user "+strconv.FormatInt(from, 10))
+		return p, s.record(ctx, ActionProjectTransfer, nil, &p.ID, &u.ID, "from user "+strconv.FormatInt(from, 10))
 	})
-	return p, err
 }
