@@ -39,7 +39,7 @@ func userErrors(err error) ([]*models.UserError, error) {
 	}
 	out := make([]*models.UserError, len(v.Errors))
 	for i, e := range v.Errors {
-		out[i] = &models.UserError{Field: e.Field, Message: e.Message, Code: e.Code}
+		out[i] = &models.UserError{Field: e.Field, Message: e.Message, Code: string(e.Code)}
 	}
 	return out, nil
 }

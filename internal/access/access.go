@@ -41,18 +41,20 @@ func (p Permission) GraphQL() models.ProjectPermission {
 	}
 }
 
-// Grants reads what a user holds on a project through team shares.
-type Grants interface {
+// Reader reads what the policy decides on: projects, and what a user holds
+// on a project through team shares.
+type Reader interface {
+	Project(ctx context.Context, id int64) (*models.Project, error)
 	Grants(ctx context.Context, userID, projectID int64) ([]store.Grant, error)
 }
 
 // Policy decides access to projects.
 type Policy struct {
-	grants Grants
+	read Reader
 }
 
-// NewPolicy returns the policy, reading shares through grants.
-func NewPolicy(grants Grants) *Policy { return &Policy{grants: grants} }
+// NewPolicy returns the policy, reading projects and shares through read.
+func NewPolicy(read Reader) *Policy { return &Policy{read: read} }
 
 // FromShare is the permission a share gives a member with a role: a VIEWER
 // gets at most READ.
@@ -84,7 +86,7 @@ func (p *Policy) ProjectPermission(ctx context.Context, project *models.Project)
 	if project.OwnerID == pr.UserID {
 		perm = Owner
 	} else {
-		grants, err := p.grants.Grants(ctx, pr.UserID, project.ID)
+		grants, err := p.read.Grants(ctx, pr.UserID, project.ID)
 		if err != nil {
 			return None, fmt.Errorf("read project grants: %w", err)
 		}
@@ -113,15 +115,11 @@ func (p *Policy) Require(ctx context.Context, project *models.Project, need Perm
 	case have >= need:
 		return nil
 	case have == None:
-		return ProjectNotFound()
+		return apperr.NotFoundOf("project")
 	default:
 		return apperr.Forbiddenf("this needs %s permission on the project", need.GraphQL())
 	}
 }
-
-// ProjectNotFound is the error for a project that does not exist or that the
-// viewer may not see.
-func ProjectNotFound() error { return apperr.NotFoundf("project not found") }
 
 // RequireUser returns the principal of ctx, or UNAUTHENTICATED.
 func RequireUser(ctx context.Context) (*auth.Principal, error) {
@@ -149,27 +147,29 @@ func (p *Policy) Visible(ctx context.Context, project *models.Project, what stri
 		return apperr.ErrUnauthenticated
 	}
 	if project == nil {
-		return apperr.NotFoundf("%s not found", what)
+		return apperr.NotFoundOf(what)
 	}
 	have, err := p.ProjectPermission(ctx, project)
 	if err != nil {
 		return err
 	}
 	if have < Read {
-		return apperr.NotFoundf("%s not found", what)
+		return apperr.NotFoundOf(what)
 	}
 	return nil
 }
 
-// Readable checks the result of reading a project that holds what: the
-// principal must be signed in, the project must exist and the principal
-// must be allowed to read it; otherwise the error names only what.
-func (p *Policy) Readable(ctx context.Context, project *models.Project, readErr error, what string) (*models.Project, error) {
+// Readable reads the project that holds what and returns it when the
+// principal may read it: the principal must be signed in, the project must
+// exist and the principal must be allowed to read it; otherwise the error
+// names only what.
+func (p *Policy) Readable(ctx context.Context, projectID int64, what string) (*models.Project, error) {
 	if _, err := RequireUser(ctx); err != nil {
 		return nil, err
 	}
-	if readErr != nil {
-		return nil, store.MapNotFound(readErr, apperr.NotFoundf("%s not found", what))
+	project, err := p.read.Project(ctx, projectID)
+	if err != nil {
+		return nil, apperr.NotFoundAs(err, what)
 	}
 	if err := p.Visible(ctx, project, what); err != nil {
 		return nil, err

@@ -106,18 +106,15 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*Grant, error
 	}
 	now := s.now()
 	user := &models.User{Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	var grant *Grant
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*Grant, error) {
 		if err := s.store.CreateUser(ctx, user); err != nil {
 			if errors.Is(err, store.ErrEmailTaken) {
-				return apperr.Invalid("email", apperr.CodeTaken, "an account with this email already exists")
+				return nil, apperr.Invalid("email", apperr.CodeTaken, "an account with this email already exists")
 			}
-			return err
+			return nil, err
 		}
-		grant, err = s.grant(ctx, user, "")
-		return err
+		return s.grant(ctx, user, "")
 	})
-	return grant, err
 }
 
 // Login checks an email and password and issues a token pair.
@@ -142,7 +139,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 	}
 	user, err := s.store.UserByEmail(ctx, email)
 	hash := user.PasswordHash
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.IsNotFound(err) {
 		hash = ""
 	} else if err != nil {
 		return nil, err
@@ -157,12 +154,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Grant, er
 		}
 		return nil, apperr.Invalid("", apperr.CodeCredentials, "email or password is incorrect")
 	}
-	var grant *Grant
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		grant, err = s.grant(ctx, user, "")
-		return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*Grant, error) {
+		return s.grant(ctx, user, "")
 	})
-	return grant, err
 }
 
 // Refresh exchanges a refresh token for a new pair. The token is used up;
@@ -180,7 +174,7 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Grant, error) {
 	err := s.store.WithTx(ctx, func(ctx context.Context) error {
 		now := s.now()
 		tok, err := s.store.RefreshTokenByHash(ctx, hashToken(raw))
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.IsNotFound(err) {
 			return apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid or expired")
 		}
 		if err != nil {
@@ -222,38 +216,33 @@ func (s *Service) Refresh(ctx context.Context, raw string) (*Grant, error) {
 // all, every refresh token of the user. Without a refresh token the request
 // must be authenticated and all must be set.
 func (s *Service) Logout(ctx context.Context, raw *string, all bool) (int, error) {
-	var revoked int
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (int, error) {
 		now := s.now()
 		if raw == nil || *raw == "" {
 			pr, err := access.RequireHuman(ctx)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			if !all {
-				return apperr.Invalid("refreshToken", apperr.CodeRequired, "pass the refresh token to end, or allSessions: true")
+				return 0, apperr.Invalid("refreshToken", apperr.CodeRequired, "pass the refresh token to end, or allSessions: true")
 			}
-			revoked, err = s.store.RevokeUserRefreshTokens(ctx, pr.UserID, now)
-			return err
+			return s.store.RevokeUserRefreshTokens(ctx, pr.UserID, now)
 		}
 		tok, err := s.store.RefreshTokenByHash(ctx, hashToken(*raw))
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid")
+		if apperr.IsNotFound(err) {
+			return 0, apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid")
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if pr := auth.FromContext(ctx); pr != nil && pr.UserID != tok.UserID {
-			return apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid")
+			return 0, apperr.Invalid("refreshToken", apperr.CodeInvalidToken, "refresh token is invalid")
 		}
 		if all {
-			revoked, err = s.store.RevokeUserRefreshTokens(ctx, tok.UserID, now)
-		} else {
-			revoked, err = s.store.RevokeRefreshTokenFamily(ctx, tok.FamilyID, now)
+			return s.store.RevokeUserRefreshTokens(ctx, tok.UserID, now)
 		}
-		return err
+		return s.store.RevokeRefreshTokenFamily(ctx, tok.FamilyID, now)
 	})
-	return revoked, err
 }
 
 // ChangePassword replaces the viewer's password after checking the current
@@ -351,7 +340,7 @@ func (s *Service) Viewer(ctx context.Context) (*models.User, error) {
 		return nil, nil
 	}
 	u, err := s.read.User(ctx, pr.UserID)
-	if errors.Is(err, store.ErrNotFound) {
+	if apperr.IsNotFound(err) {
 		return nil, nil
 	}
 	return u, err
@@ -370,12 +359,12 @@ func (s *Service) User(ctx context.Context, id int64) (*models.User, error) {
 			return nil, err
 		}
 		if !shared {
-			return nil, apperr.NotFoundf("user not found")
+			return nil, apperr.NotFoundOf("user")
 		}
 	}
 	u, err := s.read.User(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.NotFoundf("user not found")
+	if apperr.IsNotFound(err) {
+		return nil, apperr.NotFoundOf("user")
 	}
 	return u, err
 }

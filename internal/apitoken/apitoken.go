@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -69,7 +68,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*auth.Principal
 	}
 	t, err := s.store.APITokenByHash(store.WithoutTx(ctx), hash(raw))
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.IsNotFound(err) {
 			return nil, auth.ErrInvalidToken
 		}
 		return nil, fmt.Errorf("look up api token: %w", err)
@@ -143,33 +142,27 @@ func (s *Service) Revoke(ctx context.Context, id int64) (*models.APIToken, error
 	if err != nil {
 		return nil, err
 	}
-	var t *models.APIToken
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		t, err = s.store.APITokenForUpdate(ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && t.UserID != pr.UserID) {
-			return apperr.NotFoundf("API token not found")
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.APIToken, error) {
+		t, err := s.store.APITokenForUpdate(ctx, id)
+		if apperr.IsNotFound(err) || (err == nil && t.UserID != pr.UserID) {
+			return nil, apperr.NotFoundOf("API token")
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if t.RevokedAt != nil {
-			return apperr.Invalid("apiTokenId", apperr.CodeInvalidState, "the token is already revoked")
+			return nil, apperr.Invalid("apiTokenId", apperr.CodeInvalidState, "the token is already revoked")
 		}
 		now := s.now()
 		t.RevokedAt = &now
 		if err := s.store.RevokeAPIToken(ctx, t); err != nil {
-			return err
+			return nil, err
 		}
 		tokenID := t.ID
 		store.AfterCommit(ctx, func() { s.live.Revoke(tokenID) })
-		return s.store.CreateActivity(ctx, &models.Activity{ActorID: &pr.UserID, Action: "API_TOKEN_REVOKED",
+		return t, s.store.CreateActivity(ctx, &models.Activity{ActorID: &pr.UserID, Action: "API_TOKEN_REVOKED",
 			APITokenID: &t.ID, Details: &t.Name, CreatedAt: now})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
 }
 
 // Get returns one of the viewer's tokens.
@@ -180,8 +173,8 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.APIToken, error) {
 	}
 	t, err := s.read.APIToken(ctx, id)
 	if err != nil || t.UserID != pr.UserID {
-		if err == nil || errors.Is(err, store.ErrNotFound) {
-			return nil, apperr.NotFoundf("API token not found")
+		if err == nil || apperr.IsNotFound(err) {
+			return nil, apperr.NotFoundOf("API token")
 		}
 		return nil, err
 	}

@@ -199,7 +199,7 @@ func wire(ctx context.Context, db *bun.DB, o Options, tracing *telemetry.Tracing
 		}
 		publisher, events = bus, startEvents(bus, logger)
 	}
-	projects := project.NewService(st, policy, read, o.Clock)
+	projects := project.NewService(st, policy, o.Clock)
 	specs := spec.NewService(st, policy, read, projects, publisher, o.Clock)
 	llmSettings := llmsettings.NewService(st, box, projects, read, llmsettings.Defaults{
 		Provider: models.LLMProviderID(cfg.LLMProvider), Model: cfg.LLMModel,

@@ -30,9 +30,6 @@ import (
 	"socrates/models"
 )
 
-// CodeNotReady is the userError code of a refusal for an immature project.
-const CodeNotReady = apperr.CodeNotReady
-
 // Reasons written in the error of a generation stopped from outside.
 const (
 	ReasonRestart  = "interrupted by a restart"
@@ -98,7 +95,7 @@ type Projects interface {
 
 // Policy decides whether the viewer may read a project.
 type Policy interface {
-	Readable(ctx context.Context, project *models.Project, readErr error, what string) (*models.Project, error)
+	Readable(ctx context.Context, projectID int64, what string) (*models.Project, error)
 }
 
 // Events publishes progress steps and subscribes to them.
@@ -201,46 +198,43 @@ func (s *Service) Generate(ctx context.Context, projectID int64, stack models.Co
 	if !stack.IsValid() {
 		return nil, apperr.Invalid("stack", apperr.CodeInvalid, "%q is not a stack", stack)
 	}
-	var out *models.CodeGeneration
-	err = s.d.Store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.d.Store, func(ctx context.Context) (*models.CodeGeneration, error) {
 		p, err := s.d.Projects.Locked(ctx, projectID, access.Write)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if p.Status == models.ProjectStatusArchived {
-			return apperr.Invalid("projectId", apperr.CodeInvalidState, "the project is archived; restore it first")
+			return nil, apperr.Invalid("projectId", apperr.CodeInvalidState, "the project is archived; restore it first")
 		}
 		scores, err := s.d.Store.CategoryScores(ctx, []int64{p.ID})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		open, err := s.d.Store.ConflictCounts(ctx, []int64{p.ID}, store.ConflictFilter{Status: models.ConflictStatusOpen})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r := socratic.Report(scores[p.ID], open[p.ID]); !r.ReadyForCodeGeneration {
 			v := &apperr.Validation{}
 			for _, b := range r.Blockers {
 				v.Add("projectId", apperr.CodeNotReady, "not ready for code generation: %s", b)
 			}
-			return v
+			return nil, v
 		}
 		version, err := s.d.Store.NextGenerationVersion(ctx, p.ID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.d.Clock()
 		g := &models.CodeGeneration{ProjectID: p.ID, Version: version, Stack: stack, Status: models.GenerationStatusPending,
 			RequestedByID: &pr.UserID, StartedAt: now, HeartbeatAt: now}
 		if err := s.d.Store.CreateGeneration(ctx, g); err != nil {
-			return err
+			return nil, err
 		}
 		s.publish(ctx, g, 0, "")
 		store.AfterCommit(ctx, func() { s.start(g.ID) })
-		out = g
-		return nil
+		return g, nil
 	})
-	return out, err
 }
 
 // start runs a committed generation in the background.
@@ -280,22 +274,20 @@ func (s *Service) run(id int64) {
 
 // generate does the work of one generation.
 func (s *Service) generate(ctx context.Context, id int64) error {
-	var g *models.CodeGeneration
-	err := s.d.Store.WithTx(ctx, func(ctx context.Context) error {
+	g, err := store.InTx(ctx, s.d.Store, func(ctx context.Context) (*models.CodeGeneration, error) {
 		cur, err := s.d.Store.GenerationForUpdate(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if cur.Status != models.GenerationStatusPending {
-			return nil
+			return nil, nil
 		}
 		cur.Status, cur.HeartbeatAt = models.GenerationStatusInProgress, s.d.Clock()
 		if err := s.d.Store.UpdateGeneration(ctx, cur, "status", "heartbeat_at"); err != nil {
-			return err
+			return nil, err
 		}
 		s.publish(ctx, cur, 0, "")
-		g = cur
-		return nil
+		return cur, nil
 	})
 	if err != nil || g == nil {
 		return err

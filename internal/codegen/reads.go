@@ -19,7 +19,7 @@ import (
 func (s *Service) Get(ctx context.Context, id int64) (*models.CodeGeneration, error) {
 	g, err := s.d.Read.Generation(ctx, id)
 	if err != nil {
-		return nil, store.MapNotFound(err, apperr.NotFoundf("code generation not found"))
+		return nil, apperr.NotFoundAs(err, "code generation")
 	}
 	if err := s.readable(ctx, g.ProjectID, "code generation"); err != nil {
 		return nil, err
@@ -31,11 +31,11 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.CodeGeneration, er
 func (s *Service) File(ctx context.Context, id int64) (*models.GeneratedFile, error) {
 	f, err := s.d.Read.GeneratedFile(ctx, id)
 	if err != nil {
-		return nil, store.MapNotFound(err, apperr.NotFoundf("generated file not found"))
+		return nil, apperr.NotFoundAs(err, "generated file")
 	}
 	g, err := s.d.Read.Generation(ctx, f.GenerationID)
 	if err != nil {
-		return nil, store.MapNotFound(err, apperr.NotFoundf("generated file not found"))
+		return nil, apperr.NotFoundAs(err, "generated file")
 	}
 	if err := s.readable(ctx, g.ProjectID, "generated file"); err != nil {
 		return nil, err
@@ -44,8 +44,7 @@ func (s *Service) File(ctx context.Context, id int64) (*models.GeneratedFile, er
 }
 
 func (s *Service) readable(ctx context.Context, projectID int64, what string) error {
-	p, err := s.d.Read.Project(ctx, projectID)
-	_, err = s.d.Policy.Readable(ctx, p, err, what)
+	_, err := s.d.Policy.Readable(ctx, projectID, what)
 	return err
 }
 
@@ -150,7 +149,7 @@ func (s *Service) Watch(ctx context.Context, id int64) (<-chan *models.CodeGener
 	rows, err := s.d.Store.GenerationsByIDs(store.WithoutTx(ctx), []int64{id})
 	if err != nil || len(rows) == 0 {
 		cancel()
-		return nil, store.MapNotFound(err, apperr.NotFoundf("code generation not found"))
+		return nil, apperr.NotFoundAs(err, "code generation")
 	}
 	out := make(chan *models.CodeGenerationProgress, 1)
 	go func() {

@@ -30,7 +30,6 @@ const MaxAnswer = 20000
 
 // Reader reads objects by id, batched within an operation.
 type Reader interface {
-	Project(ctx context.Context, id int64) (*models.Project, error)
 	Session(ctx context.Context, id int64) (*models.Session, error)
 	Question(ctx context.Context, id int64) (*models.Question, error)
 	Message(ctx context.Context, id int64) (*models.Message, error)
@@ -87,16 +86,11 @@ func NewService(d Deps) *Service {
 		engines: d.Engines, counselor: d.Counselor, broker: d.Broker, now: d.Clock, logger: d.Logger}
 }
 
-func sessionNotFound() error { return apperr.NotFoundf("session not found") }
-
 // writable checks the viewer may write the project and the session is
 // running.
 func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.Project) (*models.Session, *models.Project, error) {
 	if err := s.stillWritable(ctx, sess, p); err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-			return nil, nil, sessionNotFound()
-		}
-		return nil, nil, err
+		return nil, nil, apperr.NotFoundAs(err, "session")
 	}
 	return sess, p, nil
 }
@@ -108,7 +102,7 @@ func (s *Service) writable(ctx context.Context, sess *models.Session, p *models.
 func (s *Service) lockRunning(ctx context.Context, sessionID int64) (*models.Project, error) {
 	sess, p, err := s.store.SessionWithProjectForUpdate(ctx, sessionID)
 	if err != nil {
-		return nil, notFound(err, sessionNotFound())
+		return nil, apperr.NotFoundAs(err, "session")
 	}
 	return p, s.stillWritable(ctx, sess, p)
 }
@@ -121,7 +115,7 @@ func (s *Service) lockRunning(ctx context.Context, sessionID int64) (*models.Pro
 func (s *Service) lockQuestion(ctx context.Context, questionID int64) (*models.Question, *models.Project, error) {
 	q, sess, p, err := s.store.QuestionWithSessionForUpdate(ctx, questionID)
 	if err != nil {
-		return nil, nil, notFound(err, apperr.NotFoundf("question not found"))
+		return nil, nil, apperr.NotFoundAs(err, "question")
 	}
 	if err := s.stillWritable(ctx, sess, p); err != nil {
 		return nil, nil, err
@@ -151,8 +145,6 @@ func running(sess *models.Session, p *models.Project) error {
 	}
 	return nil
 }
-
-func notFound(err, nf error) error { return store.MapNotFound(err, nf) }
 
 func views(specs []*models.Specification) []socratic.SpecView {
 	out := make([]socratic.SpecView, len(specs))
@@ -198,18 +190,17 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 	if err != nil {
 		s.fail(pool, topic, err)
 		if errors.Is(err, socratic.ErrExhausted) {
-			return nil, apperr.Invalid("sessionId", "EXHAUSTED", "every question has been asked in this session; start a new session or continue in DIRECT_CHAT")
+			return nil, apperr.Invalid("sessionId", apperr.CodeExhausted, "every question has been asked in this session; start a new session or continue in DIRECT_CHAT")
 		}
 		return nil, err
 	}
-	var saved *models.Question
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	saved, err := store.InTx(ctx, s.store, func(ctx context.Context) (*models.Question, error) {
 		p, err := s.lockRunning(ctx, sessionID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.now()
-		saved = &models.Question{
+		saved := &models.Question{
 			SessionID: sessionID, ProjectID: p.ID, Text: q.Text, Category: q.Category, Context: nonEmpty(q.Context),
 			TemplateKey: nonEmpty(q.TemplateKey), BiasScore: q.Bias, QualityScore: socratic.Quality(q.Bias), AskedAt: now,
 		}
@@ -217,22 +208,22 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 			if store.IsUniqueViolation(err) {
 				// The bank question was asked in this session by a
 				// concurrent ask (questions_session_template_key).
-				return apperr.Invalid("sessionId", "QUESTION_IN_PROGRESS", "another question was asked in this session at the same moment; ask again")
+				return nil, apperr.Invalid("sessionId", apperr.CodeQuestionInProgress, "another question was asked in this session at the same moment; ask again")
 			}
-			return err
+			return nil, err
 		}
 		msg := &models.Message{SessionID: sessionID, QuestionID: &saved.ID, Role: models.MessageRoleAssistant, Content: q.Text, CreatedAt: now}
 		if err := s.store.CreateMessage(ctx, msg); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.store.SetSessionQuestionAtCommit(ctx, sessionID, saved.ID, now); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.countAsked(ctx, pr.UserID, q.TemplateKey); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "QUESTION", outcome); err != nil {
-			return err
+			return nil, err
 		}
 		provider := string(outcome.Provider)
 		done := &models.QuestionStreamEvent{Kind: models.QuestionStreamEventKindCompleted, Question: saved, Provider: &provider, Fallback: outcome.Fallback}
@@ -243,7 +234,7 @@ func (s *Service) Ask(ctx context.Context, sessionID int64, focus *models.SpecCa
 		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeQuestionAsked, ProjectID: p.ID, SessionID: &sessionID,
 			Project: p, Question: saved, Message: msg})
 		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sessionID, Message: msg})
-		return nil
+		return saved, nil
 	})
 	if err != nil {
 		s.fail(pool, topic, err)
@@ -282,7 +273,7 @@ func nonEmpty(s string) *string {
 func (s *Service) askingSession(ctx context.Context, userID, sessionID int64, focus *models.SpecCategory) (*models.Session, *models.Project, socratic.QuestionContext, error) {
 	ac, err := s.store.AskingContext(store.WithoutTx(ctx), sessionID, userID)
 	if err != nil {
-		return nil, nil, socratic.QuestionContext{}, notFound(err, sessionNotFound())
+		return nil, nil, socratic.QuestionContext{}, apperr.NotFoundAs(err, "session")
 	}
 	sess, p, err := s.writable(ctx, ac.Session, ac.Project)
 	if err != nil {
@@ -340,14 +331,11 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 	}
 	q, sess, p, err := s.store.QuestionWithSession(store.WithoutTx(ctx), questionID)
 	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("question not found"))
+		return nil, apperr.NotFoundAs(err, "question")
 	}
 	sess, p, err = s.writable(ctx, sess, p)
 	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-			return nil, apperr.NotFoundf("question not found")
-		}
-		return nil, err
+		return nil, apperr.NotFoundAs(err, "question")
 	}
 	if q.Answer != nil {
 		return nil, alreadyAnswered()
@@ -365,48 +353,46 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 		socratic.ExtractInput{Text: answer, QuestionText: q.Text, QuestionCategory: q.Category, QuestionKey: specKeyOf(q)}, views(current))
 	reported, check, checked := s.counselor.Conflicts(ctx, engine, found, views(current))
 
-	var out *AnswerResult
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	out, err := store.InTx(ctx, s.store, func(ctx context.Context) (*AnswerResult, error) {
 		// The lock decides a race between two answers: the second
 		// finds the question answered.
 		qq, p, err := s.lockQuestion(ctx, questionID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.now()
 		qq.Answer, qq.AnsweredAt, qq.AnsweredByID = &answer, &now, &pr.UserID
 		if err := s.store.AnswerQuestionAtCommit(ctx, qq); err != nil {
-			return err
+			return nil, err
 		}
 		msg := &models.Message{SessionID: sess.ID, QuestionID: &qq.ID, AuthorID: &pr.UserID, Role: models.MessageRoleUser, Content: answer, CreatedAt: now}
 		if err := s.store.CreateMessage(ctx, msg); err != nil {
-			return err
+			return nil, err
 		}
 		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sess.ID, QuestionID: &qq.ID, Reported: reported})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		prev, err := s.specs.SetMaturity(ctx, p, rec.Scores)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if qq.TemplateKey != nil {
 			if err := s.countAnswered(ctx, pr.UserID, *qq.TemplateKey, len([]rune(answer)), len(rec.Specifications)); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := s.recordCall(ctx, pr.UserID, p.ID, &sess.ID, "EXTRACTION", outcome); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.recordCheck(ctx, pr.UserID, p.ID, &sess.ID, checked, check, rec); err != nil {
-			return err
+			return nil, err
 		}
 		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeQuestionAnswered, ProjectID: p.ID, SessionID: &sess.ID,
 			Project: p, Question: qq, Message: msg, Specifications: rec.Specifications, Conflicts: rec.Conflicts})
 		s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sess.ID, Message: msg})
 		s.specs.Announce(ctx, p, &sess.ID, qq, rec, prev)
-		out = &AnswerResult{Question: qq, Specifications: rec.Specifications, Conflicts: rec.Conflicts, Project: p}
-		return nil
+		return &AnswerResult{Question: qq, Specifications: rec.Specifications, Conflicts: rec.Conflicts, Project: p}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -415,7 +401,7 @@ func (s *Service) Answer(ctx context.Context, questionID int64, answer string) (
 }
 
 func alreadyAnswered() error {
-	return apperr.Invalid("questionId", "ALREADY_ANSWERED", "the question has already been answered")
+	return apperr.Invalid("questionId", apperr.CodeAlreadyAnswered, "the question has already been answered")
 }
 
 // ChatResult is what a chat message changed.
@@ -505,37 +491,36 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 		},
 	})
 
-	var out *ChatResult
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	out, err := store.InTx(ctx, s.store, func(ctx context.Context) (*ChatResult, error) {
 		p, err := s.lockRunning(ctx, sessionID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.now()
 		msg := &models.Message{SessionID: sessionID, AuthorID: &pr.UserID, Role: models.MessageRoleUser, Content: message, CreatedAt: now}
 		if err := s.store.CreateMessage(ctx, msg); err != nil {
-			return err
+			return nil, err
 		}
 		rec, err := s.specs.Record(ctx, p, found, spec.Origin{Source: models.SpecSourceExtracted, UserID: pr.UserID, SessionID: &sessionID, MessageID: &msg.ID, Reported: reported})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		reply := &models.Message{SessionID: sessionID, Role: models.MessageRoleAssistant, Content: replyText, CreatedAt: now}
 		if err := s.store.CreateMessage(ctx, reply); err != nil {
-			return err
+			return nil, err
 		}
 		prev, err := s.specs.SetMaturity(ctx, p, rec.Scores)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "EXTRACTION", exOutcome); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.recordCheck(ctx, pr.UserID, p.ID, &sessionID, checked, check, rec); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.recordCall(ctx, pr.UserID, p.ID, &sessionID, "REPLY", replyOutcome); err != nil {
-			return err
+			return nil, err
 		}
 		provider := string(replyOutcome.Provider)
 		done := &models.ChatStreamEvent{Kind: models.ChatStreamEventKindCompleted, Reply: reply, Provider: &provider, Fallback: replyOutcome.Fallback}
@@ -547,11 +532,11 @@ func (s *Service) Chat(ctx context.Context, sessionID int64, message string) (*C
 			s.broker.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMessageAdded, ProjectID: p.ID, SessionID: &sessionID, Message: m})
 		}
 		s.specs.Announce(ctx, p, &sessionID, nil, rec, prev)
-		out = &ChatResult{Message: msg, Reply: reply, Specifications: rec.Specifications, Conflicts: rec.Conflicts, Project: p}
+		out := &ChatResult{Message: msg, Reply: reply, Specifications: rec.Specifications, Conflicts: rec.Conflicts, Project: p}
 		if next != nil {
 			out.Suggested = &next.Text
 		}
-		return nil
+		return out, nil
 	})
 	if err != nil {
 		msg := "the reply could not be saved"

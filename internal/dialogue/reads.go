@@ -9,20 +9,13 @@ import (
 	"socrates/models"
 )
 
-// projectOf reads a project and checks the viewer may read it, answering
-// NOT_FOUND for what otherwise.
-func (s *Service) projectOf(ctx context.Context, projectID int64, what string) (*models.Project, error) {
-	p, err := s.read.Project(ctx, projectID)
-	return s.policy.Readable(ctx, p, err, what)
-}
-
 // Question returns a question the viewer may read.
 func (s *Service) Question(ctx context.Context, id int64) (*models.Question, error) {
 	q, err := s.read.Question(ctx, id)
 	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("question not found"))
+		return nil, apperr.NotFoundAs(err, "question")
 	}
-	if _, err := s.projectOf(ctx, q.ProjectID, "question"); err != nil {
+	if _, err := s.policy.Readable(ctx, q.ProjectID, "question"); err != nil {
 		return nil, err
 	}
 	return q, nil
@@ -32,13 +25,13 @@ func (s *Service) Question(ctx context.Context, id int64) (*models.Question, err
 func (s *Service) Message(ctx context.Context, id int64) (*models.Message, error) {
 	m, err := s.read.Message(ctx, id)
 	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("message not found"))
+		return nil, apperr.NotFoundAs(err, "message")
 	}
 	sess, err := s.read.Session(ctx, m.SessionID)
 	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("message not found"))
+		return nil, apperr.NotFoundAs(err, "message")
 	}
-	if _, err := s.projectOf(ctx, sess.ProjectID, "message"); err != nil {
+	if _, err := s.policy.Readable(ctx, sess.ProjectID, "message"); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -48,9 +41,9 @@ func (s *Service) Message(ctx context.Context, id int64) (*models.Message, error
 func (s *Service) readableSession(ctx context.Context, id int64) (*models.Session, error) {
 	sess, err := s.read.Session(ctx, id)
 	if err != nil {
-		return nil, notFound(err, sessionNotFound())
+		return nil, apperr.NotFoundAs(err, "session")
 	}
-	if _, err := s.projectOf(ctx, sess.ProjectID, "session"); err != nil {
+	if _, err := s.policy.Readable(ctx, sess.ProjectID, "session"); err != nil {
 		return nil, err
 	}
 	return sess, nil
@@ -85,7 +78,7 @@ func (s *Service) WatchSession(ctx context.Context, sessionID int64) (<-chan *mo
 
 // WatchProject streams the events of a project.
 func (s *Service) WatchProject(ctx context.Context, projectID int64) (<-chan *models.Event, error) {
-	if _, err := s.projectOf(ctx, projectID, "project"); err != nil {
+	if _, err := s.policy.Readable(ctx, projectID, "project"); err != nil {
 		return nil, err
 	}
 	return relay[*models.Event](ctx, s.broker.Subscribe(ctx, pubsub.ProjectTopic(projectID), owner(ctx, projectID))), nil

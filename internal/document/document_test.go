@@ -33,7 +33,7 @@ func makePDF(t *testing.T, pages ...[]string) []byte {
 }
 
 // errCode returns the userError code of a validation error, "" for nil.
-func errCode(t *testing.T, err error) string {
+func errCode(t *testing.T, err error) apperr.UserCode {
 	t.Helper()
 	if err == nil {
 		return ""
@@ -52,7 +52,8 @@ func TestDecide(t *testing.T) {
 	for _, c := range []struct {
 		name, file string
 		data       []byte
-		want, code string
+		want       string
+		code       apperr.UserCode
 	}{
 		{"text", "notes.txt", []byte("We store orders in PostgreSQL.\n"), TypeText, ""},
 		{"text with a BOM", "notes.txt", []byte(utf8BOM + "Ünïcödé text"), TypeText, ""},
@@ -95,7 +96,7 @@ func TestFilename(t *testing.T) {
 			t.Errorf("Filename(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for in, want := range map[string]string{
+	for in, want := range map[string]apperr.UserCode{
 		"": apperr.CodeRequired, "dir/": apperr.CodeRequired, "..": apperr.CodeRequired, "a\x01.txt": apperr.CodeInvalid,
 		"\xff.txt": apperr.CodeInvalid, strings.Repeat("a", 256) + ".txt": apperr.CodeTooLong,
 	} {

@@ -37,7 +37,6 @@ const DefaultMaxBytes = 10 << 20
 
 // Reader reads objects and lists, batched within an operation.
 type Reader interface {
-	Project(ctx context.Context, id int64) (*models.Project, error)
 	Document(ctx context.Context, id int64) (*models.Document, error)
 	Documents(ctx context.Context, projectID int64, args page.Args) (*models.DocumentConnection, error)
 }
@@ -49,7 +48,7 @@ type Projects interface {
 
 // Policy decides what the viewer may do with a project.
 type Policy interface {
-	Readable(ctx context.Context, project *models.Project, readErr error, what string) (*models.Project, error)
+	Readable(ctx context.Context, projectID int64, what string) (*models.Project, error)
 	Require(ctx context.Context, project *models.Project, need access.Permission) error
 }
 
@@ -140,8 +139,8 @@ func (s *Service) Upload(ctx context.Context, projectID int64, file graphql.Uplo
 // writable checks, before any work, that the viewer may write the
 // project and that it is not archived.
 func (s *Service) writable(ctx context.Context, projectID int64) error {
-	p, err := s.d.Read.Project(ctx, projectID)
-	if p, err = s.d.Policy.Readable(ctx, p, err, "project"); err != nil {
+	p, err := s.d.Policy.Readable(ctx, projectID, "project")
+	if err != nil {
 		return err
 	}
 	if err := s.d.Policy.Require(ctx, p, access.Write); err != nil {
@@ -214,7 +213,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		}
 		doc, err := s.d.Store.DocumentForUpdate(ctx, id)
 		if err != nil {
-			return store.MapNotFound(err, notFound())
+			return apperr.NotFoundAs(err, "document")
 		}
 		if p.Status == models.ProjectStatusArchived {
 			return archived()
@@ -226,16 +225,13 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	})
 }
 
-func notFound() error { return apperr.NotFoundf("document not found") }
-
 // Get returns a document the viewer may read.
 func (s *Service) Get(ctx context.Context, id int64) (*models.Document, error) {
 	d, err := s.d.Read.Document(ctx, id)
 	if err != nil {
-		return nil, store.MapNotFound(err, notFound())
+		return nil, apperr.NotFoundAs(err, "document")
 	}
-	p, err := s.d.Read.Project(ctx, d.ProjectID)
-	if _, err := s.d.Policy.Readable(ctx, p, err, "document"); err != nil {
+	if _, err := s.d.Policy.Readable(ctx, d.ProjectID, "document"); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -27,6 +27,7 @@ func TestBadTeamAndTokenInputChangesNothing(t *testing.T) {
 			{"member with a bad email", `mutation($t: ID!) { addTeamMember(input: {teamId: $t, email: "not-an-email"}) { member { role } userErrors { field code message } } }`, map[string]any{"t": w.readTeam}, "INVALID"},
 			{"member who is no member", `mutation($t: ID!, $u: ID!) { updateTeamMemberRole(input: {teamId: $t, userId: $u, role: LEAD}) { member { role } userErrors { field code message } } }`, map[string]any{"t": w.readTeam, "u": w.writerTok.User.ID}, "NOT_A_MEMBER"},
 			{"share at OWNER", `mutation($p: ID!, $t: ID!) { shareProject(input: {projectId: $p, teamId: $t, permission: OWNER}) { share { permission } userErrors { field code message } } }`, map[string]any{"p": w.project, "t": w.readTeam}, "INVALID"},
+			{"remove a member who is no member", `mutation($t: ID!, $u: ID!) { removeTeamMember(input: {teamId: $t, userId: $u}) { team { id } userErrors { field code message } } }`, map[string]any{"t": w.readTeam, "u": w.writerTok.User.ID}, "NOT_A_MEMBER"},
 			{"unshare a team never shared", `mutation($p: ID!, $t: ID!) { unshareProject(input: {projectId: $p, teamId: $t}) { project { id } userErrors { field code message } } }`, map[string]any{"p": w.project, "t": createTeam(t, w.owner, "unshared")}, "NOT_SHARED"},
 			{"transfer to the owner", `mutation($p: ID!, $e: String!) { transferProject(input: {projectId: $p, email: $e}) { project { id } userErrors { field code message } } }`, map[string]any{"p": w.project, "e": w.ownerTok.User.Email}, "INVALID"},
 			{"transfer to nobody", `mutation($p: ID!) { transferProject(input: {projectId: $p, email: "nobody@example.com"}) { project { id } userErrors { field code message } } }`, map[string]any{"p": w.project}, "USER_NOT_FOUND"},
@@ -42,6 +43,16 @@ func TestBadTeamAndTokenInputChangesNothing(t *testing.T) {
 				r := w.owner.Do(c.query, c.vars)
 				if len(r.Errors) != 0 || !strings.Contains(string(r.Raw), `"code":"`+c.want+`"`) || !strings.Contains(string(r.Raw), `"message":"`) {
 					t.Fatalf("want userError %s, got %s", c.want, r.Raw)
+				}
+				// A refused mutation's payload holds no object.
+				var data map[string]map[string]any
+				r.Decode(t, &data)
+				for _, payload := range data {
+					for field, v := range payload {
+						if field != "userErrors" && v != nil {
+							t.Errorf("the refused payload's %s is %v, want null", field, v)
+						}
+					}
 				}
 				if snapshot(t, srv.App.DB) != before {
 					t.Fatal("the database changed")

@@ -207,7 +207,7 @@ func TestGenerateCode(t *testing.T) {
 			t.Fatalf("an immature project was generated: %+v", out)
 		}
 		for _, e := range out.GenerateCode.UserErrors {
-			if e.Code != codegen.CodeNotReady {
+			if e.Code != "NOT_READY" {
 				t.Errorf("user error %+v", e)
 			}
 		}

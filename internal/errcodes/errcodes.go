@@ -1,267 +1,278 @@
-// Package errcodes finds, by reading the module's Go source, every userError
-// code the services can return, so that a test can hold the schema's and the
-// README's lists of codes to the code.
+// Package errcodes holds the module's error codes to one list. It
+// type-checks the module's Go source (its tests left out) and fails naming
+// every place outside package apperr that gives a code as anything but one
+// of apperr's constants: a string literal, a constant of its own, or a
+// conversion of a variable to a code type. It also returns the code
+// constants apperr declares, so that a test can hold them to the lists
+// apperr exports (apperr.UserCodes, apperr.TopLevelCodes).
 package errcodes
 
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
+	"go/constant"
 	"go/token"
-	"io/fs"
+	"go/types"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+
+	"golang.org/x/tools/go/packages"
 )
 
-// apperrPath is the import path of the package that declares validation
-// failures (apperr.Invalid, apperr.Validation.Add, apperr.FieldError).
+// apperrPath is the import path of the package that declares the codes.
 const apperrPath = "socrates/internal/apperr"
 
-// UserErrorCodes returns, sorted, every code passed as a userError code in
-// the non-test Go files under root (the module root): the second argument of
-// apperr.Invalid, of Add on a variable declared as an apperr.Validation, and
-// the Code of an apperr.FieldError literal. A code is a string literal or a
-// string constant of package apperr. A code given any other way (a variable,
-// a call) is an error naming its place, since it cannot be listed.
-func UserErrorCodes(root string) ([]string, error) {
-	consts, err := apperrConstants(filepath.Join(root, "internal", "apperr"))
-	if err != nil {
-		return nil, err
-	}
-	found := map[string]bool{}
-	var problems []string
-	fset := token.NewFileSet()
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return fmt.Errorf("parse %s: %w", path, err)
-		}
-		if f.Name.Name == "apperr" {
-			return nil // the declarations themselves
-		}
-		name := importName(f)
-		if name == "" {
-			return nil
-		}
-		s := scanner{pkg: name, consts: consts, fset: fset, found: found}
-		s.file(f)
-		problems = append(problems, s.problems...)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", root, err)
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("userError codes that cannot be listed:\n  %s", strings.Join(problems, "\n  "))
-	}
-	out := make([]string, 0, len(found))
-	for c := range found {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out, nil
+// The names, in package apperr, of the two code types.
+const (
+	userCodeType = "UserCode"
+	codeType     = "Code"
+)
+
+// Codes are the values of the code constants package apperr declares,
+// each list sorted.
+type Codes struct {
+	// User holds the constants of type apperr.UserCode (userError codes).
+	User []string
+	// TopLevel holds the constants of type apperr.Code (top-level codes).
+	TopLevel []string
 }
 
-// apperrConstants reads the string constants declared in package apperr.
-func apperrConstants(dir string) (map[string]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+// Scan type-checks the non-test Go packages of the module at root and
+// returns the code constants of package apperr. Outside apperr, and
+// outside generated files, it refuses:
+//   - a constant expression of type apperr.Code or apperr.UserCode that is
+//     not an apperr constant (a string literal passed where a code is
+//     taken, or a constant declared elsewhere), a conversion of an apperr
+//     constant from one code type to the other excepted;
+//   - a conversion of a value that is not constant (a string variable) to
+//     a code type;
+//   - a string literal whose value is a code, or that holds one in double
+//     quotes (as a JSON text would), which gives the code untyped.
+//
+// The error names every such place as file:line:column.
+func Scan(root string) (Codes, error) {
+	root, err := filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("list apperr files: %w", err)
+		return Codes{}, fmt.Errorf("scan %s: %w", root, err)
 	}
-	out := map[string]string{}
-	fset := token.NewFileSet()
-	for _, path := range files {
-		if strings.HasSuffix(path, "_test.go") {
+	cfg := &packages.Config{
+		Mode: packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedTypesInfo,
+		Dir:  root,
+	}
+	pkgs, err := packages.Load(cfg, "./...")
+	if err != nil {
+		return Codes{}, fmt.Errorf("load the packages under %s: %w", root, err)
+	}
+	var loadErrs []string
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			loadErrs = append(loadErrs, e.Error())
+		}
+	})
+	if len(loadErrs) > 0 {
+		return Codes{}, fmt.Errorf("the packages under %s do not type-check:\n  %s", root, strings.Join(loadErrs, "\n  "))
+	}
+	var codes Codes
+	found := false
+	for _, p := range pkgs {
+		if p.PkgPath == apperrPath {
+			codes, found = declared(p.Types), true
+		}
+	}
+	if !found || len(codes.User) == 0 || len(codes.TopLevel) == 0 {
+		return Codes{}, fmt.Errorf("no %s.%s and %s.%s constants under %s", apperrPath, userCodeType, apperrPath, codeType, root)
+	}
+	values := map[string]bool{}
+	for _, v := range slices.Concat(codes.User, codes.TopLevel) {
+		values[v] = true
+	}
+	var problems []string
+	for _, p := range pkgs {
+		if p.PkgPath == apperrPath {
 			continue
 		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", path, err)
-		}
-		for _, decl := range f.Decls {
-			g, ok := decl.(*ast.GenDecl)
-			if !ok || g.Tok != token.CONST {
-				continue
-			}
-			for _, spec := range g.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, n := range vs.Names {
-					if i >= len(vs.Values) {
-						continue
-					}
-					if v, ok := stringLit(vs.Values[i]); ok {
-						out[n.Name] = v
-					}
-				}
+		c := checker{root: root, fset: p.Fset, info: p.TypesInfo, values: values}
+		for _, f := range p.Syntax {
+			if !ast.IsGenerated(f) {
+				c.file(f)
 			}
 		}
+		problems = append(problems, c.problems...)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no string constants in %s", dir)
+	if len(problems) > 0 {
+		return Codes{}, fmt.Errorf("error codes given other than as apperr constants:\n  %s", strings.Join(problems, "\n  "))
 	}
-	return out, nil
+	return codes, nil
 }
 
-// importName returns the name under which f imports apperr, or "".
-func importName(f *ast.File) string {
-	for _, imp := range f.Imports {
-		if p, _ := strconv.Unquote(imp.Path.Value); p == apperrPath {
-			if imp.Name != nil {
-				return imp.Name.Name
-			}
-			return "apperr"
+// Check runs Scan and also fails when the constants it finds differ from
+// the lists given (apperr.UserCodes and apperr.TopLevelCodes, as strings):
+// a constant left out of its list cannot be documented from it.
+func Check(root string, user, topLevel []string) error {
+	codes, err := Scan(root)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	problems = append(problems, differ("apperr.UserCodes()", codes.User, user)...)
+	problems = append(problems, differ("apperr.TopLevelCodes()", codes.TopLevel, topLevel)...)
+	if len(problems) > 0 {
+		return fmt.Errorf("apperr's code constants and its lists differ:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// differ names the constants missing from the list called name, and the
+// entries of the list that no constant declares.
+func differ(name string, constants, list []string) []string {
+	var out []string
+	for _, c := range constants {
+		if !slices.Contains(list, c) {
+			out = append(out, fmt.Sprintf("%s is declared but missing from %s", c, name))
 		}
+	}
+	for _, l := range list {
+		if !slices.Contains(constants, l) {
+			out = append(out, fmt.Sprintf("%s is in %s but no constant declares it", l, name))
+		}
+	}
+	if len(list) != len(slices.Compact(slices.Sorted(slices.Values(list)))) {
+		out = append(out, name+" lists a code twice")
+	}
+	return out
+}
+
+// declared returns the code constants of package apperr, sorted.
+func declared(pkg *types.Package) Codes {
+	var c Codes
+	scope := pkg.Scope()
+	for _, name := range scope.Names() {
+		k, ok := scope.Lookup(name).(*types.Const)
+		if !ok || k.Val().Kind() != constant.String {
+			continue
+		}
+		switch codeTypeName(k.Type()) {
+		case userCodeType:
+			c.User = append(c.User, constant.StringVal(k.Val()))
+		case codeType:
+			c.TopLevel = append(c.TopLevel, constant.StringVal(k.Val()))
+		}
+	}
+	slices.Sort(c.User)
+	slices.Sort(c.TopLevel)
+	return c
+}
+
+// codeTypeName returns "UserCode" or "Code" when t is that type of package
+// apperr, and "" otherwise.
+func codeTypeName(t types.Type) string {
+	named, ok := types.Unalias(t).(*types.Named)
+	if !ok {
+		return ""
+	}
+	obj := named.Obj()
+	if obj.Pkg() == nil || obj.Pkg().Path() != apperrPath {
+		return ""
+	}
+	if n := obj.Name(); n == userCodeType || n == codeType {
+		return n
 	}
 	return ""
 }
 
-type scanner struct {
-	pkg      string
-	consts   map[string]string
+// checker finds, in the files of one package, the places Scan refuses.
+type checker struct {
+	root     string
 	fset     *token.FileSet
-	found    map[string]bool
+	info     *types.Info
+	values   map[string]bool
 	problems []string
 }
 
-func (s *scanner) file(f *ast.File) {
-	for _, decl := range f.Decls {
-		fn, ok := decl.(*ast.FuncDecl)
-		if !ok || fn.Body == nil {
-			continue
+func (c *checker) file(f *ast.File) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		e, ok := n.(ast.Expr)
+		if !ok {
+			return true
 		}
-		validations := s.validationVars(fn)
-		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.CallExpr:
-				sel, ok := n.Fun.(*ast.SelectorExpr)
-				if !ok {
-					return true
-				}
-				recv, ok := sel.X.(*ast.Ident)
-				if !ok {
-					return true
-				}
-				isInvalid := recv.Name == s.pkg && sel.Sel.Name == "Invalid"
-				isAdd := validations[recv.Name] && sel.Sel.Name == "Add"
-				if (isInvalid || isAdd) && len(n.Args) >= 2 {
-					s.code(n.Args[1])
-				}
-			case *ast.CompositeLit:
-				if s.isType(n.Type, "FieldError") {
-					for _, el := range n.Elts {
-						if kv, ok := el.(*ast.KeyValueExpr); ok {
-							if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Code" {
-								s.code(kv.Value)
-							}
-						}
-					}
-				}
+		tv, ok := c.info.Types[e]
+		if !ok {
+			return true
+		}
+		if codeTypeName(tv.Type) != "" {
+			switch {
+			case tv.Value != nil && c.fromApperr(e):
+				return false
+			case tv.Value != nil:
+				c.problem(e, "a code given as a literal or a constant of its own")
+				return false
+			case c.conversion(e):
+				c.problem(e, "a value converted to a code type")
+				return false
 			}
 			return true
-		})
-	}
-}
-
-// validationVars returns the names that fn declares as an apperr.Validation
-// or a pointer to one: parameters, var declarations and := of a literal.
-func (s *scanner) validationVars(fn *ast.FuncDecl) map[string]bool {
-	out := map[string]bool{}
-	fields := fn.Type.Params.List
-	if fn.Recv != nil {
-		fields = append(fields, fn.Recv.List...)
-	}
-	for _, p := range fields {
-		if s.isValidationType(p.Type) {
-			for _, n := range p.Names {
-				out[n.Name] = true
-			}
 		}
-	}
-	ast.Inspect(fn.Body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.AssignStmt:
-			for i, rhs := range n.Rhs {
-				if i < len(n.Lhs) && s.isValidationValue(rhs) {
-					if id, ok := n.Lhs[i].(*ast.Ident); ok {
-						out[id.Name] = true
-					}
-				}
-			}
-		case *ast.ValueSpec:
-			for i, id := range n.Names {
-				if (n.Type != nil && s.isValidationType(n.Type)) || (i < len(n.Values) && s.isValidationValue(n.Values[i])) {
-					out[id.Name] = true
-				}
+		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if v, err := strconv.Unquote(lit.Value); err == nil && c.holdsCode(v) {
+				c.problem(e, "a code in an untyped string literal")
 			}
 		}
 		return true
 	})
-	return out
 }
 
-func (s *scanner) isValidationType(e ast.Expr) bool {
-	if star, ok := e.(*ast.StarExpr); ok {
-		e = star.X
+// fromApperr reports whether e is an apperr constant, or the conversion
+// of one to a code type.
+func (c *checker) fromApperr(e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if call, ok := e.(*ast.CallExpr); ok && c.conversion(call) && len(call.Args) == 1 {
+		return c.fromApperr(call.Args[0])
 	}
-	return s.isType(e, "Validation")
+	var id *ast.Ident
+	switch x := e.(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		id = x.Sel
+	default:
+		return false
+	}
+	k, ok := c.info.Uses[id].(*types.Const)
+	return ok && k.Pkg() != nil && k.Pkg().Path() == apperrPath
 }
 
-func (s *scanner) isValidationValue(e ast.Expr) bool {
-	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
-		e = u.X
+// conversion reports whether e is a conversion to a type.
+func (c *checker) conversion(e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return false
 	}
-	if c, ok := e.(*ast.CompositeLit); ok {
-		return s.isType(c.Type, "Validation")
+	tv, ok := c.info.Types[call.Fun]
+	return ok && tv.IsType()
+}
+
+// holdsCode reports whether s is a code, or holds one in double quotes.
+func (c *checker) holdsCode(s string) bool {
+	if c.values[s] {
+		return true
+	}
+	if !strings.Contains(s, `"`) {
+		return false
+	}
+	for v := range c.values {
+		if strings.Contains(s, `"`+v+`"`) {
+			return true
+		}
 	}
 	return false
 }
 
-func (s *scanner) isType(e ast.Expr, name string) bool {
-	sel, ok := e.(*ast.SelectorExpr)
-	if !ok {
-		return false
+func (c *checker) problem(e ast.Expr, what string) {
+	pos := c.fset.Position(e.Pos())
+	if rel, err := filepath.Rel(c.root, pos.Filename); err == nil {
+		pos.Filename = rel
 	}
-	x, ok := sel.X.(*ast.Ident)
-	return ok && x.Name == s.pkg && sel.Sel.Name == name
-}
-
-// code records the code expression e, or a problem when it is not a string
-// literal or an apperr constant.
-func (s *scanner) code(e ast.Expr) {
-	if v, ok := stringLit(e); ok {
-		s.found[v] = true
-		return
-	}
-	if sel, ok := e.(*ast.SelectorExpr); ok {
-		if x, ok := sel.X.(*ast.Ident); ok && x.Name == s.pkg {
-			if v, ok := s.consts[sel.Sel.Name]; ok {
-				s.found[v] = true
-				return
-			}
-		}
-	}
-	s.problems = append(s.problems, s.fset.Position(e.Pos()).String())
-}
-
-func stringLit(e ast.Expr) (string, bool) {
-	lit, ok := e.(*ast.BasicLit)
-	if !ok || lit.Kind != token.STRING {
-		return "", false
-	}
-	v, err := strconv.Unquote(lit.Value)
-	return v, err == nil
+	c.problems = append(c.problems, fmt.Sprintf("%s: %s", pos, what))
 }

@@ -6,63 +6,202 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"socrates/internal/apperr"
 )
 
-func write(t *testing.T, root, path, src string) {
+// module writes a module named socrates under a new directory, with a
+// small apperr and the files given (path to source), and returns its root.
+func module(t *testing.T, files map[string]string) string {
 	t.Helper()
-	p := filepath.Join(root, path)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
+	root := t.TempDir()
+	files["go.mod"] = "module socrates\n\ngo 1.26\n"
+	files["internal/apperr/apperr.go"] = apperrSrc
+	for path, src := range files {
+		p := filepath.Join(root, path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return root
 }
 
 const apperrSrc = `package apperr
-type Validation struct{}
-type FieldError struct{ Code string }
-func (v *Validation) Add(field, code, format string, args ...any) {}
-func Invalid(field, code, format string, args ...any) *Validation { return nil }
+
+type Code string
+
 const (
-	CodeRequired = "REQUIRED"
-	CodeTaken    = "TAKEN"
+	NotFound Code = "NOT_FOUND"
+	Internal Code = "INTERNAL"
 )
+
+type UserCode string
+
+const (
+	CodeRequired UserCode = "REQUIRED"
+	CodeTaken    UserCode = "TAKEN"
+	CodeState    UserCode = "INVALID_STATE"
+)
+
+// Not codes: other string constants are left out.
+const prefix = "sk_"
+
+type Error struct{ Code Code }
+
+func New(code Code, msg string) *Error { return &Error{Code: code} }
+
+type Validation struct{}
+
+func (v *Validation) Error() string { return "" }
+
+type FieldError struct{ Code UserCode }
+
+func (v *Validation) Add(field string, code UserCode, msg string) {}
+
+func Invalid(field string, code UserCode, msg string) *Validation { return &Validation{} }
+
+var literalInside = Invalid("x", "ANYTHING", prefix)
 `
 
-func TestDescribedCodesScanFindsEveryForm(t *testing.T) {
-	root := t.TempDir()
-	write(t, root, "internal/apperr/apperr.go", apperrSrc)
-	write(t, root, "internal/svc/svc.go", `package svc
-import ae "socrates/internal/apperr"
-func a() error { return ae.Invalid("x", "GONE", "m") }
-func b(v *ae.Validation) { v.Add("x", ae.CodeRequired, "m") }
-func c() { w := &ae.Validation{}; w.Add("y", "LOCAL", "m"); var other T; other.Add("z", "NOT_A_CODE", "m") }
-func d() ae.FieldError { return ae.FieldError{Code: ae.CodeTaken} }
-type T struct{}
-func (T) Add(a, b, c string) {}
-`)
-	write(t, root, "internal/svc/svc_test.go", `package svc
-import "socrates/internal/apperr"
-func e() error { return apperr.Invalid("x", "ONLY_IN_TESTS", "m") }
-`)
-	got, err := UserErrorCodes(root)
+// good uses codes only as apperr's constants, in every form.
+const good = `package svc
+
+import (
+	"fmt"
+
+	ae "socrates/internal/apperr"
+)
+
+func a() error { return ae.Invalid("x", ae.CodeRequired, "m") }
+
+func b(v *ae.Validation) { v.Add("x", (ae.CodeTaken), "m") }
+
+func c() ae.FieldError { return ae.FieldError{Code: ae.CodeTaken} }
+
+func d() *ae.Error { return ae.New(ae.Code(ae.CodeState), "m") }
+
+func e(err *ae.Error) bool { return err.Code == ae.NotFound }
+
+func f(code ae.UserCode) *ae.Validation { return ae.Invalid("y", code, "m") }
+
+func g() map[string]any { return map[string]any{"code": string(ae.Internal)} }
+
+func h() string { return fmt.Sprint("an INTERNAL_ERROR", "not_found", "Required") }
+`
+
+func TestScanFindsTheConstants(t *testing.T) {
+	root := module(t, map[string]string{"internal/svc/svc.go": good})
+	got, err := Scan(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"GONE", "LOCAL", "REQUIRED", "TAKEN"}; !slices.Equal(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
+	if want := []string{"INVALID_STATE", "REQUIRED", "TAKEN"}; !slices.Equal(got.User, want) {
+		t.Errorf("user codes %v, want %v", got.User, want)
+	}
+	if want := []string{"INTERNAL", "NOT_FOUND"}; !slices.Equal(got.TopLevel, want) {
+		t.Errorf("top-level codes %v, want %v", got.TopLevel, want)
 	}
 }
 
-func TestDescribedCodesScanRefusesVariables(t *testing.T) {
-	root := t.TempDir()
-	write(t, root, "internal/apperr/apperr.go", apperrSrc)
-	write(t, root, "internal/svc/svc.go", `package svc
+func TestScanRefusesCodesNotFromApperr(t *testing.T) {
+	root := module(t, map[string]string{
+		"internal/svc/svc.go": `package svc
+
 import "socrates/internal/apperr"
-func a(code string) error { return apperr.Invalid("x", code, "m") }
-`)
-	if _, err := UserErrorCodes(root); err == nil || !strings.Contains(err.Error(), "svc.go:3") {
-		t.Fatalf("want an error naming svc.go:3, got %v", err)
+
+const mine apperr.UserCode = "MINE"
+
+func a() error { return apperr.Invalid("x", "GONE", "m") }
+
+func b(v *apperr.Validation, s string) { v.Add("x", apperr.UserCode(s), "m") }
+
+func c() apperr.FieldError { return apperr.FieldError{Code: mine} }
+
+func d() *apperr.Error { return apperr.New("TEAPOT", "m") }
+
+func e() map[string]any { return map[string]any{"code": "NOT_FOUND"} }
+
+func f() []byte { return []byte(` + "`" + `{"extensions":{"code":"INTERNAL"}}` + "`" + `) }
+
+func g(err *apperr.Error) bool { return err.Code == "INTERNAL" }
+`,
+		// Tests may assert what clients see with literals.
+		"internal/svc/svc_test.go": `package svc
+
+import "socrates/internal/apperr"
+
+func t() error { return apperr.Invalid("x", "ONLY_IN_TESTS", "REQUIRED") }
+`,
+		// Generated code is not held to the rule.
+		"internal/gen/gen.go": "// Code generated by a tool. DO NOT EDIT.\n\npackage gen\n\nconst Code = \"NOT_FOUND\"\n",
+	})
+	_, err := Scan(root)
+	if err == nil {
+		t.Fatal("accepted codes given as literals")
+	}
+	for _, want := range []string{
+		"svc.go:5:30: a code given as a literal or a constant of its own",  // the constant's own literal
+		"svc.go:7:45: a code given as a literal or a constant of its own",  // Invalid's literal
+		"svc.go:9:53: a value converted to a code type",                    // a variable
+		"svc.go:11:61: a code given as a literal or a constant of its own", // a constant of its own
+		"svc.go:13:44: a code given as a literal or a constant of its own", // New's literal
+		"svc.go:15:57: a code in an untyped string literal",                // an untyped code
+		"svc.go:17:33: a code in an untyped string literal",                // a code in JSON
+		"svc.go:19:53: a code given as a literal or a constant of its own", // a comparison
+	} {
+		if !strings.Contains(err.Error(), filepath.Join("internal", "svc", want)) {
+			t.Errorf("the error does not name %s:\n%v", want, err)
+		}
+	}
+	if n := strings.Count(err.Error(), "\n"); n != 8 {
+		t.Errorf("want 8 places, got %d:\n%v", n, err)
+	}
+	for _, not := range []string{"svc_test.go", "gen.go", "apperr.go"} {
+		if strings.Contains(err.Error(), not) {
+			t.Errorf("the error names %s:\n%v", not, err)
+		}
+	}
+}
+
+func TestCheckHoldsTheConstantsToTheLists(t *testing.T) {
+	root := module(t, map[string]string{"internal/svc/svc.go": good})
+	top := []string{"NOT_FOUND", "INTERNAL"}
+	if err := Check(root, []string{"TAKEN", "REQUIRED", "INVALID_STATE"}, top); err != nil {
+		t.Fatalf("the lists match: %v", err)
+	}
+	for _, c := range []struct {
+		user []string
+		want string
+	}{
+		{[]string{"REQUIRED", "INVALID_STATE"}, "TAKEN is declared but missing from apperr.UserCodes()"},
+		{[]string{"REQUIRED", "TAKEN", "INVALID_STATE", "OLD"}, "OLD is in apperr.UserCodes() but no constant declares it"},
+		{[]string{"REQUIRED", "TAKEN", "INVALID_STATE", "TAKEN"}, "apperr.UserCodes() lists a code twice"},
+	} {
+		if err := Check(root, c.user, top); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Check(%v): got %v, want %q", c.user, err, c.want)
+		}
+	}
+	if err := Check(root, []string{"TAKEN", "REQUIRED", "INVALID_STATE"}, top[:1]); err == nil ||
+		!strings.Contains(err.Error(), "INTERNAL is declared but missing from apperr.TopLevelCodes()") {
+		t.Errorf("a top-level code left out: got %v", err)
+	}
+}
+
+// TestModuleCodesAreApperrConstants holds this module to the rule: every
+// code given outside apperr is one of its constants, and the constants are
+// exactly apperr.UserCodes() and apperr.TopLevelCodes().
+func TestModuleCodesAreApperrConstants(t *testing.T) {
+	var user, top []string
+	for _, c := range apperr.UserCodes() {
+		user = append(user, string(c))
+	}
+	for _, c := range apperr.TopLevelCodes() {
+		top = append(top, string(c))
+	}
+	if err := Check("../..", user, top); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"socrates/internal/apperr"
 	"socrates/internal/gqlresp"
 )
 
@@ -453,7 +454,7 @@ func (c *conn) sendErrors(op *operation, errs gqlerror.List) {
 func encodeErrors(errs gqlerror.List) []byte {
 	b, err := json.Marshal(errs)
 	if err != nil {
-		b = []byte(`[{"message":"the error could not be encoded","extensions":{"code":"INTERNAL"}}]`)
+		b = []byte(`[{"message":"the error could not be encoded","extensions":{"code":"` + string(apperr.Internal) + `"}}]`)
 	}
 	return b
 }

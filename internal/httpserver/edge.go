@@ -11,14 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
-)
 
-// Codes of requests refused before they reach GraphQL.
-const (
-	codeBadRequest       = "BAD_REQUEST"
-	codePayloadTooLarge  = "PAYLOAD_TOO_LARGE"
-	codeMethodNotAllowed = "METHOD_NOT_ALLOWED"
-	codeUnauthenticated  = "UNAUTHENTICATED"
+	"socrates/internal/apperr"
 )
 
 // Methods the GraphQL endpoint serves, as the Allow header lists them.
@@ -69,19 +63,19 @@ func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 	default:
 		w.Header().Set("Allow", allowQuery)
-		refuse(w, r, e.logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+		refuse(w, r, e.logger, http.StatusMethodNotAllowed, apperr.MethodNotAllowed,
 			fmt.Sprintf("the method %s is not allowed on this endpoint; use GET or POST", r.Method))
 		return
 	}
 	multipart, msg := contentTypeProblem(r.Header.Get("Content-Type"))
 	if msg != "" {
-		refuse(w, r, e.logger, http.StatusBadRequest, codeBadRequest, msg)
+		refuse(w, r, e.logger, http.StatusBadRequest, apperr.BadRequest, msg)
 		return
 	}
 	limit := e.maxBody
 	if multipart {
 		if !hasCSRFHeader(r) {
-			e.refuseUnread(w, r, http.StatusBadRequest, codeBadRequest,
+			e.refuseUnread(w, r, http.StatusBadRequest, apperr.BadRequest,
 				"a multipart request must carry a non-empty Apollo-Require-Preflight, X-Apollo-Operation-Name or X-Requested-With header (CSRF protection)")
 			return
 		}
@@ -89,12 +83,12 @@ func (e edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := read(r, limit)
 	if errors.Is(err, errTooLarge) {
-		e.refuseUnread(w, r, http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+		e.refuseUnread(w, r, http.StatusRequestEntityTooLarge, apperr.PayloadTooLarge,
 			fmt.Sprintf("the request body is larger than the limit of %d bytes", limit))
 		return
 	}
 	if err != nil {
-		refuse(w, r, e.logger, http.StatusBadRequest, codeBadRequest, "the request body could not be read: "+err.Error())
+		refuse(w, r, e.logger, http.StatusBadRequest, apperr.BadRequest, "the request body could not be read: "+err.Error())
 		return
 	}
 	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}
@@ -163,7 +157,7 @@ func read(r *http.Request, limit int64) ([]byte, error) {
 // end) and closes the connection, after reading what remains of the body
 // (within drainBytes and drainTime), unless the client is waiting for a
 // 100 Continue before it sends the body at all.
-func (e edge) refuseUnread(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+func (e edge) refuseUnread(w http.ResponseWriter, r *http.Request, status int, code apperr.Code, message string) {
 	rc := http.NewResponseController(w)
 	drain := !strings.EqualFold(r.Header.Get("Expect"), "100-continue")
 	if drain {
@@ -205,18 +199,18 @@ func readBody(r *http.Request) ([]byte, error) {
 // refuse answers a request that is the client's mistake with a GraphQL
 // error body in the media type the client accepts, and logs it at INFO
 // with the request id: a client's mistake is not the server's error.
-func refuse(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, code, message string) {
+func refuse(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, code apperr.Code, message string) {
 	logger.InfoContext(r.Context(), "request refused", "request_id", RequestID(r.Context()),
-		"method", r.Method, "status", status, "code", code, "reason", message)
+		"method", r.Method, "status", status, "code", string(code), "reason", message)
 	writeError(w, responseMediaType(r), status, code, message)
 }
 
 // writeError writes a GraphQL response holding one error and no data, as
 // the GraphQL-over-HTTP spec answers a request that could not run.
-func writeError(w http.ResponseWriter, mediaType string, status int, code, message string) {
+func writeError(w http.ResponseWriter, mediaType string, status int, code apperr.Code, message string) {
 	w.Header().Set("Content-Type", mediaType)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
+		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": string(code)}}},
 	})
 }

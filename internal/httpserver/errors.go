@@ -31,7 +31,7 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		if e, ok := apperr.As(err); ok {
 			gqlErr.Message = e.Message
-			setCode(gqlErr, string(e.Code))
+			setCode(gqlErr, e.Code)
 			if s := e.RetryAfterSeconds(); s > 0 {
 				gqlErr.Extensions["retryAfter"] = s
 			}
@@ -40,13 +40,13 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		var raw *gqlerror.Error
 		if errors.As(err, &raw) && raw.Err == nil {
 			if gqlErr.Extensions["code"] == nil {
-				setCode(gqlErr, string(apperr.BadUserInput))
+				setCode(gqlErr, apperr.BadUserInput)
 			}
 			return gqlErr
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			gqlErr.Message = "the operation took too long and was stopped"
-			gqlErr.Extensions = map[string]any{"code": "TIMEOUT"}
+			gqlErr.Extensions = map[string]any{"code": string(apperr.Timeout)}
 			return gqlErr
 		}
 		id := RequestID(ctx)
@@ -62,11 +62,12 @@ func errorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-func setCode(e *gqlerror.Error, code string) {
+// setCode sets e's extensions.code, as a string.
+func setCode(e *gqlerror.Error, code apperr.Code) {
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}
 	}
-	e.Extensions["code"] = code
+	e.Extensions["code"] = string(code)
 }
 
 // recoverFunc turns a resolver panic into an internal error; the server keeps

@@ -47,25 +47,25 @@ type exportDownload struct {
 func (h exportDownload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ext, ok := strings.CutPrefix(r.PathValue("file"), "export.")
 	if !ok {
-		refuse(w, r, h.logger, http.StatusNotFound, string(apperr.NotFound),
+		refuse(w, r, h.logger, http.StatusNotFound, apperr.NotFound,
 			"no such file; a project's exports are export.md, export.json, export.yaml and export.csv")
 		return
 	}
 	format, ok := export.FormatOf(ext)
 	if !ok {
-		refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest,
+		refuse(w, r, h.logger, http.StatusBadRequest, apperr.BadRequest,
 			fmt.Sprintf("unknown export extension %q; use md, json, yaml or csv", ext))
 		return
 	}
 	projectID, err := ids.DecodeAs(ids.Project, r.PathValue("id"))
 	if err != nil {
-		refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest, "the project id is malformed: "+err.Error())
+		refuse(w, r, h.logger, http.StatusBadRequest, apperr.BadRequest, "the project id is malformed: "+err.Error())
 		return
 	}
 	history := false
 	if v := r.URL.Query()["history"]; len(v) > 0 {
 		if history, err = strconv.ParseBool(v[len(v)-1]); err != nil || len(v) > 1 {
-			refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest, "history must be given once, as true or false")
+			refuse(w, r, h.logger, http.StatusBadRequest, apperr.BadRequest, "history must be given once, as true or false")
 			return
 		}
 	}
@@ -106,16 +106,16 @@ func failDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, w
 		switch e.Code {
 		case apperr.Unauthenticated:
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			refuse(w, r, logger, http.StatusUnauthorized, string(e.Code), e.Message)
+			refuse(w, r, logger, http.StatusUnauthorized, e.Code, e.Message)
 			return
 		case apperr.NotFound:
-			refuse(w, r, logger, http.StatusNotFound, string(e.Code), e.Message)
+			refuse(w, r, logger, http.StatusNotFound, e.Code, e.Message)
 			return
 		case apperr.Forbidden:
-			refuse(w, r, logger, http.StatusForbidden, string(e.Code), e.Message)
+			refuse(w, r, logger, http.StatusForbidden, e.Code, e.Message)
 			return
 		case apperr.BadUserInput:
-			refuse(w, r, logger, http.StatusBadRequest, codeBadRequest, e.Message)
+			refuse(w, r, logger, http.StatusBadRequest, apperr.BadRequest, e.Message)
 			return
 		}
 	}
@@ -123,12 +123,12 @@ func failDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, w
 		u := apperr.UnavailableNow()
 		logger.WarnContext(r.Context(), what+": database unavailable", "request_id", id, "error", err.Error())
 		w.Header().Set("Retry-After", strconv.Itoa(u.RetryAfterSeconds()))
-		writeError(w, mediaJSON, http.StatusServiceUnavailable, string(u.Code), u.Message)
+		writeError(w, mediaJSON, http.StatusServiceUnavailable, u.Code, u.Message)
 		return
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		logger.WarnContext(r.Context(), what+" timed out", "request_id", id, "error", err.Error())
-		writeError(w, mediaJSON, http.StatusServiceUnavailable, "TIMEOUT", "the "+what+" took too long and was stopped")
+		writeError(w, mediaJSON, http.StatusServiceUnavailable, apperr.Timeout, "the "+what+" took too long and was stopped")
 		return
 	}
 	if errors.Is(err, context.Canceled) {
@@ -136,5 +136,5 @@ func failDownload(w http.ResponseWriter, r *http.Request, logger *slog.Logger, w
 		return
 	}
 	logger.ErrorContext(r.Context(), what+" failed", "request_id", id, "error", err.Error())
-	writeError(w, mediaJSON, http.StatusInternalServerError, string(apperr.Internal), "internal error (request id "+id+")")
+	writeError(w, mediaJSON, http.StatusInternalServerError, apperr.Internal, "internal error (request id "+id+")")
 }

@@ -44,12 +44,12 @@ type generationDownload struct {
 func (h generationDownload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	global, ok := strings.CutSuffix(r.PathValue("file"), ".zip")
 	if !ok {
-		refuse(w, r, h.logger, http.StatusNotFound, string(apperr.NotFound), "no such file; a generation downloads as /generations/{id}.zip")
+		refuse(w, r, h.logger, http.StatusNotFound, apperr.NotFound, "no such file; a generation downloads as /generations/{id}.zip")
 		return
 	}
 	id, err := ids.DecodeAs(ids.CodeGeneration, global)
 	if err != nil {
-		refuse(w, r, h.logger, http.StatusBadRequest, codeBadRequest, "the generation id is malformed: "+err.Error())
+		refuse(w, r, h.logger, http.StatusBadRequest, apperr.BadRequest, "the generation id is malformed: "+err.Error())
 		return
 	}
 	ctx := r.Context()
@@ -60,8 +60,8 @@ func (h generationDownload) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	name, archive, err := h.generations.Archive(ctx, id)
 	if err != nil {
-		if e, ok := apperr.As(err); ok && e.Code == apperr.CodeInvalidState {
-			refuse(w, r, h.logger, http.StatusConflict, string(e.Code), e.Message)
+		if e, ok := apperr.As(err); ok && e.Code == apperr.Code(apperr.CodeInvalidState) {
+			refuse(w, r, h.logger, http.StatusConflict, e.Code, e.Message)
 			return
 		}
 		failDownload(w, r, h.logger, "generation download", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"socrates/internal/apperr"
 	"socrates/internal/gqlws"
 	"socrates/internal/validate"
 )
@@ -36,12 +37,12 @@ func (g get) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 	start := graphql.Now()
 	values, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		refuse(w, r, g.logger, http.StatusBadRequest, codeBadRequest, "the URL's query string is malformed: "+err.Error())
+		refuse(w, r, g.logger, http.StatusBadRequest, apperr.BadRequest, "the URL's query string is malformed: "+err.Error())
 		return
 	}
 	for _, name := range []string{"query", "operationName", "variables", "extensions"} {
 		if at := validate.InvalidUTF8([]byte(values.Get(name))); at >= 0 {
-			refuse(w, r, g.logger, http.StatusBadRequest, codeBadRequest,
+			refuse(w, r, g.logger, http.StatusBadRequest, apperr.BadRequest,
 				fmt.Sprintf("the URL's %s parameter is not valid UTF-8 once decoded (at byte %d)", name, at))
 			return
 		}
@@ -56,12 +57,12 @@ func (g get) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecut
 		dst  *map[string]any
 	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
 		if problem := decodeObject(p.name, values.Get(p.name), p.dst); problem != "" {
-			refuse(w, r, g.logger, http.StatusBadRequest, codeBadRequest, problem)
+			refuse(w, r, g.logger, http.StatusBadRequest, apperr.BadRequest, problem)
 			return
 		}
 	}
 	if problem := missingQuery(params); problem != "" {
-		refuse(w, r, g.logger, http.StatusBadRequest, codeBadRequest, problem)
+		refuse(w, r, g.logger, http.StatusBadRequest, apperr.BadRequest, problem)
 		return
 	}
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}

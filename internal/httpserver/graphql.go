@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/trace"
 
+	"socrates/internal/apperr"
 	"socrates/internal/auth"
 	"socrates/internal/database"
 	"socrates/internal/gqlws"
@@ -99,7 +100,7 @@ func newGraphQLHandler(o Options, m *Metrics) *handler.Server {
 			if pr := auth.FromContext(ctx); pr != nil && pr.ReadOnly {
 				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{
 					Message:    "this API token has the READ scope only; mutations need WRITE",
-					Extensions: map[string]any{"code": "FORBIDDEN"},
+					Extensions: map[string]any{"code": string(apperr.Forbidden)},
 				}}})
 			}
 		}
@@ -195,7 +196,7 @@ func (g *gate) run(ctx context.Context, next graphql.ResponseHandler) *graphql.R
 	case <-ctx.Done():
 		return &graphql.Response{Errors: gqlerror.List{{
 			Message:    "the server was too busy to start the operation in time",
-			Extensions: map[string]any{"code": "TIMEOUT"},
+			Extensions: map[string]any{"code": string(apperr.Timeout)},
 		}}}
 	}
 	defer func() { <-g.slots }()

@@ -6,11 +6,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-)
 
-// CodeIntrospectionDisabled is the extensions.code of an operation refused
-// because it introspects the schema while introspection is off.
-const CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
+	"socrates/internal/apperr"
+)
 
 // refuseIntrospection refuses, before it runs, an operation that selects
 // __schema or __type while introspection is off (INTROSPECTION=false).
@@ -35,7 +33,7 @@ func (refuseIntrospection) MutateOperationContext(_ context.Context, rc *graphql
 	}
 	return &gqlerror.Error{
 		Message:    "introspection is disabled on this server (INTROSPECTION=false)",
-		Extensions: map[string]any{"code": CodeIntrospectionDisabled},
+		Extensions: map[string]any{"code": string(apperr.IntrospectionDisabled)},
 	}
 }
 

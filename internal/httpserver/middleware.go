@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"socrates/internal/apperr"
 	"socrates/internal/ratelimit"
 )
 
@@ -111,7 +112,7 @@ func accessLog(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler 
 				logger.ErrorContext(r.Context(), "panic in HTTP handler",
 					"request_id", RequestID(r.Context()), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if sw.status == 0 {
-					writeError(sw, mediaJSON, http.StatusInternalServerError, "INTERNAL",
+					writeError(sw, mediaJSON, http.StatusInternalServerError, apperr.Internal,
 						"internal error (request id "+RequestID(r.Context())+")")
 				}
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"socrates/internal/apperr"
 	"socrates/internal/validate"
 )
 
@@ -50,7 +51,7 @@ func (m multipartForm) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	start := graphql.Now()
 	params, problem := m.decode(r)
 	if problem != "" {
-		refuse(w, r, m.logger, http.StatusBadRequest, codeBadRequest, "multipart request: "+problem)
+		refuse(w, r, m.logger, http.StatusBadRequest, apperr.BadRequest, "multipart request: "+problem)
 		return
 	}
 	params.Headers = r.Header

@@ -21,7 +21,6 @@ import (
 	"socrates/internal/apperr"
 	"socrates/internal/gqlresp"
 	"socrates/internal/gqlws"
-	"socrates/internal/querylimit"
 	"socrates/internal/validate"
 )
 
@@ -61,12 +60,12 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	start := graphql.Now()
 	body, err := readBody(r)
 	if err != nil {
-		refuse(w, r, p.logger, http.StatusBadRequest, codeBadRequest, "the request body could not be read")
+		refuse(w, r, p.logger, http.StatusBadRequest, apperr.BadRequest, "the request body could not be read")
 		return
 	}
 	params, problem := decodeParams(body)
 	if problem != "" {
-		refuse(w, r, p.logger, http.StatusBadRequest, codeBadRequest, problem)
+		refuse(w, r, p.logger, http.StatusBadRequest, apperr.BadRequest, problem)
 		return
 	}
 	params.Headers = r.Header
@@ -94,7 +93,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 	}
 	if queriesOnly && rc.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", allowMutation)
-		refuse(w, r, logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+		refuse(w, r, logger, http.StatusMethodNotAllowed, apperr.MethodNotAllowed,
 			fmt.Sprintf("GET runs queries only; send a %s with POST", rc.Operation.Operation))
 		return
 	}
@@ -251,7 +250,7 @@ func requestErrorStatus(contentType string, errs gqlerror.List) int {
 	}
 	for _, err := range errs {
 		switch err.Extensions["code"] {
-		case querylimit.CodeLimit, string(apperr.ComplexityExceeded), CodeIntrospectionDisabled:
+		case string(apperr.BadUserInput), string(apperr.ComplexityExceeded), string(apperr.IntrospectionDisabled):
 			return http.StatusBadRequest
 		}
 	}

@@ -124,25 +124,25 @@ func New(o Options) *Server {
 			// RFC 6750 answers a malformed request, such as one that
 			// repeats a parameter, with 400 and invalid_request.
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_request"`)
-			refuse(w, r, o.Logger, http.StatusBadRequest, codeBadRequest, err.Error())
+			refuse(w, r, o.Logger, http.StatusBadRequest, apperr.BadRequest, err.Error())
 		case errors.Is(err, auth.ErrMalformedHeader):
 			// No bearer token was sent: RFC 6750 asks for the scheme
 			// alone, without an error code.
 			w.Header().Set("WWW-Authenticate", "Bearer")
-			refuse(w, r, o.Logger, http.StatusUnauthorized, codeUnauthenticated, err.Error())
+			refuse(w, r, o.Logger, http.StatusUnauthorized, apperr.Unauthenticated, err.Error())
 		case errors.Is(err, auth.ErrInvalidToken):
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			refuse(w, r, o.Logger, http.StatusUnauthorized, codeUnauthenticated, err.Error())
+			refuse(w, r, o.Logger, http.StatusUnauthorized, apperr.Unauthenticated, err.Error())
 		case database.Unavailable(err):
 			// An API token is checked against the database.
 			e := apperr.UnavailableNow()
 			o.Logger.WarnContext(r.Context(), "authentication: database unavailable", "request_id", RequestID(r.Context()), "error", err.Error())
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfterSeconds()))
-			writeError(w, responseMediaType(r), http.StatusServiceUnavailable, string(e.Code), e.Message)
+			writeError(w, responseMediaType(r), http.StatusServiceUnavailable, e.Code, e.Message)
 		default:
 			id := RequestID(r.Context())
 			o.Logger.ErrorContext(r.Context(), "authentication failed", "request_id", id, "error", err.Error())
-			writeError(w, responseMediaType(r), http.StatusServiceUnavailable, "INTERNAL", "internal error (request id "+id+")")
+			writeError(w, responseMediaType(r), http.StatusServiceUnavailable, apperr.Internal, "internal error (request id "+id+")")
 		}
 	}
 	// The request's edges (method, media type, body size) are checked
@@ -156,7 +156,7 @@ func New(o Options) *Server {
 		mux.Handle(exportPattern, auth.Middleware(o.Auth, reject)(exportDownload{exports: o.Exports, logger: o.Logger, timeout: o.QueryTimeout}))
 		mux.HandleFunc(exportAnyMethod, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", "GET, HEAD")
-			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, apperr.MethodNotAllowed,
 				fmt.Sprintf("the method %s is not allowed on an export; use GET", r.Method))
 		})
 	}
@@ -164,7 +164,7 @@ func New(o Options) *Server {
 		mux.Handle(generationPattern, auth.Middleware(o.Auth, reject)(generationDownload{generations: o.Generations, logger: o.Logger, timeout: o.QueryTimeout}))
 		mux.HandleFunc(generationAnyMethod, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", "GET, HEAD")
-			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, codeMethodNotAllowed,
+			refuse(w, r, o.Logger, http.StatusMethodNotAllowed, apperr.MethodNotAllowed,
 				fmt.Sprintf("the method %s is not allowed on a download; use GET", r.Method))
 		})
 	}
@@ -271,7 +271,7 @@ func (s *Server) trackStreams(next http.Handler) http.Handler {
 		s.mu.Lock()
 		if s.closing {
 			s.mu.Unlock()
-			writeError(w, mediaJSON, http.StatusServiceUnavailable, "UNAVAILABLE", "the server is shutting down")
+			writeError(w, mediaJSON, http.StatusServiceUnavailable, apperr.Unavailable, "the server is shutting down")
 			return
 		}
 		s.streams.Add(1)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"socrates/internal/apperr"
 )
 
 // sse serves GraphQL over server-sent events through gqlgen's transport,
@@ -21,11 +23,11 @@ type sse struct {
 func (s sse) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	body, err := readBody(r)
 	if err != nil {
-		refuse(w, r, s.logger, http.StatusBadRequest, codeBadRequest, "the request body could not be read")
+		refuse(w, r, s.logger, http.StatusBadRequest, apperr.BadRequest, "the request body could not be read")
 		return
 	}
 	if _, problem := decodeParams(body); problem != "" {
-		refuse(w, r, s.logger, http.StatusBadRequest, codeBadRequest, problem)
+		refuse(w, r, s.logger, http.StatusBadRequest, apperr.BadRequest, problem)
 		return
 	}
 	r.Body = &bufferedBody{Reader: bytes.NewReader(body), data: body}

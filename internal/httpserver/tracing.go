@@ -13,6 +13,8 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"socrates/internal/apperr"
 )
 
 // tracerName names the tracer of the HTTP and GraphQL spans.
@@ -75,7 +77,7 @@ func endOperationSpan(span trace.Span, resp *graphql.Response) {
 	if resp != nil && len(resp.Errors) > 0 {
 		span.SetAttributes(attribute.Int("graphql.errors", len(resp.Errors)))
 		code, _ := resp.Errors[0].Extensions["code"].(string)
-		if code == "" || code == "INTERNAL" || code == "TIMEOUT" || code == "UNAVAILABLE" {
+		if code == "" || code == string(apperr.Internal) || code == string(apperr.Timeout) || code == string(apperr.Unavailable) {
 			span.SetStatus(codes.Error, resp.Errors[0].Message)
 		}
 	}

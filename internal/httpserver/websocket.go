@@ -6,6 +6,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"socrates/internal/apperr"
 	"socrates/internal/gqlws"
 )
 
@@ -23,12 +24,12 @@ var _ graphql.Transport = websocketTransport{}
 // Do implements graphql.Transport.
 func (t websocketTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	if status, problem := t.Handshake(r); problem != "" {
-		code := codeBadRequest
+		code := apperr.BadRequest
 		switch status {
 		case http.StatusUpgradeRequired:
 			w.Header().Set("Sec-WebSocket-Version", "13")
 		case http.StatusForbidden:
-			code = "FORBIDDEN"
+			code = apperr.Forbidden
 		}
 		refuse(w, r, t.logger, status, code, problem)
 		return

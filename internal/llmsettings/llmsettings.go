@@ -6,7 +6,6 @@ package llmsettings
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -115,7 +114,7 @@ func (s *Service) Engine(ctx context.Context, userID int64, p *models.Project) c
 			if c.BaseURL != nil {
 				cfg.BaseURL = *c.BaseURL
 			}
-		case !errors.Is(err, store.ErrNotFound):
+		case !apperr.IsNotFound(err):
 			return counsel.Engine{Unavailable: "the stored key could not be read; the built-in engine answered"}
 		}
 	}
@@ -190,7 +189,7 @@ func (s *Service) SetCredential(ctx context.Context, id models.LLMProviderID, ap
 		}
 	}
 	if s.box == nil {
-		v.Add("", "NOT_CONFIGURED", "this server stores no provider keys: it has no LLM_ENCRYPTION_KEY")
+		v.Add("", apperr.CodeNotConfigured, "this server stores no provider keys: it has no LLM_ENCRYPTION_KEY")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -236,11 +235,8 @@ func (s *Service) RemoveCredential(ctx context.Context, id models.LLMProviderID)
 	if !id.IsValid() {
 		return nil, false, apperr.Invalid("provider", apperr.CodeInvalid, "unknown provider %q", id)
 	}
-	var removed bool
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		removed, err = s.store.DeleteLLMCredential(ctx, pr.UserID, id)
-		return err
+	removed, err := store.InTx(ctx, s.store, func(ctx context.Context) (bool, error) {
+		return s.store.DeleteLLMCredential(ctx, pr.UserID, id)
 	})
 	if err != nil {
 		return nil, false, err
@@ -265,11 +261,10 @@ func (s *Service) SetProjectLLM(ctx context.Context, projectID int64, id *models
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	var out *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
 		p, err := s.projects.Locked(ctx, projectID, access.Admin)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p.LLMProviderName, p.LLMModel, p.UpdatedAt = nil, model, s.now()
 		if id != nil {
@@ -277,12 +272,10 @@ func (s *Service) SetProjectLLM(ctx context.Context, projectID int64, id *models
 			p.LLMProviderName = &name
 		}
 		if err := s.store.UpdateProject(ctx, p, "llm_provider", "llm_model", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
-		out = p
-		return nil
+		return p, nil
 	})
-	return out, err
 }
 
 // Usage sums a project's language-model usage.

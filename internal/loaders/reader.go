@@ -2,8 +2,8 @@ package loaders
 
 import (
 	"context"
-	"errors"
 
+	"socrates/internal/apperr"
 	"socrates/internal/page"
 	"socrates/internal/socratic"
 	"socrates/internal/store"
@@ -366,7 +366,7 @@ func loadMany[V any](ctx context.Context, ids []int64, pick func(*Loaders) *Load
 			out := make(map[int64]V, len(vals))
 			for i, v := range vals {
 				if i < len(errs) && errs[i] != nil {
-					if errors.Is(errs[i], store.ErrNotFound) {
+					if apperr.IsNotFound(errs[i]) {
 						continue
 					}
 					return nil, errs[i]

@@ -74,7 +74,7 @@ func perUser[V any](read func(ctx context.Context, user int64, ids []int64) (map
 // batched within an operation, and read inside the transaction of ctx
 // when there is one (so a mutation never waits on a second connection).
 func (r *Reader) Grants(ctx context.Context, userID, projectID int64) ([]store.Grant, error) {
-	if store.InTx(ctx) {
+	if store.HasTx(ctx) {
 		m, err := r.store.Grants(ctx, userID, []int64{projectID})
 		return m[projectID], err
 	}
@@ -88,7 +88,7 @@ func (r *Reader) Grants(ctx context.Context, userID, projectID int64) ([]store.G
 // Role returns a user's role in a team, "" when not a member; read inside
 // the transaction of ctx when there is one.
 func (r *Reader) Role(ctx context.Context, userID, teamID int64) (models.TeamRole, error) {
-	if store.InTx(ctx) {
+	if store.HasTx(ctx) {
 		m, err := r.store.Roles(ctx, userID, []int64{teamID})
 		return m[teamID], err
 	}

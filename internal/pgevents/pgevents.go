@@ -172,7 +172,7 @@ func (b *Bus) Publish(ctx context.Context, topic string, event any) {
 	if !ok {
 		return
 	}
-	if !store.InTx(ctx) {
+	if !store.HasTx(ctx) {
 		b.queueStep(ctx, topic, raw)
 		return
 	}
@@ -266,7 +266,7 @@ func (b *Bus) encode(ctx context.Context, m message, projectID int64) (string, b
 // statement that ends it (store.CallAtCommit), in order, or notifies at
 // once outside one.
 func (b *Bus) enqueue(ctx context.Context, raw string) {
-	if !store.InTx(ctx) {
+	if !store.HasTx(ctx) {
 		if err := b.notify(ctx, []string{raw}); err != nil {
 			b.logger.WarnContext(ctx, "events: notify the other instances", "error", err.Error())
 		}

@@ -4,7 +4,6 @@ package project
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"socrates/internal/access"
@@ -23,40 +22,21 @@ const (
 	MaxSearchLength      = 200
 )
 
-// Reader reads projects by id, batched within an operation.
-type Reader interface {
-	Project(ctx context.Context, id int64) (*models.Project, error)
-}
-
 // Service implements the project operations.
 type Service struct {
 	store  *store.Store
 	policy *access.Policy
-	read   Reader
 	now    clock.Clock
 }
 
 // NewService returns a project service.
-func NewService(s *store.Store, policy *access.Policy, read Reader, now clock.Clock) *Service {
-	return &Service{store: s, policy: policy, read: read, now: now}
+func NewService(s *store.Store, policy *access.Policy, now clock.Clock) *Service {
+	return &Service{store: s, policy: policy, now: now}
 }
 
 // Get returns a project the viewer may read.
 func (s *Service) Get(ctx context.Context, id int64) (*models.Project, error) {
-	if _, err := access.RequireUser(ctx); err != nil {
-		return nil, err
-	}
-	p, err := s.read.Project(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, access.ProjectNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := s.policy.Require(ctx, p, access.Read); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return s.policy.Readable(ctx, id, "project")
 }
 
 // Permission returns the viewer's effective permission on p.
@@ -194,29 +174,21 @@ func (s *Service) change(ctx context.Context, id int64, need access.Permission, 
 	if _, err := access.RequireUser(ctx); err != nil {
 		return nil, err
 	}
-	var p *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = s.Locked(ctx, id, need); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
+		p, err := s.Locked(ctx, id, need)
+		if err != nil {
+			return nil, err
 		}
-		return fn(ctx, p)
+		return p, fn(ctx, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // Locked reads a project inside the transaction of ctx, locking it, and
 // checks the viewer holds need on it.
 func (s *Service) Locked(ctx context.Context, id int64, need access.Permission) (*models.Project, error) {
 	p, err := s.store.ProjectForUpdate(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, access.ProjectNotFound()
-	}
 	if err != nil {
-		return nil, err
+		return nil, apperr.NotFoundAs(err, "project")
 	}
 	if err := s.policy.Require(ctx, p, need); err != nil {
 		return nil, err

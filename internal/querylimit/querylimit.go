@@ -18,17 +18,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
-)
 
-// Error codes of refusals, in extensions.code.
-const (
-	// CodeLimit marks a document refused by a limit.
-	CodeLimit = "BAD_USER_INPUT"
-	// CodeParse marks a document that is not GraphQL (as gqlgen marks it).
-	CodeParse = "GRAPHQL_PARSE_FAILED"
-	// CodeValidation marks a fragment cycle, which validation would refuse
-	// anyway (as gqlgen marks it).
-	CodeValidation = "GRAPHQL_VALIDATION_FAILED"
+	"socrates/internal/apperr"
 )
 
 // IntrospectionFields is the fixed cap on the fields an operation selects
@@ -132,7 +123,7 @@ func (l Limits) Parse(query string) (*ast.QueryDocument, *gqlerror.Error) {
 		e.Locations = gqlErr.Locations
 		return nil, e
 	}
-	setCode(gqlErr, CodeParse)
+	setCode(gqlErr, apperr.ParseFailed)
 	return nil, gqlErr
 }
 
@@ -240,19 +231,19 @@ func count(n int) string {
 
 func refuse(format string, args ...any) *gqlerror.Error {
 	e := gqlerror.Errorf(format, args...)
-	setCode(e, CodeLimit)
+	setCode(e, apperr.BadUserInput)
 	return e
 }
 
 func cycleError(name string) *gqlerror.Error {
 	e := gqlerror.Errorf("Cannot spread fragment %q within itself.", name)
-	setCode(e, CodeValidation)
+	setCode(e, apperr.ValidationFailed)
 	return e
 }
 
-func setCode(e *gqlerror.Error, code string) {
+func setCode(e *gqlerror.Error, code apperr.Code) {
 	if e.Extensions == nil {
 		e.Extensions = map[string]any{}
 	}
-	e.Extensions["code"] = code
+	e.Extensions["code"] = string(code)
 }

@@ -16,7 +16,6 @@ import (
 
 // Reader reads objects by id, batched within an operation.
 type Reader interface {
-	Project(ctx context.Context, id int64) (*models.Project, error)
 	Session(ctx context.Context, id int64) (*models.Session, error)
 	Sessions(ctx context.Context, projectID int64, f store.SessionFilter, args page.Args) (*models.SessionConnection, error)
 }
@@ -51,10 +50,6 @@ func (s *Service) announce(ctx context.Context, p *models.Project, sess *models.
 		SessionID: &sess.ID, Session: sess, Project: p})
 }
 
-// NotFound is the error for a session that does not exist or that the viewer
-// may not see.
-func NotFound() error { return apperr.NotFoundf("session not found") }
-
 // Get returns a session the viewer may read.
 func (s *Service) Get(ctx context.Context, id int64) (*models.Session, error) {
 	if _, err := access.RequireUser(ctx); err != nil {
@@ -62,16 +57,13 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Session, error) {
 	}
 	sess, err := s.read.Session(ctx, id)
 	if err != nil {
-		return nil, notFound(err)
+		return nil, apperr.NotFoundAs(err, "session")
 	}
-	p, err := s.read.Project(ctx, sess.ProjectID)
-	if _, err := s.policy.Readable(ctx, p, err, "session"); err != nil {
+	if _, err := s.policy.Readable(ctx, sess.ProjectID, "session"); err != nil {
 		return nil, err
 	}
 	return sess, nil
 }
-
-func notFound(err error) error { return store.MapNotFound(err, NotFound()) }
 
 // ForProject returns a page of a project's sessions, newest first. The
 // caller has already shown the viewer may read the project.
@@ -95,34 +87,29 @@ func (s *Service) Start(ctx context.Context, projectID int64, mode models.Sessio
 	if !mode.IsValid() {
 		return nil, apperr.Invalid("mode", apperr.CodeInvalid, "mode %q is not a session mode", mode)
 	}
-	var sess *models.Session
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Session, error) {
 		p, err := s.projects.Locked(ctx, projectID, access.Write)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if p.Status != models.ProjectStatusActive {
-			return apperr.Invalid("projectId", apperr.CodeInvalidState, "sessions can only start on an active project; this one is %s", p.Status)
+			return nil, apperr.Invalid("projectId", apperr.CodeInvalidState, "sessions can only start on an active project; this one is %s", p.Status)
 		}
 		now := s.now()
-		sess = &models.Session{
+		sess := &models.Session{
 			ProjectID: p.ID, StartedByID: access.MustUser(ctx).UserID, Mode: mode,
 			Status: models.SessionStatusActive, StartedAt: now, UpdatedAt: now,
 		}
 		if err := s.store.CreateSession(ctx, sess); err != nil {
-			return err
+			return nil, err
 		}
 		p.UpdatedAt = now
 		if err := s.store.UpdateProject(ctx, p, "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		s.announce(ctx, p, sess)
-		return nil
+		return sess, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return sess, nil
 }
 
 // Pause pauses an active session.
@@ -187,35 +174,28 @@ func (s *Service) transition(ctx context.Context, id int64, change func(*models.
 	// inside, lock the project before the session, the order every writer uses.
 	peek, err := s.read.Session(ctx, id)
 	if err != nil {
-		return nil, notFound(err)
+		return nil, apperr.NotFoundAs(err, "session")
 	}
-	var sess *models.Session
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Session, error) {
 		p, err := s.projects.Locked(ctx, peek.ProjectID, access.Write)
 		if err != nil {
-			if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-				return NotFound()
-			}
-			return err
+			return nil, apperr.NotFoundAs(err, "session")
 		}
-		if sess, err = s.store.SessionForUpdate(ctx, id); err != nil {
-			return notFound(err)
+		sess, err := s.store.SessionForUpdate(ctx, id)
+		if err != nil {
+			return nil, apperr.NotFoundAs(err, "session")
 		}
 		if p.Status == models.ProjectStatusArchived {
-			return apperr.Invalid("sessionId", apperr.CodeInvalidState, "the project is archived; restore it first")
+			return nil, apperr.Invalid("sessionId", apperr.CodeInvalidState, "the project is archived; restore it first")
 		}
 		if err := change(sess); err != nil {
-			return err
+			return nil, err
 		}
 		sess.UpdatedAt = s.now()
 		if err := s.store.UpdateSession(ctx, sess, "status", "mode", "ended_at", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		s.announce(ctx, p, sess)
-		return nil
+		return sess, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return sess, nil
 }

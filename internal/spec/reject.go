@@ -12,6 +12,7 @@ import (
 	"socrates/internal/access"
 	"socrates/internal/apperr"
 	"socrates/internal/socratic"
+	"socrates/internal/store"
 	"socrates/internal/validate"
 	"socrates/models"
 )
@@ -55,56 +56,53 @@ func (s *Service) Reject(ctx context.Context, specID int64, note *string) (*Corr
 	}
 	peek, err := s.read.Specification(ctx, specID)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
-	var out *Correction
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*Correction, error) {
 		p, sp, err := s.writableSpecification(ctx, peek.ProjectID, specID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if sp.Status != models.SpecStatusCurrent && sp.Status != models.SpecStatusPending {
-			return apperr.Invalid("specificationId", apperr.CodeInvalidState,
+			return nil, apperr.Invalid("specificationId", apperr.CodeInvalidState,
 				"only a CURRENT or PENDING specification can be rejected; this one is %s", sp.Status)
 		}
 		now := s.now()
 		sp.Status, sp.RejectionNote, sp.UpdatedAt = models.SpecStatusRejected, note, now
 		if err := s.store.UpdateSpecification(ctx, sp, "status", "rejection_note", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		closed, freed, err := s.closeRejected(ctx, sp, pr.UserID, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		changed := []*models.Specification{sp}
 		var opened []*models.Conflict
 		if len(freed) > 0 {
 			promoted, conflicts, err := s.promote(ctx, p, freed, now)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			changed, opened = append(changed, promoted...), conflicts
 		}
 		prev, err := s.Rescore(ctx, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sessionID, err := s.sessionOf(ctx, []*models.Specification{sp})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		details := describeSpec(sp)
 		if note != nil {
 			details += ": " + *note
 		}
 		if err := s.recordActivity(ctx, ActionSpecificationRejected, p.ID, pr.UserID, details); err != nil {
-			return err
+			return nil, err
 		}
 		s.Announce(ctx, p, sessionID, nil, Recorded{Specifications: changed, Conflicts: opened, Closed: closed}, prev)
-		out = &Correction{Specification: sp, Project: p, Conflicts: append(closed, opened...)}
-		return nil
+		return &Correction{Specification: sp, Project: p, Conflicts: append(closed, opened...)}, nil
 	})
-	return out, err
 }
 
 // Restore brings a REJECTED specification back through the path a
@@ -121,29 +119,28 @@ func (s *Service) Restore(ctx context.Context, specID int64) (*Correction, error
 	}
 	peek, err := s.read.Specification(ctx, specID)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
-	var out *Correction
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*Correction, error) {
 		p, sp, err := s.writableSpecification(ctx, peek.ProjectID, specID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		switch sp.Status {
 		case models.SpecStatusRejected:
 		case models.SpecStatusSuperseded:
-			return apperr.Invalid("specificationId", apperr.CodeInvalidState,
+			return nil, apperr.Invalid("specificationId", apperr.CodeInvalidState,
 				"a SUPERSEDED specification cannot be restored; edit the specification that replaced it instead")
 		default:
-			return apperr.Invalid("specificationId", apperr.CodeInvalidState,
+			return nil, apperr.Invalid("specificationId", apperr.CodeInvalidState,
 				"only a REJECTED specification can be restored; this one is %s", sp.Status)
 		}
 		known, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent, models.SpecStatusPending)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if k := repeated(socratic.Extracted{Category: sp.Category, Key: sp.Key, Value: sp.Value}, known); k != nil {
-			return apperr.Invalid("specificationId", "DUPLICATE", "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
+			return nil, apperr.Invalid("specificationId", apperr.CodeDuplicate, "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
 		}
 		now := s.now()
 		plan := planPromotion(p.ID, current(known), []*models.Specification{sp}, now)
@@ -152,27 +149,25 @@ func (s *Service) Restore(ctx context.Context, specID int64) (*Correction, error
 			sp.Status = models.SpecStatusCurrent
 		}
 		if err := s.store.UpdateSpecification(ctx, sp, "status", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.store.CreateConflicts(ctx, plan.conflicts, plan.links); err != nil {
-			return err
+			return nil, err
 		}
 		prev, err := s.Rescore(ctx, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sessionID, err := s.sessionOf(ctx, []*models.Specification{sp})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := s.recordActivity(ctx, ActionSpecificationRestored, p.ID, pr.UserID, describeSpec(sp)+" is "+string(sp.Status)); err != nil {
-			return err
+			return nil, err
 		}
 		s.Announce(ctx, p, sessionID, nil, Recorded{Specifications: []*models.Specification{sp}, Conflicts: plan.conflicts}, prev)
-		out = &Correction{Specification: sp, Project: p, Conflicts: plan.conflicts}
-		return nil
+		return &Correction{Specification: sp, Project: p, Conflicts: plan.conflicts}, nil
 	})
-	return out, err
 }
 
 // validateNote checks a rejection note: at most MaxNote characters, no

@@ -124,7 +124,7 @@ func TestValidateNote(t *testing.T) {
 		name string
 		in   *string
 		want *string
-		code string
+		code apperr.UserCode
 	}{
 		{"none", nil, nil, ""},
 		{"trimmed", str("  wrong value \n"), str("wrong value"), ""},

@@ -26,7 +26,6 @@ import (
 
 // Reader reads objects and lists, batched within an operation.
 type Reader interface {
-	Project(ctx context.Context, id int64) (*models.Project, error)
 	Specification(ctx context.Context, id int64) (*models.Specification, error)
 	Conflict(ctx context.Context, id int64) (*models.Conflict, error)
 	Specifications(ctx context.Context, projectID int64, f store.SpecFilter, args page.Args) (*models.SpecificationConnection, error)
@@ -389,32 +388,29 @@ func (s *Service) Add(ctx context.Context, projectID int64, in AddInput) (*Chang
 	if reasoning != nil {
 		f.Reasoning = *reasoning
 	}
-	var out *Change
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*Change, error) {
 		p, err := s.writable(ctx, projectID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		known, err := s.store.ProjectSpecifications(ctx, p.ID, models.SpecStatusCurrent, models.SpecStatusPending)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if k := repeated(f, known); k != nil {
-			return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
+			return nil, apperr.Invalid("value", apperr.CodeDuplicate, "the project already has %s = %q (%s)", k.Key, k.Value, k.Status)
 		}
 		rec, err := s.Record(ctx, p, []socratic.Extracted{f}, Origin{Source: models.SpecSourceUserInput, UserID: access.MustUser(ctx).UserID})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		prev, err := s.Rescore(ctx, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s.Announce(ctx, p, nil, nil, rec, prev)
-		out = &Change{Specification: rec.Specifications[0], Conflicts: rec.Conflicts, Project: p}
-		return nil
+		return &Change{Specification: rec.Specifications[0], Conflicts: rec.Conflicts, Project: p}, nil
 	})
-	return out, err
 }
 
 func confidence(v *apperr.Validation, c *float64, def float64) float64 {
@@ -463,16 +459,15 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 	// inside it would hold two connections at once.
 	peek, err := s.read.Specification(ctx, specID)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
-	var out *Change
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*Change, error) {
 		p, old, err := s.writableSpecification(ctx, peek.ProjectID, specID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if old.Status != models.SpecStatusCurrent {
-			return apperr.Invalid("specificationId", apperr.CodeInvalidState, "only a CURRENT specification can be updated; this one is %s", old.Status)
+			return nil, apperr.Invalid("specificationId", apperr.CodeInvalidState, "only a CURRENT specification can be updated; this one is %s", old.Status)
 		}
 		if value == nil {
 			newValue = old.Value
@@ -481,38 +476,36 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 			c = old.Confidence
 		}
 		if newValue == old.Value && c == old.Confidence {
-			return apperr.Invalid("value", apperr.CodeInvalid, "nothing would change")
+			return nil, apperr.Invalid("value", apperr.CodeInvalid, "nothing would change")
 		}
 		now := s.now()
 		old.Status, old.UpdatedAt = models.SpecStatusSuperseded, now
 		if err := s.store.UpdateSpecification(ctx, old, "status", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		content := strings.ReplaceAll(old.Key, "_", " ") + ": " + newValue + "."
 		rec, err := s.Record(ctx, p, []socratic.Extracted{{Category: old.Category, Key: old.Key, Value: newValue, Content: content,
 			Confidence: c, Reasoning: "Edited by hand, replacing \"" + old.Value + "\"."}},
 			Origin{Source: models.SpecSourceUserInput, UserID: access.MustUser(ctx).UserID})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(rec.Specifications) == 0 {
-			return apperr.Invalid("value", "DUPLICATE", "the project already has %s = %q", old.Key, newValue)
+			return nil, apperr.Invalid("value", apperr.CodeDuplicate, "the project already has %s = %q", old.Key, newValue)
 		}
 		next := rec.Specifications[0]
 		old.SupersededByID = &next.ID
 		if err := s.store.UpdateSpecification(ctx, old, "superseded_by_id"); err != nil {
-			return err
+			return nil, err
 		}
 		prev, err := s.Rescore(ctx, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rec.Specifications = append(rec.Specifications, old)
 		s.Announce(ctx, p, nil, nil, rec, prev)
-		out = &Change{Specification: next, Previous: old, Conflicts: rec.Conflicts, Project: p}
-		return nil
+		return &Change{Specification: next, Previous: old, Conflicts: rec.Conflicts, Project: p}, nil
 	})
-	return out, err
 }
 
 // writableSpecification locks the project of a specification for a
@@ -522,25 +515,13 @@ func (s *Service) Update(ctx context.Context, specID int64, value *string, conf 
 func (s *Service) writableSpecification(ctx context.Context, projectID, specID int64) (*models.Project, *models.Specification, error) {
 	p, err := s.writable(ctx, projectID)
 	if err != nil {
-		return nil, nil, asNotFound(err, "specification")
+		return nil, nil, apperr.NotFoundAs(err, "specification")
 	}
 	sp, err := s.store.SpecificationForUpdate(ctx, specID)
 	if err != nil {
-		return nil, nil, notFound(err, "specification")
+		return nil, nil, apperr.NotFoundAs(err, "specification")
 	}
 	return p, sp, nil
-}
-
-func notFound(err error, what string) error {
-	return store.MapNotFound(err, apperr.NotFoundf("%s not found", what))
-}
-
-// asNotFound hides a project's existence behind the object's own NOT_FOUND.
-func asNotFound(err error, what string) error {
-	if e, ok := apperr.As(err); ok && e.Code == apperr.NotFound {
-		return apperr.NotFoundf("%s not found", what)
-	}
-	return err
 }
 
 // Resolution is the outcome of resolving a conflict.
@@ -581,30 +562,29 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 	}
 	peek, err := s.read.Conflict(ctx, conflictID)
 	if err != nil {
-		return nil, notFound(err, "conflict")
+		return nil, apperr.NotFoundAs(err, "conflict")
 	}
-	var out *Resolution
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*Resolution, error) {
 		p, err := s.writable(ctx, peek.ProjectID)
 		if err != nil {
-			return asNotFound(err, "conflict")
+			return nil, apperr.NotFoundAs(err, "conflict")
 		}
 		c, err := s.store.ConflictForUpdate(ctx, conflictID)
 		if err != nil {
-			return notFound(err, "conflict")
+			return nil, apperr.NotFoundAs(err, "conflict")
 		}
 		if c.Status != models.ConflictStatusOpen {
-			return apperr.Invalid("conflictId", apperr.CodeInvalidState, "the conflict is already %s", c.Status)
+			return nil, apperr.Invalid("conflictId", apperr.CodeInvalidState, "the conflict is already %s", c.Status)
 		}
 		links, err := s.store.ConflictLinks(ctx, []int64{c.ID})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		var olds, news []*models.Specification
 		for _, l := range links[c.ID] {
 			sp, err := s.store.SpecificationForUpdate(ctx, l.SpecificationID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if l.Role == models.ConflictRoleNew {
 				news = append(news, sp)
@@ -615,11 +595,11 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		now := s.now()
 		changed, err := s.apply(ctx, p, res, olds, news, merged, pr.UserID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		closed, err := s.closeMoot(ctx, c.ID, news)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c.Status = models.ConflictStatusResolved
 		if res == models.ConflictResolutionIgnore {
@@ -628,15 +608,15 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 		name := string(res)
 		c.ResolutionName, c.ResolutionNote, c.ResolvedByID, c.ResolvedAt = &name, note, &pr.UserID, &now
 		if err := s.store.UpdateConflict(ctx, c, "status", "resolution", "resolution_note", "resolved_by_id", "resolved_at"); err != nil {
-			return err
+			return nil, err
 		}
 		prev, err := s.Rescore(ctx, p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sessionID, err := s.sessionOf(ctx, news)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeConflictResolved, ProjectID: p.ID, SessionID: sessionID,
 			Project: p, Conflicts: append([]*models.Conflict{c}, closed...), Specifications: changed})
@@ -644,10 +624,8 @@ func (s *Service) Resolve(ctx context.Context, conflictID int64, res models.Conf
 			s.events.PublishEvent(ctx, &models.Event{Type: models.SessionEventTypeMaturityChanged, ProjectID: p.ID, SessionID: sessionID,
 				Project: p, PreviousMaturity: &prev})
 		}
-		out = &Resolution{Conflict: c, Specifications: changed, Project: p}
-		return nil
+		return &Resolution{Conflict: c, Specifications: changed, Project: p}, nil
 	})
-	return out, err
 }
 
 // closeMoot resolves the other OPEN conflicts whose new specifications this
@@ -818,27 +796,24 @@ func (s *Service) AdvancePhase(ctx context.Context, projectID int64, phase model
 	if !phase.IsValid() {
 		return nil, apperr.Invalid("phase", apperr.CodeInvalid, "%q is not a phase", phase)
 	}
-	var out *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
 		p, err := s.writable(ctx, projectID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		open, err := s.store.ConflictCounts(ctx, []int64{p.ID}, OpenConflicts())
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if why := socratic.PhaseGate(p.Phase, phase, p.Maturity, open[p.ID]); why != "" {
-			return apperr.Invalid("phase", "PHASE_GATE", "cannot move to %s: %s", phase, why)
+			return nil, apperr.Invalid("phase", apperr.CodePhaseGate, "cannot move to %s: %s", phase, why)
 		}
 		p.Phase, p.UpdatedAt = phase, s.now()
 		if err := s.store.UpdateProject(ctx, p, "phase", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
-		out = p
-		return nil
+		return p, nil
 	})
-	return out, err
 }
 
 // ListInput selects specifications of a project.
@@ -926,9 +901,9 @@ func (s *Service) Quality(ctx context.Context, p *models.Project) (*models.Quali
 func (s *Service) Get(ctx context.Context, id int64) (*models.Specification, error) {
 	sp, err := s.read.Specification(ctx, id)
 	if err != nil {
-		return nil, notFound(err, "specification")
+		return nil, apperr.NotFoundAs(err, "specification")
 	}
-	if err := s.readable(ctx, sp.ProjectID, "specification"); err != nil {
+	if _, err := s.policy.Readable(ctx, sp.ProjectID, "specification"); err != nil {
 		return nil, err
 	}
 	return sp, nil
@@ -938,16 +913,10 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Specification, err
 func (s *Service) GetConflict(ctx context.Context, id int64) (*models.Conflict, error) {
 	c, err := s.read.Conflict(ctx, id)
 	if err != nil {
-		return nil, notFound(err, "conflict")
+		return nil, apperr.NotFoundAs(err, "conflict")
 	}
-	if err := s.readable(ctx, c.ProjectID, "conflict"); err != nil {
+	if _, err := s.policy.Readable(ctx, c.ProjectID, "conflict"); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-func (s *Service) readable(ctx context.Context, projectID int64, what string) error {
-	p, err := s.read.Project(ctx, projectID)
-	_, err = s.policy.Readable(ctx, p, err, what)
-	return err
 }

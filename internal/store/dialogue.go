@@ -161,7 +161,7 @@ func (s *Store) UsageByProject(ctx context.Context, projectIDs []int64) (map[int
 func (s *Store) LLMCredential(ctx context.Context, userID int64, provider models.LLMProviderID) (*models.LLMCredential, error) {
 	c := &models.LLMCredential{UserID: userID, Provider: provider}
 	err := s.DB(ctx).NewSelect().Model(c).WherePK().Scan(ctx)
-	return c, notFound(err, "llm credential")
+	return c, rowErr(err, "llm credential")
 }
 
 // LLMCredentials returns every stored key of a user.

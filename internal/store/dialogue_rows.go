@@ -52,7 +52,7 @@ func (s *Store) SessionWithProjectForUpdate(ctx context.Context, sessionID int64
 	}
 	row, err := one[sessionRow](ctx, s, q, sessionID)
 	if err != nil {
-		return nil, nil, notFound(err, "session with project")
+		return nil, nil, rowErr(err, "session with project")
 	}
 	return &row.Session, row.Project, nil
 }
@@ -89,7 +89,7 @@ func (s *Store) questionWithSession(ctx context.Context, questionID int64, lock 
 	}
 	row, err := one[questionRow](ctx, s, q, questionID)
 	if err != nil {
-		return nil, nil, nil, notFound(err, "question with session")
+		return nil, nil, nil, rowErr(err, "question with session")
 	}
 	return &row.Question, row.Session, row.Project, nil
 }
@@ -190,7 +190,7 @@ func (s *Store) AskingContext(ctx context.Context, sessionID, userID int64) (*As
 			"'template_key', qs.template_key, 'times_asked', qs.times_asked, 'times_answered', qs.times_answered, 'times_answered_well', qs.times_answered_well"))
 	row, err := one[askingRow](ctx, s, q, userID, sessionID)
 	if err != nil {
-		return nil, notFound(err, "asking context")
+		return nil, rowErr(err, "asking context")
 	}
 	out := &AskingContext{Session: &row.Session, Project: row.Project, History: SessionHistory{Templates: map[string]bool{}}}
 	var (

@@ -148,7 +148,7 @@ func (s *Store) UpdateProject(ctx context.Context, p *models.Project, columns ..
 // table when of is empty) until the transaction ends. SQLite transactions
 // here are BEGIN IMMEDIATE and already exclusive.
 func (s *Store) forUpdate(ctx context.Context, q *bun.SelectQuery, of string) (*bun.SelectQuery, error) {
-	if !InTx(ctx) {
+	if !HasTx(ctx) {
 		return nil, errors.New("a read for update outside a transaction")
 	}
 	if !s.pg {
@@ -169,5 +169,5 @@ func rowForUpdate[T any](ctx context.Context, s *Store, what, idCol string, id i
 		return nil, fmt.Errorf("%s for update: %w", what, err)
 	}
 	row, err := one[T](ctx, s, q, id)
-	return row, notFound(err, what+" for update")
+	return row, rowErr(err, what+" for update")
 }

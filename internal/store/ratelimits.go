@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"socrates/internal/apperr"
 	"socrates/models"
 )
 
@@ -34,8 +35,8 @@ func (s *Store) Attempts(ctx context.Context, key string, now time.Time, window 
 	err := s.DB(ctx).NewSelect().Model(row).
 		Where("rl.key = ?", key).Where("rl.window_start_ms > ?", now.Add(-window).UnixMilli()).
 		Scan(ctx)
-	if err := notFound(err, "attempts"); err != nil {
-		if isNotFound(err) {
+	if err := rowErr(err, "attempts"); err != nil {
+		if apperr.IsNotFound(err) {
 			return 0, time.Time{}, nil
 		}
 		return 0, time.Time{}, err

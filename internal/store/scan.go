@@ -133,7 +133,7 @@ func (rs *rowScanner) plan(tables *schema.Tables, typ reflect.Type, cols []pgcon
 // fastScan reports whether a batched read may use the row scanner: on
 // PostgreSQL, outside a transaction, into a slice of structs.
 func (s *Store) fastScan(ctx context.Context, dest []any) bool {
-	if !s.pg || InTx(ctx) {
+	if !s.pg || HasTx(ctx) {
 		return false
 	}
 	_, ok := scannable(dest)

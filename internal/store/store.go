@@ -78,6 +78,29 @@ func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context) error) 
 	return nil
 }
 
+// InTx is WithTx for a function with a result: it runs fn through WithTx,
+// so in a transaction exactly as WithTx runs its function (joining one ctx
+// carries; committing on a nil error, after the BeforeCommit functions and
+// the queued writes; rolling back on an error or a panic; the AfterCommit
+// functions once committed), and returns fn's value when WithTx succeeds,
+// or the zero value and the error when it does not.
+func InTx[T any](ctx context.Context, s *Store, fn func(ctx context.Context) (T, error)) (T, error) {
+	var out T
+	err := s.WithTx(ctx, func(ctx context.Context) error {
+		v, err := fn(ctx)
+		if err != nil {
+			return err
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
 // AfterCommit schedules f to run once the transaction in ctx commits; it is
 // dropped on rollback. Outside a transaction f runs at once.
 func AfterCommit(ctx context.Context, f func()) {
@@ -119,8 +142,8 @@ func TxLocal[T any](ctx context.Context, key any, make func() T) (T, bool) {
 	return v, true
 }
 
-// InTx reports whether ctx carries a transaction.
-func InTx(ctx context.Context) bool { return txFrom(ctx) != nil }
+// HasTx reports whether ctx carries a transaction.
+func HasTx(ctx context.Context) bool { return txFrom(ctx) != nil }
 
 func txFrom(ctx context.Context) *txState {
 	state, _ := ctx.Value(txKey{}).(*txState)
@@ -135,11 +158,22 @@ func (s *Store) DB(ctx context.Context) bun.IDB {
 	return s.db
 }
 
-// ErrNotFound is returned when a row does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned, wrapped, when a row does not exist;
+// apperr.IsNotFound matches it.
+var ErrNotFound error = missingRow{}
 
-// notFound maps sql.ErrNoRows to ErrNotFound and wraps other errors.
-func notFound(err error, what string) error {
+// missingRow is the type of ErrNotFound.
+type missingRow struct{}
+
+// Error implements error.
+func (missingRow) Error() string { return "not found" }
+
+// NotFound marks the error as a missing row for apperr.IsNotFound.
+func (missingRow) NotFound() bool { return true }
+
+// rowErr wraps the error of reading what, mapping sql.ErrNoRows to
+// ErrNotFound.
+func rowErr(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
@@ -151,19 +185,8 @@ func notFound(err error, what string) error {
 
 // WithoutTx returns ctx without its transaction, so queries run on the pool.
 func WithoutTx(ctx context.Context) context.Context {
-	if !InTx(ctx) {
+	if !HasTx(ctx) {
 		return ctx
 	}
 	return context.WithValue(ctx, txKey{}, (*txState)(nil))
-}
-
-func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
-
-// MapNotFound returns replacement when err is ErrNotFound, and err otherwise:
-// services turn a missing row into the error their callers should see.
-func MapNotFound(err, replacement error) error {
-	if errors.Is(err, ErrNotFound) {
-		return replacement
-	}
-	return err
 }

@@ -94,7 +94,7 @@ var ErrDuplicate = fmt.Errorf("already exists")
 func (s *Store) TeamMember(ctx context.Context, teamID, userID int64) (*models.TeamMember, error) {
 	m := &models.TeamMember{TeamID: teamID, UserID: userID}
 	err := s.DB(ctx).NewSelect().Model(m).WherePK().Scan(ctx)
-	return m, notFound(err, "team member")
+	return m, rowErr(err, "team member")
 }
 
 // UpdateTeamMember writes a membership's role.
@@ -268,7 +268,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *models.APIToken) error {
 func (s *Store) APITokenByHash(ctx context.Context, hash string) (*models.APIToken, error) {
 	t := new(models.APIToken)
 	err := s.DB(ctx).NewSelect().Model(t).Where("at.token_hash = ?", hash).Scan(ctx)
-	return t, notFound(err, "api token by hash")
+	return t, rowErr(err, "api token by hash")
 }
 
 // APITokensByIDs returns tokens by id.

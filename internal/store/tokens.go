@@ -20,7 +20,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *models.RefreshToken) 
 func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*models.RefreshToken, error) {
 	t := new(models.RefreshToken)
 	err := s.DB(ctx).NewSelect().Model(t).Where("rt.token_hash = ?", hash).Scan(ctx)
-	return t, notFound(err, "refresh token by hash")
+	return t, rowErr(err, "refresh token by hash")
 }
 
 // UseRefreshToken marks an unused, unrevoked token as used at now. It

@@ -25,14 +25,14 @@ func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 func (s *Store) UserByEmail(ctx context.Context, email string) (*models.User, error) {
 	u := new(models.User)
 	err := s.DB(ctx).NewSelect().Model(u).Where("u.email = ?", email).Scan(ctx)
-	return u, notFound(err, "user by email")
+	return u, rowErr(err, "user by email")
 }
 
 // UserByID returns one user.
 func (s *Store) UserByID(ctx context.Context, id int64) (*models.User, error) {
 	u := new(models.User)
 	err := s.DB(ctx).NewSelect().Model(u).Where("u.id = ?", id).Scan(ctx)
-	return u, notFound(err, "user by id")
+	return u, rowErr(err, "user by id")
 }
 
 // UsersByIDs returns the users with the given ids, in no particular order.

@@ -69,8 +69,6 @@ const (
 	ActionProjectTransfer   = "PROJECT_TRANSFERRED"
 )
 
-func teamNotFound() error { return apperr.NotFoundf("team not found") }
-
 // record writes an activity entry inside the caller's transaction.
 func (s *Service) record(ctx context.Context, action string, teamID, projectID, subject *int64, details string) error {
 	a := &models.Activity{ActorID: &access.MustUser(ctx).UserID, Action: action, TeamID: teamID, ProjectID: projectID,
@@ -108,7 +106,7 @@ func (s *Service) Get(ctx context.Context, id int64) (*models.Team, error) {
 	}
 	t, err := s.read.Team(ctx, id)
 	if err != nil {
-		return nil, notFound(err, teamNotFound())
+		return nil, apperr.NotFoundAs(err, "team")
 	}
 	return t, nil
 }
@@ -124,7 +122,7 @@ func (s *Service) role(ctx context.Context, teamID int64) (models.TeamRole, erro
 		return "", err
 	}
 	if role == "" {
-		return "", teamNotFound()
+		return "", apperr.NotFoundOf("team")
 	}
 	return role, nil
 }
@@ -181,14 +179,14 @@ func (s *Service) Activity(ctx context.Context, id int64) (*models.Activity, err
 	}
 	a, err := s.read.Activity(ctx, id)
 	if err != nil {
-		return nil, notFound(err, apperr.NotFoundf("activity not found"))
+		return nil, apperr.NotFoundAs(err, "activity")
 	}
 	ok, err := s.mayRead(ctx, pr.UserID, a)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, apperr.NotFoundf("activity not found")
+		return nil, apperr.NotFoundOf("activity")
 	}
 	return a, nil
 }
@@ -211,7 +209,7 @@ func (s *Service) mayRead(ctx context.Context, userID int64, a *models.Activity)
 	}
 	if a.ProjectID != nil {
 		p, err := s.read.Project(ctx, *a.ProjectID)
-		if errors.Is(err, store.ErrNotFound) {
+		if apperr.IsNotFound(err) {
 			return false, nil
 		}
 		if err != nil {
@@ -222,8 +220,6 @@ func (s *Service) mayRead(ctx context.Context, userID int64, a *models.Activity)
 	}
 	return false, nil
 }
-
-func notFound(err, nf error) error { return store.MapNotFound(err, nf) }
 
 // Create makes a team with the viewer as its OWNER.
 func (s *Service) Create(ctx context.Context, name string, description *string) (*models.Team, error) {
@@ -263,11 +259,11 @@ func (s *Service) locked(ctx context.Context, teamID int64) (*models.Team, model
 	}
 	t, err := s.store.TeamForUpdate(ctx, teamID)
 	if err != nil {
-		return nil, "", notFound(err, teamNotFound())
+		return nil, "", apperr.NotFoundAs(err, "team")
 	}
 	m, err := s.store.TeamMember(ctx, teamID, pr.UserID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", teamNotFound()
+	if apperr.IsNotFound(err) {
+		return nil, "", apperr.NotFoundOf("team")
 	}
 	if err != nil {
 		return nil, "", err
@@ -296,17 +292,16 @@ func (s *Service) Update(ctx context.Context, teamID int64, name, description *s
 	}
 	setDesc := description != nil
 	description = validate.OptionalText(v, "description", description, 2000)
-	var out *models.Team
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Team, error) {
 		t, role, err := s.locked(ctx, teamID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := needRole(role, models.TeamRoleOwner, models.TeamRoleLead); err != nil {
-			return err
+			return nil, err
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		if name != nil {
 			t.Name = *name
@@ -316,12 +311,10 @@ func (s *Service) Update(ctx context.Context, teamID int64, name, description *s
 		}
 		t.UpdatedAt = s.now()
 		if err := s.store.UpdateTeam(ctx, t, "name", "description", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
-		out = t
-		return s.record(ctx, ActionTeamUpdated, &t.ID, nil, nil, t.Name)
+		return t, s.record(ctx, ActionTeamUpdated, &t.ID, nil, nil, t.Name)
 	})
-	return out, err
 }
 
 // Delete deletes a team and its shares (OWNER).
@@ -382,7 +375,7 @@ func (s *Service) AddMember(ctx context.Context, teamID int64, email string, rol
 		m = &models.TeamMember{TeamID: teamID, UserID: u.ID, Role: role, JoinedAt: s.now()}
 		if err := s.store.AddTeamMember(ctx, m); err != nil {
 			if errors.Is(err, store.ErrDuplicate) {
-				return apperr.Invalid("email", "ALREADY_MEMBER", "this user is already a member of the team")
+				return apperr.Invalid("email", apperr.CodeAlreadyMember, "this user is already a member of the team")
 			}
 			return err
 		}
@@ -410,8 +403,12 @@ func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role mod
 		if err := needRole(mine, models.TeamRoleOwner); err != nil {
 			return err
 		}
-		if m, err = s.store.TeamMember(ctx, teamID, userID); err != nil {
-			return notFound(err, apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team"))
+		m, err = s.store.TeamMember(ctx, teamID, userID)
+		if apperr.IsNotFound(err) {
+			return apperr.Invalid("userId", apperr.CodeNotAMember, "this user is not a member of the team")
+		}
+		if err != nil {
+			return err
 		}
 		if m.Role == models.TeamRoleOwner && role != models.TeamRoleOwner {
 			if err := s.keepAnOwner(ctx, teamID); err != nil {
@@ -433,8 +430,8 @@ func (s *Service) UpdateRole(ctx context.Context, teamID, userID int64, role mod
 // registered finds a registered user by email, or answers USER_NOT_FOUND.
 func (s *Service) registered(ctx context.Context, email string) (*models.User, error) {
 	u, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.Invalid("email", "USER_NOT_FOUND", "no registered user has this email")
+	if apperr.IsNotFound(err) {
+		return nil, apperr.Invalid("email", apperr.CodeUserNotFound, "no registered user has this email")
 	}
 	return u, err
 }
@@ -446,7 +443,7 @@ func (s *Service) keepAnOwner(ctx context.Context, teamID int64) error {
 		return err
 	}
 	if n <= 1 {
-		return apperr.Invalid("userId", "LAST_OWNER", "a team keeps at least one OWNER: make someone else OWNER first")
+		return apperr.Invalid("userId", apperr.CodeLastOwner, "a team keeps at least one OWNER: make someone else OWNER first")
 	}
 	return nil
 }
@@ -455,39 +452,39 @@ func (s *Service) keepAnOwner(ctx context.Context, teamID int64) error {
 // leave); the last OWNER cannot be removed. The removed user's
 // subscriptions to projects they can no longer read end.
 func (s *Service) RemoveMember(ctx context.Context, teamID, userID int64) (*models.Team, error) {
-	var t *models.Team
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var mine models.TeamRole
-		var err error
-		if t, mine, err = s.locked(ctx, teamID); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Team, error) {
+		t, mine, err := s.locked(ctx, teamID)
+		if err != nil {
+			return nil, err
 		}
 		self := access.MustUser(ctx).UserID == userID
 		if !self {
 			if err := needRole(mine, models.TeamRoleOwner); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		m, err := s.store.TeamMember(ctx, teamID, userID)
+		if apperr.IsNotFound(err) {
+			return nil, apperr.Invalid("userId", apperr.CodeNotAMember, "this user is not a member of the team")
+		}
 		if err != nil {
-			return notFound(err, apperr.Invalid("userId", "NOT_A_MEMBER", "this user is not a member of the team"))
+			return nil, err
 		}
 		if m.Role == models.TeamRoleOwner {
 			if err := s.keepAnOwner(ctx, teamID); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if err := s.store.RemoveTeamMember(ctx, teamID, userID); err != nil {
-			return err
+			return nil, err
 		}
 		shared, err := s.sharedProjects(ctx, teamID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		s.access.AccessChanged(ctx, shared...)
-		return s.record(ctx, ActionMemberRemoved, &teamID, nil, &userID, "")
+		return t, s.record(ctx, ActionMemberRemoved, &teamID, nil, &userID, "")
 	})
-	return t, err
 }
 
 // Share shares a project with a team at a permission, or changes the
@@ -523,23 +520,21 @@ func (s *Service) Share(ctx context.Context, projectID, teamID int64, perm model
 // Unshare stops sharing a project with a team (project ADMIN); members who
 // lose access lose their live subscriptions too.
 func (s *Service) Unshare(ctx context.Context, projectID, teamID int64) (*models.Project, error) {
-	var p *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = s.projects.Locked(ctx, projectID, access.Admin); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
+		p, err := s.projects.Locked(ctx, projectID, access.Admin)
+		if err != nil {
+			return nil, err
 		}
 		removed, err := s.store.DeleteShare(ctx, p.ID, teamID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !removed {
-			return apperr.Invalid("teamId", "NOT_SHARED", "the project is not shared with this team")
+			return nil, apperr.Invalid("teamId", apperr.CodeNotShared, "the project is not shared with this team")
 		}
 		s.access.AccessChanged(ctx, p.ID)
-		return s.record(ctx, ActionProjectUnshared, &teamID, &p.ID, nil, "")
+		return p, s.record(ctx, ActionProjectUnshared, &teamID, &p.ID, nil, "")
 	})
-	return p, err
 }
 
 // Shares returns a project's shares.
@@ -566,29 +561,27 @@ func (s *Service) DeleteProject(ctx context.Context, projectID int64) error {
 func (s *Service) TransferProject(ctx context.Context, projectID int64, email string) (*models.Project, error) {
 	v := &apperr.Validation{}
 	email = validate.Email(v, "email", email)
-	var p *models.Project
-	err := s.store.WithTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = s.projects.Locked(ctx, projectID, access.Owner); err != nil {
-			return err
+	return store.InTx(ctx, s.store, func(ctx context.Context) (*models.Project, error) {
+		p, err := s.projects.Locked(ctx, projectID, access.Owner)
+		if err != nil {
+			return nil, err
 		}
 		if err := v.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		u, err := s.registered(ctx, email)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if u.ID == p.OwnerID {
-			return apperr.Invalid("email", apperr.CodeInvalid, "this user already owns the project")
+			return nil, apperr.Invalid("email", apperr.CodeInvalid, "this user already owns the project")
 		}
 		from := p.OwnerID
 		p.OwnerID, p.UpdatedAt = u.ID, s.now()
 		if err := s.store.UpdateProject(ctx, p, "owner_id", "updated_at"); err != nil {
-			return err
+			return nil, err
 		}
 		s.access.AccessChanged(ctx, p.ID)
-		return s.record(ctx, ActionProjectTransfer, nil, &p.ID, &u.ID, "from user "+strconv.FormatInt(from, 10))
+		return p, s.record(ctx, ActionProjectTransfer, nil, &p.ID, &u.ID, "from user "+strconv.FormatInt(from, 10))
 	})
-	return p, err
 }

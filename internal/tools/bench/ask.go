@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"socrates/internal/apperr"
 	"socrates/internal/ids"
 )
 
@@ -22,7 +23,7 @@ const (
 	askAnswerText = "We expect 20,000 users and 99.9% uptime on PostgreSQL"
 	// exhaustedCode is askNextQuestion's userError when every question of
 	// the bank has been asked in the session.
-	exhaustedCode = "EXHAUSTED"
+	exhaustedCode = string(apperr.CodeExhausted)
 )
 
 // dialogueUser runs ask-then-answer rounds on one project.
