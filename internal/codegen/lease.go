@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"socrates/internal/store"
 )
 
 // DefaultLease is how long a generation's heartbeat stays fresh when Deps
@@ -63,14 +65,14 @@ func (s *Service) keepAlive() {
 // how many there were.
 func (s *Service) sweep(ctx context.Context) (int, error) {
 	now := s.d.Clock()
-	var n int
-	err := s.d.Store.WithTx(ctx, func(ctx context.Context) error {
+	return store.InTx(ctx, s.d.Store, func(ctx context.Context) (int, error) {
 		failed, err := s.d.Store.FailStaleGenerations(ctx, ReasonRestart, now.Add(-s.d.Lease), now)
+		if err != nil {
+			return 0, err
+		}
 		for _, g := range failed {
 			s.publish(ctx, g, 0, "")
 		}
-		n = len(failed)
-		return err
+		return len(failed), nil
 	})
-	return n, err
 }
